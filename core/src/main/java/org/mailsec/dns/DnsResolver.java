@@ -12,6 +12,9 @@ import java.net.InetAddress;
  * {@link DnsPermanentException} (REFUSED, FORMERR, malformed name: trying again will not help).
  * An answer that failed DNSSEC validation is returned with status {@link DnssecStatus#BOGUS}, no
  * records and the validator's reason: callers decide what bogus means for their protocol.
+ *
+ * <p>CNAME chains are followed for every record type (a bounded number of links); the answer's name
+ * stays the queried name and its status is the weakest status along the chain.
  */
 public interface DnsResolver {
 
@@ -21,7 +24,7 @@ public interface DnsResolver {
     /** MX records sorted by preference (lowest first); RFC 7505 null MX is returned as-is (host "."). */
     DnsAnswer<MxRecord> mx(String domain) throws DnsException;
 
-    /** TLSA records at {@code name}, e.g. {@code _25._tcp.mx.example.com}. CNAMEs are followed. */
+    /** TLSA records at {@code name}, e.g. {@code _25._tcp.mx.example.com}. */
     DnsAnswer<TlsaRecord> tlsa(String name) throws DnsException;
 
     DnsAnswer<InetAddress> a(String name) throws DnsException;
