@@ -1,0 +1,65 @@
+package org.mailsec.io;
+
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+
+/** Recognises what a blob of bytes is from its first bytes, not from what a sender claims it is. */
+public final class ContentSniffer {
+
+    public enum Kind { GZIP, ZIP, MAIL, JSON, XML, EMPTY, UNKNOWN }
+
+    // A header field name (RFC 5322 §3.6.8: printable ASCII except colon) then a colon.
+    private static final Pattern HEADER_LINE = Pattern.compile("^[!-9;-~]{1,76}:.*", Pattern.DOTALL);
+
+    private ContentSniffer() {
+    }
+
+    public static Kind sniff(byte[] bytes) {
+        if (bytes.length == 0) {
+            return Kind.EMPTY;
+        }
+        if (bytes.length >= 2 && (bytes[0] & 0xff) == 0x1f && (bytes[1] & 0xff) == 0x8b) {
+            return Kind.GZIP;
+        }
+        if (bytes.length >= 4 && bytes[0] == 'P' && bytes[1] == 'K' && bytes[2] == 3 && bytes[3] == 4) {
+            return Kind.ZIP;
+        }
+        int start = skipBomAndWhitespace(bytes);
+        if (start < bytes.length) {
+            byte first = bytes[start];
+            if (first == '{' || first == '[') {
+                return Kind.JSON;
+            }
+            if (first == '<') {
+                return Kind.XML;
+            }
+        }
+        if (start == bytes.length) {
+            return Kind.EMPTY;
+        }
+        String firstLine = firstLine(bytes);
+        if (HEADER_LINE.matcher(firstLine).matches()) {
+            return Kind.MAIL;
+        }
+        return Kind.UNKNOWN;
+    }
+
+    private static int skipBomAndWhitespace(byte[] bytes) {
+        int i = 0;
+        if (bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf) {
+            i = 3;
+        }
+        while (i < bytes.length && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r' || bytes[i] == '\n')) {
+            i++;
+        }
+        return i;
+    }
+
+    private static String firstLine(byte[] bytes) {
+        int end = 0;
+        while (end < bytes.length && end < 1000 && bytes[end] != '\n' && bytes[end] != '\r') {
+            end++;
+        }
+        return new String(bytes, 0, end, StandardCharsets.ISO_8859_1);
+    }
+}
