@@ -1,0 +1,275 @@
+package org.mailsec.tlsrpt;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.mailsec.io.RejectedInputException;
+import org.mailsec.tlsrpt.TlsReport.FailureDetail;
+import org.mailsec.tlsrpt.TlsReport.Policy;
+import org.mailsec.tlsrpt.TlsReport.PolicyResult;
+
+/**
+ * RFC 8460 JSON to {@link TlsReport} and back. Reading is lenient in the ways real senders need (see
+ * shared/testdata's quirks); writing is strict RFC 8460 with a fixed field order.
+ */
+public final class TlsReportJson {
+
+    /** Deeper JSON than this is hostile: a TLS report needs 5 levels. */
+    static final int MAX_DEPTH = 32;
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'")
+        .withZone(ZoneOffset.UTC);
+
+    private TlsReportJson() {
+    }
+
+    public static TlsReport read(byte[] json) throws RejectedInputException {
+        checkDepth(json);
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(json);
+        } catch (IOException e) {
+            throw new RejectedInputException("not a TLS report: invalid JSON: " + firstLine(e.getMessage()));
+        }
+        if (root == null || !root.isObject()) {
+            throw new RejectedInputException("not a TLS report: JSON is not an object");
+        }
+        String reportId = text(root, "report-id");
+        if (reportId == null) {
+            throw new RejectedInputException("not a TLS report: missing report-id");
+        }
+        JsonNode range = root.get("date-range");
+        if (range == null || !range.isObject()) {
+            throw new RejectedInputException("not a TLS report: missing date-range");
+        }
+        JsonNode policies = root.get("policies");
+        if (policies == null || !policies.isArray()) {
+            throw new RejectedInputException("not a TLS report: missing policies");
+        }
+        List<PolicyResult> results = new ArrayList<>();
+        for (JsonNode p : policies) {
+            results.add(policyResult(p));
+        }
+        String org = text(root, "organization-name");
+        return new TlsReport(org == null ? "" : org, date(range, "start-datetime"), date(range, "end-datetime"),
+            text(root, "contact-info"), reportId, results);
+    }
+
+    private static PolicyResult policyResult(JsonNode node) throws RejectedInputException {
+        if (!node.isObject()) {
+            throw new RejectedInputException("invalid TLS report: a policies entry is not an object");
+        }
+        JsonNode p = node.path("policy");
+        Policy policy = new Policy(orEmpty(text(p, "policy-type")), policyStrings(p.get("policy-string")),
+            orEmpty(text(p, "policy-domain")), mxHosts(p.get("mx-host")));
+        JsonNode summary = node.path("summary");
+        List<FailureDetail> details = new ArrayList<>();
+        JsonNode fd = node.get("failure-details");
+        if (fd != null && fd.isArray()) {
+            for (JsonNode d : fd) {
+                details.add(new FailureDetail(orEmpty(text(d, "result-type")), text(d, "sending-mta-ip"),
+                    text(d, "receiving-mx-hostname"), text(d, "receiving-mx-helo"), text(d, "receiving-ip"),
+                    count(d, "failed-session-count"), text(d, "additional-information"),
+                    // RFC 8460 as first published called it failure-error-code (erratum 6241).
+                    text(d, "failure-reason-code") != null ? text(d, "failure-reason-code") : text(d, "failure-error-code")));
+            }
+        }
+        return new TlsReport.PolicyResult(policy, count(summary, "total-successful-session-count"),
+            count(summary, "total-failure-session-count"), details);
+    }
+
+    /** Policy strings are an array; Microsoft sends tlsa policies as one string holding a JSON array. */
+    private static List<String> policyStrings(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        if (node == null || node.isNull()) {
+            return out;
+        }
+        if (node.isArray()) {
+            node.forEach(n -> out.add(n.asText()));
+            return out;
+        }
+        String s = node.asText().strip();
+        if (s.startsWith("[")) {
+            try {
+                JsonNode inner = MAPPER.readTree(s);
+                if (inner.isArray()) {
+                    inner.forEach(n -> out.add(n.asText()));
+                    return out;
+                }
+            } catch (JsonProcessingException e) {
+                // not JSON after all: keep the string as it is
+            }
+        }
+        out.add(s);
+        return out;
+    }
+
+    /** mx-host is an array, a single string, absent, or with "mx: " pasted in front. */
+    private static List<String> mxHosts(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        if (node == null || node.isNull()) {
+            return out;
+        }
+        if (node.isArray()) {
+            node.forEach(n -> addMxHost(out, n.asText()));
+        } else {
+            addMxHost(out, node.asText());
+        }
+        return out;
+    }
+
+    private static void addMxHost(List<String> out, String value) {
+        String v = value.strip();
+        if (v.regionMatches(true, 0, "mx:", 0, 3)) {
+            v = v.substring(3).strip();
+        }
+        if (!v.isEmpty()) {
+            out.add(v);
+        }
+    }
+
+    private static Instant date(JsonNode range, String field) throws RejectedInputException {
+        JsonNode node = range.get(field);
+        if (node == null || node.isNull()) {
+            throw new RejectedInputException("not a TLS report: missing date-range " + field);
+        }
+        if (node.isNumber()) {
+            return Instant.ofEpochSecond(node.asLong());
+        }
+        String s = node.asText().strip();
+        try {
+            return OffsetDateTime.parse(s).toInstant();
+        } catch (DateTimeParseException e) {
+            try {
+                // Microsoft (2023-2024) sends no zone: RFC 8460 means UTC.
+                return LocalDateTime.parse(s.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+            } catch (DateTimeParseException e2) {
+                throw new RejectedInputException("invalid TLS report: date-range " + field + " '" + s + "' is not a date");
+            }
+        }
+    }
+
+    private static long count(JsonNode node, String field) {
+        JsonNode n = node.get(field);
+        if (n == null || n.isNull()) {
+            return 0;
+        }
+        if (n.isNumber()) {
+            return Math.max(0, n.asLong());
+        }
+        try {
+            return Math.max(0, Long.parseLong(n.asText().strip()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode n = node.get(field);
+        return n == null || n.isNull() || n.isContainerNode() ? null : n.asText();
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    /** Refuses hostile nesting before Jackson's recursive tree reader sees it (Jackson 2.14 has no limit). */
+    static void checkDepth(byte[] json) throws RejectedInputException {
+        int depth = 0;
+        boolean inString = false;
+        for (int i = 0; i < json.length; i++) {
+            byte b = json[i];
+            if (inString) {
+                if (b == '\\') {
+                    i++;
+                } else if (b == '"') {
+                    inString = false;
+                }
+            } else if (b == '"') {
+                inString = true;
+            } else if (b == '{' || b == '[') {
+                if (++depth > MAX_DEPTH) {
+                    throw new RejectedInputException("not a TLS report: JSON nested deeper than " + MAX_DEPTH + " levels");
+                }
+            } else if (b == '}' || b == ']') {
+                depth--;
+            }
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+
+    /** The report as RFC 8460 JSON, fields in the RFC's order. */
+    public static byte[] write(TlsReport report) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("organization-name", report.organizationName());
+        ObjectNode range = root.putObject("date-range");
+        range.put("start-datetime", RFC3339.format(report.start()));
+        range.put("end-datetime", RFC3339.format(report.end()));
+        root.put("contact-info", report.contactInfo());
+        root.put("report-id", report.reportId());
+        ArrayNode policies = root.putArray("policies");
+        for (PolicyResult pr : report.policies()) {
+            ObjectNode entry = policies.addObject();
+            ObjectNode policy = entry.putObject("policy");
+            policy.put("policy-type", pr.policy().type());
+            if (!pr.policy().strings().isEmpty()) {
+                ArrayNode strings = policy.putArray("policy-string");
+                pr.policy().strings().forEach(strings::add);
+            }
+            policy.put("policy-domain", pr.policy().domain());
+            if (!pr.policy().mxHosts().isEmpty()) {
+                ArrayNode mx = policy.putArray("mx-host");
+                pr.policy().mxHosts().forEach(mx::add);
+            }
+            ObjectNode summary = entry.putObject("summary");
+            summary.put("total-successful-session-count", pr.successCount());
+            summary.put("total-failure-session-count", pr.failureCount());
+            if (!pr.failureDetails().isEmpty()) {
+                ArrayNode details = entry.putArray("failure-details");
+                for (FailureDetail d : pr.failureDetails()) {
+                    ObjectNode row = details.addObject();
+                    row.put("result-type", d.resultType().toLowerCase(Locale.ROOT));
+                    putIfPresent(row, "sending-mta-ip", d.sendingMtaIp());
+                    putIfPresent(row, "receiving-mx-hostname", d.receivingMxHostname());
+                    putIfPresent(row, "receiving-mx-helo", d.receivingMxHelo());
+                    putIfPresent(row, "receiving-ip", d.receivingIp());
+                    row.put("failed-session-count", d.failedSessionCount());
+                    putIfPresent(row, "additional-information", d.additionalInformation());
+                    putIfPresent(row, "failure-reason-code", d.failureReasonCode());
+                }
+            }
+        }
+        try {
+            return MAPPER.writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise TLS report", e);
+        }
+    }
+
+    private static void putIfPresent(ObjectNode node, String field, String value) {
+        if (value != null && !value.isEmpty()) {
+            node.put(field, value);
+        }
+    }
+}
