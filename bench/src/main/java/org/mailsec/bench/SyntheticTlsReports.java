@@ -1,6 +1,9 @@
 package org.mailsec.bench;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPOutputStream;
 import java.util.Locale;
 
 /**
@@ -45,5 +48,21 @@ public final class SyntheticTlsReports {
         }
         sb.append("]}");
         return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    public static byte[] gzip(byte[] data) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    /** Prints the sizes the benchmark uses, to turn its ops/s into MB/s. */
+    public static void main(String[] args) throws IOException {
+        for (String size : new String[] {"small", "large"}) {
+            byte[] json = size.equals("small") ? json(2, 3) : json(2000, 5);
+            System.out.printf(Locale.ROOT, "%s: %d bytes JSON, %d bytes gzip%n", size, json.length, gzip(json).length);
+        }
     }
 }

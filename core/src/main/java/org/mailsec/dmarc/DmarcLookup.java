@@ -1,0 +1,101 @@
+package org.mailsec.dmarc;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.mailsec.dns.DnsAnswer;
+import org.mailsec.dns.DnsException;
+import org.mailsec.dns.DnsResolver;
+import org.mailsec.dns.DnssecStatus;
+
+/**
+ * Finds the DMARC record that governs a From domain: {@code _dmarc.<domain>}, then the organizational
+ * domain's (RFC 7489 §6.6.3), or with {@link Discovery#TREE_WALK} the RFC 9989 DNS tree walk.
+ */
+public final class DmarcLookup {
+
+    /** How the policy record is discovered. */
+    public enum Discovery { PUBLIC_SUFFIX_LIST, TREE_WALK }
+
+    /** What the lookup found; {@code record} and {@code recordDomain} are set for {@link Status#FOUND}. */
+    public record Result(Status status, Optional<DmarcRecord> record, String recordDomain, String message) {
+        public enum Status { FOUND, NONE, TEMPERROR, PERMERROR }
+    }
+
+    /** RFC 9989 §4.10: names longer than this are shortened to it before walking up. */
+    private static final int TREE_WALK_MAX_LABELS = 7;
+
+    private final DnsResolver resolver;
+    private final OrganizationalDomains organizationalDomains;
+    private final Discovery discovery;
+
+    public DmarcLookup(DnsResolver resolver, OrganizationalDomains organizationalDomains, Discovery discovery) {
+        this.resolver = resolver;
+        this.organizationalDomains = organizationalDomains;
+        this.discovery = discovery;
+    }
+
+    public DmarcLookup(DnsResolver resolver) {
+        this(resolver, OrganizationalDomains.guava(), Discovery.PUBLIC_SUFFIX_LIST);
+    }
+
+    public Result lookup(String fromDomain) {
+        String domain = String.join(".", OrganizationalDomains.labels(fromDomain));
+        if (domain.isEmpty()) {
+            return new Result(Result.Status.PERMERROR, Optional.empty(), "", "invalid domain '" + fromDomain + "'");
+        }
+        for (String candidate : candidates(domain)) {
+            Result result = lookupAt(candidate);
+            if (result.status() != Result.Status.NONE) {
+                return result;
+            }
+        }
+        return new Result(Result.Status.NONE, Optional.empty(), "", "no DMARC record for " + domain);
+    }
+
+    private List<String> candidates(String domain) {
+        List<String> names = new ArrayList<>();
+        names.add(domain);
+        if (discovery == Discovery.PUBLIC_SUFFIX_LIST) {
+            String org = organizationalDomains.organizationalDomain(domain);
+            if (!org.equals(domain)) {
+                names.add(org);
+            }
+            return names;
+        }
+        List<String> labels = OrganizationalDomains.labels(domain);
+        int start = Math.min(labels.size() - 1, TREE_WALK_MAX_LABELS);
+        for (int n = start; n >= 1; n--) {
+            names.add(String.join(".", labels.subList(labels.size() - n, labels.size())));
+        }
+        return names;
+    }
+
+    private Result lookupAt(String domain) {
+        String name = "_dmarc." + domain;
+        DnsAnswer<String> answer;
+        try {
+            answer = resolver.txt(name);
+        } catch (DnsException e) {
+            Result.Status status = e.isTemporary() ? Result.Status.TEMPERROR : Result.Status.PERMERROR;
+            return new Result(status, Optional.empty(), domain, "DNS lookup of " + name + " failed: " + e.getMessage());
+        }
+        if (answer.status() == DnssecStatus.BOGUS) {
+            return new Result(Result.Status.TEMPERROR, Optional.empty(), domain,
+                "DNSSEC validation of " + name + " failed: " + answer.bogusReason().orElse("bogus"));
+        }
+        List<String> records = answer.records().stream().filter(DmarcRecord::looksLikeDmarc).toList();
+        if (records.isEmpty()) {
+            return new Result(Result.Status.NONE, Optional.empty(), domain, "no DMARC record at " + name);
+        }
+        if (records.size() > 1) {
+            // RFC 7489 §6.6.3: more than one record means no DMARC for this domain.
+            return new Result(Result.Status.NONE, Optional.empty(), domain, records.size() + " DMARC records at " + name);
+        }
+        try {
+            return new Result(Result.Status.FOUND, Optional.of(DmarcRecord.parse(records.get(0))), domain, "");
+        } catch (DmarcRecordException e) {
+            return new Result(Result.Status.PERMERROR, Optional.empty(), domain, name + ": " + e.getMessage());
+        }
+    }
+}

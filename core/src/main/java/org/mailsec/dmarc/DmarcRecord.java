@@ -1,0 +1,312 @@
+package org.mailsec.dmarc;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A DMARC policy record (RFC 7489 §6.3, with RFC 9989's {@code np}, {@code psd} and {@code t}).
+ * Tag names and values are case-insensitive and stored lower case; absent tags take their defaults.
+ *
+ * @param policy           p
+ * @param subdomainPolicy  sp (defaults to p)
+ * @param nonExistentPolicy np (RFC 9989; defaults to sp)
+ * @param dkimAlignment    adkim
+ * @param spfAlignment     aspf
+ * @param percent          pct (0-100)
+ * @param reportInterval   ri in seconds
+ * @param failureOptions   fo, e.g. [0] or [1, d, s]
+ * @param reportFormats    rf, e.g. [afrf]
+ * @param aggregateUris    rua
+ * @param failureUris      ruf
+ * @param publicSuffixDomain psd: y, n or u (RFC 9989)
+ * @param testing          t=y (RFC 9989): the policy is being tested, apply the next lower one
+ * @param explicitTags     tags that were published (rest are defaults), for showing the record as published
+ * @param warnings         things that parse but an operator should fix
+ */
+public record DmarcRecord(Policy policy, Policy subdomainPolicy, Policy nonExistentPolicy, Alignment dkimAlignment,
+                          Alignment spfAlignment, int percent, long reportInterval, List<String> failureOptions,
+                          List<String> reportFormats, List<ReportUri> aggregateUris, List<ReportUri> failureUris,
+                          char publicSuffixDomain, boolean testing, Set<String> explicitTags, List<String> warnings) {
+
+    public enum Policy {
+        NONE, QUARANTINE, REJECT;
+
+        public String value() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The policy applied instead when a message falls outside pct or under t=y (RFC 7489 §6.6.4). */
+        public Policy weaker() {
+            return this == REJECT ? QUARANTINE : NONE;
+        }
+    }
+
+    public enum Alignment {
+        RELAXED("r"), STRICT("s");
+
+        private final String value;
+
+        Alignment(String value) {
+            this.value = value;
+        }
+
+        public String value() {
+            return value;
+        }
+    }
+
+    /** A reporting URI with its optional size limit ({@code !10m}). */
+    public record ReportUri(URI uri, Optional<Long> maxBytes) {
+        public String address() {
+            String ssp = uri.getSchemeSpecificPart();
+            int q = ssp.indexOf('?');
+            return q >= 0 ? ssp.substring(0, q) : ssp;
+        }
+    }
+
+    public DmarcRecord {
+        failureOptions = List.copyOf(failureOptions);
+        reportFormats = List.copyOf(reportFormats);
+        aggregateUris = List.copyOf(aggregateUris);
+        failureUris = List.copyOf(failureUris);
+        explicitTags = Set.copyOf(explicitTags);
+        warnings = List.copyOf(warnings);
+    }
+
+    private static final Pattern VERSION = Pattern.compile("^[vV][ \\t]*=[ \\t]*DMARC1[ \\t]*(;|$)");
+    private static final Pattern KEYWORD = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?");
+    private static final Pattern URI_WITH_SIZE = Pattern.compile("^(.*?)(?:[ \\t]*!([0-9 \\t]+?)[ \\t]*([kmgtKMGT])?)?$");
+    private static final Set<String> REGISTERED_FORMATS = Set.of("afrf");
+
+    /** True when a TXT string claims to be DMARC (so it must parse, or the domain has a broken record). */
+    public static boolean looksLikeDmarc(String txt) {
+        return VERSION.matcher(txt).find();
+    }
+
+    /**
+     * Parses a record. Decisions (see README and testdata README): {@code p} need not follow {@code v}
+     * directly (RFC 9989; refusing would drop the domain's policy silently), a trailing {@code ;;} is
+     * accepted, and per RFC 7489 §6.6.3 a record with a missing or broken tag but a valid {@code rua} is
+     * used as {@code p=none} (warnings say why).
+     */
+    public static DmarcRecord parse(String txt) throws DmarcRecordException {
+        Matcher version = VERSION.matcher(txt);
+        if (!version.find()) {
+            throw new DmarcRecordException("record does not start with v=DMARC1");
+        }
+        if (version.group(1).isEmpty()) {
+            throw new DmarcRecordException("v=DMARC1 must be followed by ';'");
+        }
+        Builder b = new Builder();
+        String[] tags = txt.substring(version.end()).split(";", -1);
+        List<String> errors = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        boolean first = true;
+        for (int i = 0; i < tags.length; i++) {
+            String tag = tags[i].strip();
+            if (tag.isEmpty()) {
+                if (allBlank(tags, i)) {
+                    break;
+                }
+                throw new DmarcRecordException("empty tag between ';'");
+            }
+            int eq = tag.indexOf('=');
+            if (eq < 0) {
+                throw new DmarcRecordException("tag '" + tag + "' has no value");
+            }
+            String name = tag.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+            String value = tag.substring(eq + 1).strip();
+            if (!seen.add(name)) {
+                throw new DmarcRecordException("tag '" + name + "' appears twice");
+            }
+            if (name.equals("p") && !first) {
+                b.warnings.add("p should directly follow v=DMARC1 (RFC 7489 §6.4)");
+            }
+            first = false;
+            try {
+                b.apply(name, value);
+            } catch (DmarcRecordException e) {
+                if (name.equals("rua")) {
+                    throw e;
+                }
+                errors.add(e.getMessage());
+            }
+        }
+        if (!seen.contains("p")) {
+            errors.add("missing p");
+        }
+        if (!errors.isEmpty()) {
+            if (b.rua.isEmpty()) {
+                throw new DmarcRecordException(String.join("; ", errors));
+            }
+            // RFC 7489 §6.6.3: with a usable rua, a broken record still asks for reports: treat as p=none.
+            b.warnings.addAll(errors);
+            b.warnings.add("record treated as p=none (RFC 7489 §6.6.3)");
+            b.p = b.sp = b.np = Policy.NONE;
+        }
+        b.explicit.addAll(seen);
+        return b.build();
+    }
+
+    private static boolean allBlank(String[] parts, int from) {
+        for (int i = from; i < parts.length; i++) {
+            if (!parts[i].isBlank()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final class Builder {
+        Policy p;
+        Policy sp;
+        Policy np;
+        Alignment adkim = Alignment.RELAXED;
+        Alignment aspf = Alignment.RELAXED;
+        int pct = 100;
+        long ri = 86_400;
+        List<String> fo = List.of("0");
+        List<String> rf = List.of("afrf");
+        List<ReportUri> rua = new ArrayList<>();
+        List<ReportUri> ruf = new ArrayList<>();
+        char psd = 'u';
+        boolean t;
+        final Set<String> explicit = new HashSet<>();
+        final List<String> warnings = new ArrayList<>();
+
+        void apply(String name, String value) throws DmarcRecordException {
+            switch (name) {
+                case "p" -> p = policy(name, value);
+                case "sp" -> sp = policy(name, value);
+                case "np" -> np = policy(name, value);
+                case "adkim" -> adkim = alignment(name, value);
+                case "aspf" -> aspf = alignment(name, value);
+                case "pct" -> {
+                    pct = (int) number(name, value, 100);
+                    if (pct != 100) {
+                        warnings.add("pct is removed by RFC 9989; receivers may ignore it");
+                    }
+                }
+                case "ri" -> ri = number(name, value, 0xFFFFFFFFL);
+                case "fo" -> fo = colonList(name, value, Pattern.compile("[01ds]"));
+                case "rf" -> {
+                    rf = colonList(name, value, KEYWORD);
+                    rf.stream().filter(f -> !REGISTERED_FORMATS.contains(f))
+                        .forEach(f -> warnings.add("rf=" + f + " is not a registered report format"));
+                }
+                case "rua" -> rua = uris(name, value);
+                case "ruf" -> ruf = uris(name, value);
+                case "psd" -> psd = oneOf(name, value, "ynu");
+                case "t" -> t = oneOf(name, value, "yn") == 'y';
+                default -> warnings.add("unknown tag '" + name + "' ignored");
+            }
+        }
+
+        DmarcRecord build() {
+            Policy subdomain = sp != null ? sp : p;
+            return new DmarcRecord(p, subdomain, np != null ? np : subdomain, adkim, aspf, pct, ri, fo, rf, rua, ruf,
+                psd, t, explicit, warnings);
+        }
+    }
+
+    private static Policy policy(String name, String value) throws DmarcRecordException {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "none" -> Policy.NONE;
+            case "quarantine" -> Policy.QUARANTINE;
+            case "reject" -> Policy.REJECT;
+            default -> throw new DmarcRecordException("invalid " + name + " '" + value + "'");
+        };
+    }
+
+    private static Alignment alignment(String name, String value) throws DmarcRecordException {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "r" -> Alignment.RELAXED;
+            case "s" -> Alignment.STRICT;
+            default -> throw new DmarcRecordException("invalid " + name + " '" + value + "' (r or s)");
+        };
+    }
+
+    private static long number(String name, String value, long max) throws DmarcRecordException {
+        if (!value.matches("[0-9]{1,12}")) {
+            throw new DmarcRecordException("invalid " + name + " '" + value + "' (a number)");
+        }
+        long n = Long.parseLong(value);
+        if (n > max) {
+            throw new DmarcRecordException(name + " " + n + " is over " + max);
+        }
+        return n;
+    }
+
+    private static char oneOf(String name, String value, String allowed) throws DmarcRecordException {
+        String v = value.toLowerCase(Locale.ROOT);
+        if (v.length() != 1 || allowed.indexOf(v.charAt(0)) < 0) {
+            throw new DmarcRecordException("invalid " + name + " '" + value + "'");
+        }
+        return v.charAt(0);
+    }
+
+    private static List<String> colonList(String name, String value, Pattern item) throws DmarcRecordException {
+        List<String> out = new ArrayList<>();
+        for (String part : value.split(":", -1)) {
+            String v = part.strip().toLowerCase(Locale.ROOT);
+            if (!item.matcher(v).matches()) {
+                throw new DmarcRecordException("invalid " + name + " '" + value + "'");
+            }
+            out.add(v);
+        }
+        return out;
+    }
+
+    private static List<ReportUri> uris(String name, String value) throws DmarcRecordException {
+        List<ReportUri> out = new ArrayList<>();
+        for (String part : value.split(",", -1)) {
+            Matcher m = URI_WITH_SIZE.matcher(part.strip());
+            if (!m.matches() || m.group(1).isBlank()) {
+                throw new DmarcRecordException("empty URI in " + name);
+            }
+            String text = m.group(1).strip();
+            if (text.contains("!")) {
+                throw new DmarcRecordException("invalid size limit in " + name + " '" + part.strip() + "' (e.g. !10m)");
+            }
+            URI uri;
+            try {
+                uri = new URI(text);
+            } catch (URISyntaxException e) {
+                throw new DmarcRecordException("invalid " + name + " URI '" + text + "'");
+            }
+            if (uri.getScheme() == null || !uri.getScheme().matches("[A-Za-z][A-Za-z0-9+.-]*")
+                    || uri.getRawSchemeSpecificPart().isEmpty()) {
+                throw new DmarcRecordException(name + " URI '" + text + "' has no scheme (e.g. mailto:)");
+            }
+            Optional<Long> size = Optional.empty();
+            if (m.group(2) != null) {
+                String digits = m.group(2).replaceAll("[ \\t]", "");
+                if (digits.isEmpty() || digits.length() > 15) {
+                    throw new DmarcRecordException("invalid size limit in " + name + " '" + part.strip() + "'");
+                }
+                long unit = switch (m.group(3) == null ? "" : m.group(3).toLowerCase(Locale.ROOT)) {
+                    case "k" -> 1L << 10;
+                    case "m" -> 1L << 20;
+                    case "g" -> 1L << 30;
+                    case "t" -> 1L << 40;
+                    default -> 1L;
+                };
+                try {
+                    size = Optional.of(Math.multiplyExact(Long.parseLong(digits), unit));
+                } catch (ArithmeticException e) {
+                    throw new DmarcRecordException("size limit too large in " + name + " '" + part.strip() + "'");
+                }
+            }
+            out.add(new ReportUri(uri, size));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,336 @@
+package org.mailsec.dmarc.report;
+
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLOutputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
+import javax.xml.stream.XMLStreamWriter;
+import org.mailsec.dmarc.report.AggregateReport.DkimAuth;
+import org.mailsec.dmarc.report.AggregateReport.Identifiers;
+import org.mailsec.dmarc.report.AggregateReport.Metadata;
+import org.mailsec.dmarc.report.AggregateReport.PolicyEvaluated;
+import org.mailsec.dmarc.report.AggregateReport.PolicyPublished;
+import org.mailsec.dmarc.report.AggregateReport.Reason;
+import org.mailsec.dmarc.report.AggregateReport.Row;
+import org.mailsec.dmarc.report.AggregateReport.SpfAuth;
+import org.mailsec.io.RejectedInputException;
+
+/**
+ * DMARC aggregate report XML, both RFC 7489's and RFC 9990's (namespaces are ignored, element names are
+ * the same). Reading is safe against hostile XML: no DTDs, no entities, bounded depth and element count;
+ * and lenient: invalid bytes are replaced, text after {@code </feedback>} (broken wrappers) is ignored.
+ */
+public final class AggregateReportXml {
+
+    static final int MAX_DEPTH = 32;
+    static final int MAX_ELEMENTS = 2_000_000;
+    public static final String RFC9990_NAMESPACE = "urn:ietf:params:xml:ns:dmarc-2.0";
+
+    private static final Pattern DECLARED_ENCODING = Pattern.compile("^\\s*<\\?xml[^>]*encoding\\s*=\\s*[\"']([A-Za-z0-9._-]+)[\"']");
+    private static final XMLInputFactory INPUT = secureInputFactory();
+
+    private AggregateReportXml() {
+    }
+
+    private static XMLInputFactory secureInputFactory() {
+        XMLInputFactory f = XMLInputFactory.newFactory();
+        f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+        f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+        f.setProperty(XMLInputFactory.IS_REPLACING_ENTITY_REFERENCES, false);
+        f.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, true);
+        return f;
+    }
+
+    public static AggregateReport read(byte[] xml) throws RejectedInputException {
+        String text = decode(xml);
+        if (text.isBlank()) {
+            throw new RejectedInputException("not a DMARC report: empty");
+        }
+        XmlElement root = tree(text);
+        XmlElement feedback = root.find("feedback")
+            .orElseThrow(() -> new RejectedInputException("not a DMARC report: no <feedback> element"));
+        return map(feedback);
+    }
+
+    /** Decodes with the declared charset (default UTF-8), replacing bytes that are invalid in it. */
+    private static String decode(byte[] xml) {
+        Charset charset = StandardCharsets.UTF_8;
+        String head = new String(xml, 0, Math.min(xml.length, 200), StandardCharsets.ISO_8859_1);
+        Matcher m = DECLARED_ENCODING.matcher(head.startsWith("\uFEFF") ? head.substring(1) : head);
+        if (m.find()) {
+            try {
+                charset = Charset.forName(m.group(1));
+            } catch (IllegalArgumentException e) {
+                // unknown charset name: UTF-8 with replacement is the best guess
+            }
+        }
+        try {
+            String s = charset.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(CodingErrorAction.REPLACE).decode(ByteBuffer.wrap(xml)).toString();
+            return s.startsWith("\uFEFF") ? s.substring(1) : s;
+        } catch (CharacterCodingException e) {
+            return new String(xml, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static XmlElement tree(String text) throws RejectedInputException {
+        XmlElement document = new XmlElement("#document");
+        Deque<XmlElement> stack = new ArrayDeque<>();
+        stack.push(document);
+        int elements = 0;
+        XMLStreamReader reader = null;
+        try {
+            reader = INPUT.createXMLStreamReader(new StringReader(text));
+            while (reader.hasNext()) {
+                int event = reader.next();
+                switch (event) {
+                    case XMLStreamConstants.DTD -> throw new RejectedInputException(
+                        "not a DMARC report: XML with a DOCTYPE is refused (entity expansion / external entities)");
+                    case XMLStreamConstants.ENTITY_REFERENCE -> throw new RejectedInputException(
+                        "not a DMARC report: undeclared entity '&" + reader.getLocalName() + ";'");
+                    case XMLStreamConstants.START_ELEMENT -> {
+                        if (stack.size() > MAX_DEPTH) {
+                            throw new RejectedInputException("not a DMARC report: XML nested deeper than " + MAX_DEPTH);
+                        }
+                        if (++elements > MAX_ELEMENTS) {
+                            throw new RejectedInputException("not a DMARC report: more than " + MAX_ELEMENTS + " elements");
+                        }
+                        XmlElement e = new XmlElement(reader.getLocalName());
+                        stack.peek().children.add(e);
+                        stack.push(e);
+                    }
+                    case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> {
+                        XmlElement current = stack.peek();
+                        if (current.text.length() < 100_000) {
+                            current.text.append(reader.getText());
+                        }
+                    }
+                    case XMLStreamConstants.END_ELEMENT -> {
+                        XmlElement closed = stack.pop();
+                        if (closed.name.equals("feedback")) {
+                            return document; // whatever follows (an unclosed wrapper, junk) is not ours
+                        }
+                    }
+                    default -> {
+                        // comments, processing instructions: nothing to keep
+                    }
+                }
+            }
+            return document;
+        } catch (XMLStreamException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNumber();
+            throw new RejectedInputException("not a DMARC report: invalid XML" + where + ": " + shortMessage(e));
+        } finally {
+            if (reader != null) {
+                try {
+                    reader.close();
+                } catch (XMLStreamException e) {
+                    // nothing left to release
+                }
+            }
+        }
+    }
+
+    private static String shortMessage(XMLStreamException e) {
+        String m = e.getMessage() == null ? "unreadable" : e.getMessage();
+        int i = m.indexOf("Message: ");
+        return (i >= 0 ? m.substring(i + 9) : m).strip();
+    }
+
+    private static AggregateReport map(XmlElement feedback) throws RejectedInputException {
+        XmlElement meta = feedback.child("report_metadata")
+            .orElseThrow(() -> new RejectedInputException("not a DMARC report: missing report_metadata"));
+        String reportId = meta.text("report_id");
+        if (reportId == null) {
+            throw new RejectedInputException("not a DMARC report: missing report_id");
+        }
+        XmlElement range = meta.child("date_range").orElse(new XmlElement("date_range"));
+        List<String> errors = meta.all("error").stream().map(XmlElement::text).filter(s -> s != null).toList();
+        Metadata metadata = new Metadata(orEmpty(meta.text("org_name")), meta.text("email"),
+            meta.text("extra_contact_info"), reportId, epoch(range.text("begin")), epoch(range.text("end")), errors,
+            meta.text("generator"));
+
+        XmlElement pp = feedback.child("policy_published").orElse(new XmlElement("policy_published"));
+        PolicyPublished policy = new PolicyPublished(AggregateReport.lower(pp.text("domain")),
+            AggregateReport.lower(pp.text("adkim")), AggregateReport.lower(pp.text("aspf")),
+            AggregateReport.lower(pp.text("p")), AggregateReport.lower(pp.text("sp")),
+            AggregateReport.lower(pp.text("np")), integer(pp.text("pct")), AggregateReport.lower(pp.text("fo")),
+            AggregateReport.lower(pp.text("testing")), AggregateReport.lower(pp.text("discovery_method")));
+
+        List<AggregateReport.Record> records = new ArrayList<>();
+        for (XmlElement r : feedback.all("record")) {
+            XmlElement row = r.child("row").orElse(new XmlElement("row"));
+            XmlElement pe = row.child("policy_evaluated").orElse(new XmlElement("policy_evaluated"));
+            List<Reason> reasons = pe.all("reason").stream()
+                .map(x -> new Reason(AggregateReport.lower(x.text("type")), x.text("comment"))).toList();
+            PolicyEvaluated evaluated = new PolicyEvaluated(AggregateReport.lower(pe.text("disposition")),
+                AggregateReport.lower(pe.text("dkim")), AggregateReport.lower(pe.text("spf")), reasons);
+            XmlElement ids = r.child("identifiers").orElse(new XmlElement("identifiers"));
+            XmlElement auth = r.child("auth_results").orElse(new XmlElement("auth_results"));
+            records.add(new AggregateReport.Record(
+                new Row(row.text("source_ip"), count(row.text("count")), evaluated),
+                new Identifiers(ids.text("header_from"), ids.text("envelope_from"), ids.text("envelope_to")),
+                auth.all("dkim").stream().map(x -> new DkimAuth(x.text("domain"), x.text("selector"),
+                    AggregateReport.lower(x.text("result")), x.text("human_result"))).toList(),
+                auth.all("spf").stream().map(x -> new SpfAuth(x.text("domain"), AggregateReport.lower(x.text("scope")),
+                    AggregateReport.lower(x.text("result")))).toList()));
+        }
+        List<String> extensions = feedback.child("extensions").map(x -> x.children.stream().map(c -> c.name).toList())
+            .orElse(List.of());
+        return new AggregateReport(feedback.text("version"), metadata, policy, records, extensions);
+    }
+
+    private static Instant epoch(String s) throws RejectedInputException {
+        if (s == null) {
+            return null;
+        }
+        try {
+            return Instant.ofEpochSecond(Long.parseLong(s.strip()));
+        } catch (NumberFormatException e) {
+            throw new RejectedInputException("invalid DMARC report: date_range '" + s + "' is not a Unix time");
+        }
+    }
+
+    private static long count(String s) {
+        if (s == null) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Long.parseLong(s.strip()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static Integer integer(String s) {
+        try {
+            return s == null ? null : Integer.valueOf(s.strip());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    /** Writes the report as XML: RFC 7489's format, or RFC 9990's (its namespace and version 1.0). */
+    public static byte[] write(AggregateReport report, boolean rfc9990) {
+        StringWriter out = new StringWriter();
+        try {
+            XMLStreamWriter w = XMLOutputFactory.newFactory().createXMLStreamWriter(out);
+            w.writeStartDocument("UTF-8", "1.0");
+            w.writeStartElement("feedback");
+            if (rfc9990) {
+                w.writeDefaultNamespace(RFC9990_NAMESPACE);
+                element(w, "version", "1.0");
+            } else if (report.version() != null) {
+                element(w, "version", report.version());
+            }
+            Metadata m = report.metadata();
+            w.writeStartElement("report_metadata");
+            element(w, "org_name", m.orgName());
+            element(w, "email", m.email());
+            element(w, "extra_contact_info", m.extraContactInfo());
+            element(w, "report_id", m.reportId());
+            w.writeStartElement("date_range");
+            element(w, "begin", m.begin() == null ? null : Long.toString(m.begin().getEpochSecond()));
+            element(w, "end", m.end() == null ? null : Long.toString(m.end().getEpochSecond()));
+            w.writeEndElement();
+            for (String error : m.errors()) {
+                element(w, "error", error);
+            }
+            if (rfc9990) {
+                element(w, "generator", m.generator());
+            }
+            w.writeEndElement();
+            PolicyPublished p = report.policy();
+            w.writeStartElement("policy_published");
+            element(w, "domain", p.domain());
+            element(w, "adkim", p.adkim());
+            element(w, "aspf", p.aspf());
+            element(w, "p", p.p());
+            element(w, "sp", p.sp());
+            if (rfc9990) {
+                element(w, "np", p.np());
+                element(w, "testing", p.testing());
+                element(w, "discovery_method", p.discoveryMethod());
+            } else {
+                element(w, "pct", p.pct() == null ? null : p.pct().toString());
+                element(w, "fo", p.fo());
+            }
+            w.writeEndElement();
+            for (AggregateReport.Record r : report.records()) {
+                w.writeStartElement("record");
+                w.writeStartElement("row");
+                element(w, "source_ip", r.row().sourceIp());
+                element(w, "count", Long.toString(r.row().count()));
+                PolicyEvaluated pe = r.row().evaluated();
+                w.writeStartElement("policy_evaluated");
+                element(w, "disposition", pe.disposition());
+                element(w, "dkim", pe.dkim());
+                element(w, "spf", pe.spf());
+                for (Reason reason : pe.reasons()) {
+                    w.writeStartElement("reason");
+                    element(w, "type", reason.type());
+                    element(w, "comment", reason.comment());
+                    w.writeEndElement();
+                }
+                w.writeEndElement();
+                w.writeEndElement();
+                w.writeStartElement("identifiers");
+                element(w, "envelope_to", r.identifiers().envelopeTo());
+                element(w, "envelope_from", r.identifiers().envelopeFrom());
+                element(w, "header_from", r.identifiers().headerFrom());
+                w.writeEndElement();
+                w.writeStartElement("auth_results");
+                for (DkimAuth d : r.dkim()) {
+                    w.writeStartElement("dkim");
+                    element(w, "domain", d.domain());
+                    element(w, "selector", d.selector());
+                    element(w, "result", d.result());
+                    element(w, "human_result", d.humanResult());
+                    w.writeEndElement();
+                }
+                for (SpfAuth s : r.spf()) {
+                    w.writeStartElement("spf");
+                    element(w, "domain", s.domain());
+                    element(w, "scope", s.scope());
+                    element(w, "result", s.result());
+                    w.writeEndElement();
+                }
+                w.writeEndElement();
+                w.writeEndElement();
+            }
+            w.writeEndElement();
+            w.writeEndDocument();
+            w.close();
+        } catch (XMLStreamException e) {
+            throw new IllegalStateException("cannot write DMARC report XML", e);
+        }
+        return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void element(XMLStreamWriter w, String name, String value) throws XMLStreamException {
+        if (value != null) {
+            w.writeStartElement(name);
+            w.writeCharacters(value);
+            w.writeEndElement();
+        }
+    }
+}

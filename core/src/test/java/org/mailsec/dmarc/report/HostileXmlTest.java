@@ -1,0 +1,80 @@
+package org.mailsec.dmarc.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailsec.io.RejectedInputException;
+
+class HostileXmlTest {
+
+    private final AggregateReportReader reader = new AggregateReportReader();
+
+    @Test
+    void externalEntityIsNeverRead(@TempDir Path dir) throws Exception {
+        Path secret = dir.resolve("secret.txt");
+        Files.writeString(secret, "TOP-SECRET");
+        String xml = "<?xml version=\"1.0\"?><!DOCTYPE feedback [<!ENTITY xxe SYSTEM \"" + secret.toUri() + "\">]>"
+            + "<feedback><report_metadata><org_name>&xxe;</org_name><report_id>1</report_id></report_metadata></feedback>";
+        assertThatThrownBy(() -> reader.read(xml.getBytes(StandardCharsets.UTF_8), "xxe.xml"))
+            .isInstanceOf(RejectedInputException.class)
+            .hasMessageContaining("DOCTYPE")
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain("TOP-SECRET"));
+    }
+
+    @Test
+    void billionLaughsIsRefused() {
+        StringBuilder xml = new StringBuilder("<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">");
+        for (int i = 1; i < 10; i++) {
+            xml.append("<!ENTITY lol").append(i).append(" \"").append(("&lol" + (i == 1 ? "" : i - 1) + ";").repeat(10)).append("\">");
+        }
+        xml.append("]><feedback><report_metadata><org_name>&lol9;</org_name></report_metadata></feedback>");
+        assertThatThrownBy(() -> reader.read(xml.toString().getBytes(StandardCharsets.UTF_8), "lol.xml"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("DOCTYPE");
+    }
+
+    @Test
+    void undeclaredEntityIsRefused() {
+        String xml = "<feedback><report_metadata><org_name>&foo;</org_name><report_id>1</report_id></report_metadata></feedback>";
+        assertThatThrownBy(() -> reader.read(xml.getBytes(StandardCharsets.UTF_8), "e.xml"))
+            .isInstanceOf(RejectedInputException.class);
+    }
+
+    @Test
+    void deepNestingIsRefused() {
+        String xml = "<feedback>" + "<a>".repeat(10_000) + "</a>".repeat(10_000) + "</feedback>";
+        assertThatThrownBy(() -> reader.read(xml.getBytes(StandardCharsets.UTF_8), "deep.xml"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("nested deeper");
+    }
+
+    @Test
+    void truncatedGzipIsNamed() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(("<feedback>" + "<record/>".repeat(5000) + "</feedback>").getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] cut = Arrays.copyOf(out.toByteArray(), out.size() / 2);
+        assertThatThrownBy(() -> reader.read(cut, "r.xml.gz"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("truncated gzip");
+    }
+
+    @Test
+    void wrongMagicIsNotAReport() {
+        byte[] junk = {0x13, 0x37, 0x00, 0x42, 0x7f};
+        assertThatThrownBy(() -> reader.read(junk, "r.zip"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("not a DMARC report");
+    }
+
+    @Test
+    void jsonIsNotADmarcReport() {
+        assertThatThrownBy(() -> reader.read("{\"a\":1}".getBytes(StandardCharsets.UTF_8), "x.xml"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("JSON, not XML");
+    }
+}
