@@ -1,0 +1,106 @@
+package org.mailsec.tlsrpt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.mailsec.io.RejectedInputException;
+
+/** Hostile or broken input gets a clear RejectedInputException, bounded memory, never a crash. */
+class HostileTlsReportTest {
+
+    private final TlsReportReader reader = new TlsReportReader();
+
+    @Test
+    void gzipBombStopsAtTheDecompressedCap() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] spaces = new byte[1 << 20];
+        Arrays.fill(spaces, (byte) ' ');
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write("{\"report-id\":\"x\",\"pad\":\"".getBytes(StandardCharsets.US_ASCII));
+            for (int i = 0; i < 1024; i++) {
+                gz.write(spaces); // 1 GB of JSON string
+            }
+        }
+        assertThat(out.size()).isLessThan(2 << 20);
+        assertThatThrownBy(() -> reader.read(out.toByteArray(), "bomb.json.gz"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("larger than the limit");
+    }
+
+    @Test
+    void hundredMegabyteJsonIsRefusedBeforeParsing() {
+        byte[] huge = new byte[100 * 1024 * 1024];
+        Arrays.fill(huge, (byte) ' ');
+        huge[0] = '{';
+        huge[huge.length - 1] = '}';
+        long before = usedHeap();
+        assertThatThrownBy(() -> reader.read(huge, "huge.json"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("over the limit");
+        assertThat(usedHeap() - before).isLessThan(50L << 20);
+    }
+
+    @Test
+    void deeplyNestedJsonIsRefusedWithoutStackOverflow() {
+        byte[] deep = ("{\"report-id\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}").getBytes(StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> reader.read(deep, "deep.json"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("nested deeper");
+    }
+
+    @Test
+    void truncatedGzipIsNamed() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(new byte[100_000]);
+        }
+        byte[] cut = Arrays.copyOf(out.toByteArray(), out.size() / 2);
+        assertThatThrownBy(() -> reader.read(cut, "cut.json.gz"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("truncated gzip");
+    }
+
+    @Test
+    void wrongMagicIsNotAReport() {
+        assertThatThrownBy(() -> reader.read(new byte[] {0x50, 0x4b, 0x05, 0x06, 0, 0}, "r.zip"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("not a TLS report");
+    }
+
+    @Test
+    void htmlOnlyMailAndMailWithoutReportAreRefused() {
+        String html = "From: a@example.net\r\nContent-Type: text/html\r\n\r\n<p>{\"report-id\":1}</p>\r\n";
+        assertThatThrownBy(() -> reader.read(html.getBytes(StandardCharsets.US_ASCII), "h.eml"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("no report part");
+        String plain = "From: a@example.net\r\nSubject: hi\r\n\r\nhello\r\n";
+        assertThatThrownBy(() -> reader.read(plain.getBytes(StandardCharsets.US_ASCII), "p.eml"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("no report part");
+    }
+
+    @Test
+    void jsonMissingRequiredFieldsIsNamed() {
+        assertThatThrownBy(() -> reader.read("{\"policies\":[]}".getBytes(StandardCharsets.US_ASCII), "x.json"))
+            .hasMessageContaining("missing report-id");
+        assertThatThrownBy(() -> reader.read("{\"report-id\":\"1\",\"policies\":[]}".getBytes(StandardCharsets.US_ASCII), "x.json"))
+            .hasMessageContaining("missing date-range");
+        assertThatThrownBy(() -> reader.read("{\"report-id\":\"1\",\"date-range\":{}}".getBytes(StandardCharsets.US_ASCII), "x.json"))
+            .hasMessageContaining("missing policies");
+        assertThatThrownBy(() -> reader.read("{\"report-id\": ".getBytes(StandardCharsets.US_ASCII), "x.json"))
+            .hasMessageContaining("invalid JSON");
+    }
+
+    private static long usedHeap() {
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
+    static byte[] gzip(byte[] data) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(data);
+        }
+        return out.toByteArray();
+    }
+}

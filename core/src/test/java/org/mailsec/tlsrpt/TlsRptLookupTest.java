@@ -1,0 +1,62 @@
+package org.mailsec.tlsrpt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.tlsrpt.TlsRptRecordException.Kind;
+
+/** The lookup scenarios of shared/testdata/tlsrpt-records against real DNS answers. */
+class TlsRptLookupTest {
+
+    private static LoopbackDnsServer dns;
+    private static TlsRptLookup lookup;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dns = LoopbackDnsServer.start();
+        dns.addSignedZone("example", """
+            _smtp._tls.basic TXT "v=TLSRPTv1; rua=mailto:tlsrpt@basic.example"
+            _smtp._tls.one TXT "v=TLSRPTv1; rua=mailto:tlsrpt@basic.example"
+            _smtp._tls.one TXT "other"
+            _smtp._tls.multiple TXT "v=TLSRPTv1; rua=mailto:tlsrpt@basic.example"
+            _smtp._tls.multiple TXT "v=TLSRPTv1; rua=mailto:tlsrpt2@basic.example"
+            _smtp._tls.other TXT "other"
+            _smtp._tls.malformed TXT "v=TLSRPTv1; bad"
+            _smtp._tls.temperror TXT "v=TLSRPTv1; rua=mailto:tlsrpt@basic.example"
+            _smtp._tls.forged TXT "v=TLSRPTv1; rua=mailto:tlsrpt@basic.example"
+            """);
+        dns.servfail("_smtp._tls.temperror.example");
+        dns.breakSignature("_smtp._tls.forged.example", "TXT");
+        lookup = new TlsRptLookup(dns.resolver());
+    }
+
+    @AfterAll
+    static void stop() {
+        dns.close();
+    }
+
+    @Test
+    void record() throws Exception {
+        assertThat(lookup.lookup("basic.example").mailtoAddresses()).containsExactly("tlsrpt@basic.example");
+        assertThat(lookup.lookup("one.example").mailtoAddresses()).containsExactly("tlsrpt@basic.example");
+    }
+
+    @Test
+    void errorKinds() {
+        assertKind("multiple.example", Kind.MULTIPLE_RECORDS);
+        assertKind("absent.example", Kind.NO_RECORD);
+        assertKind("other.example", Kind.NO_RECORD);
+        assertKind("malformed.example", Kind.SYNTAX);
+        assertKind("temperror.example", Kind.TEMPORARY_DNS);
+        assertKind("forged.example", Kind.TEMPORARY_DNS);
+    }
+
+    private static void assertKind(String domain, Kind kind) {
+        assertThatThrownBy(() -> lookup.lookup(domain)).isInstanceOf(TlsRptRecordException.class)
+            .satisfies(e -> assertThat(((TlsRptRecordException) e).kind()).as(domain).isEqualTo(kind));
+    }
+}
