@@ -36,6 +36,7 @@ public final class Main {
             return switch (args[0]) {
                 case "parse" -> new ParseCommand(out, err).run(rest);
                 case "record" -> new RecordCommand(out, err).run(rest);
+                case "check" -> new CheckCommand(out, err).run(rest);
                 default -> throw new UsageException("unknown command '" + args[0] + "'");
             };
         } catch (UsageException e) {

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import org.mailsec.dmarc.report.AggregateReport;
+import org.mailsec.dmarc.report.AggregateReportReader;
 import org.mailsec.io.InputLimits;
 import org.mailsec.io.RejectedInputException;
 import org.mailsec.tlsrpt.TlsReport;
@@ -108,16 +110,75 @@ final class ParseCommand {
         return node;
     }
 
-    /** Reads with one reader per report kind, without reading any file twice from disk. */
+    static ObjectNode dmarcReport(String file, AggregateReport report) {
+        ObjectNode node = Json.object();
+        node.put("file", file);
+        node.put("kind", "dmarc");
+        node.put("organization", report.metadata().orgName());
+        node.put("reportId", report.metadata().reportId());
+        node.put("begin", Json.time(report.metadata().begin()));
+        node.put("end", Json.time(report.metadata().end()));
+        AggregateReport.PolicyPublished p = report.policy();
+        node.put("domain", p.domain());
+        ObjectNode policy = node.putObject("policy");
+        policy.put("p", p.p());
+        policy.put("sp", p.sp());
+        policy.put("adkim", p.adkim());
+        policy.put("aspf", p.aspf());
+        if (p.pct() == null) {
+            policy.putNull("pct");
+        } else {
+            policy.put("pct", p.pct());
+        }
+        node.put("messages", report.messages());
+        node.put("dmarcPass", report.dmarcPassMessages());
+        node.put("records", report.records().size());
+        return node;
+    }
+
+    /** Reads a file as a TLS report, else as a DMARC aggregate report, and explains why neither fits. */
     static final class ReportFiles {
         private final TlsReportReader tlsReader;
+        private final AggregateReportReader dmarcReader;
 
         ReportFiles(InputLimits limits) {
             this.tlsReader = new TlsReportReader(limits);
+            this.dmarcReader = new AggregateReportReader(limits);
         }
 
         List<ParsedReport> read(byte[] bytes, String name) throws RejectedInputException {
-            return tlsReader.read(bytes, name).stream().map(r -> (ParsedReport) f -> tlsReport(f, r)).toList();
+            RejectedInputException tlsError;
+            try {
+                return tlsReader.read(bytes, name).stream().map(r -> (ParsedReport) f -> tlsReport(f, r)).toList();
+            } catch (RejectedInputException e) {
+                tlsError = e;
+            }
+            RejectedInputException dmarcError;
+            try {
+                return dmarcReader.read(bytes, name).stream().map(r -> (ParsedReport) f -> dmarcReport(f, r)).toList();
+            } catch (RejectedInputException e) {
+                dmarcError = e;
+            }
+            throw moreRelevant(tlsError, dmarcError);
+        }
+
+        /** The error of the reader the content was meant for: JSON speaks to TLS, XML to DMARC. */
+        private static RejectedInputException moreRelevant(RejectedInputException tls, RejectedInputException dmarc) {
+            String t = tls.getMessage();
+            String d = dmarc.getMessage();
+            if (t.contains("content is XML")) {
+                return dmarc;
+            }
+            if (d.contains("content is JSON")) {
+                return tls;
+            }
+            if (t.startsWith("not a TLS report: no report part") && d.startsWith("not a DMARC report: no XML")) {
+                return new RejectedInputException("not a report: the mail has no TLS or DMARC report part");
+            }
+            if (t.startsWith("not a TLS report: content is") && d.startsWith("not a DMARC report: content is")) {
+                return new RejectedInputException("not a report: " + t.substring(t.indexOf("content is")));
+            }
+            return t.startsWith("not a TLS report") && !d.startsWith("not a DMARC report") ? dmarc : tls;
         }
     }
 

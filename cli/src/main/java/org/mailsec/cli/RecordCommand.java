@@ -8,6 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.mailsec.dmarc.DmarcRecord;
+import org.mailsec.dmarc.DmarcRecordException;
+import org.mailsec.mtasts.MtaStsException;
+import org.mailsec.mtasts.MtaStsPolicy;
+import org.mailsec.mtasts.MtaStsRecord;
 import org.mailsec.tlsrpt.TlsRptRecord;
 import org.mailsec.tlsrpt.TlsRptRecordException;
 
@@ -43,6 +48,9 @@ final class RecordCommand {
         try {
             ObjectNode json = switch (args.get(0)) {
                 case "tlsrpt" -> tlsrpt(text);
+                case "mta-sts" -> mtaSts(text);
+                case "mta-sts-policy" -> mtaStsPolicy(text);
+                case "dmarc" -> dmarc(text);
                 default -> throw new UsageException("unknown record kind '" + args.get(0)
                     + "' (tlsrpt, mta-sts, mta-sts-policy, dmarc)");
             };
@@ -85,6 +93,81 @@ final class RecordCommand {
         record.httpsEndpoints().forEach(u -> https.add(u.toString()));
         ObjectNode ext = node.putObject("extensions");
         record.extensions().forEach(ext::put);
+        return node;
+    }
+
+    static ObjectNode mtaSts(String text) throws RecordError {
+        try {
+            return mtaStsJson(MtaStsRecord.parse(text));
+        } catch (MtaStsException e) {
+            throw new RecordError(e.kind().value(), e.getMessage());
+        }
+    }
+
+    static ObjectNode mtaStsJson(MtaStsRecord record) {
+        ObjectNode node = Json.object();
+        node.put("kind", "mta-sts");
+        node.put("version", "STSv1");
+        node.put("id", record.id());
+        ObjectNode ext = node.putObject("extensions");
+        record.extensions().forEach(ext::put);
+        return node;
+    }
+
+    static ObjectNode mtaStsPolicy(String text) throws RecordError {
+        try {
+            return mtaStsPolicyJson(MtaStsPolicy.parse(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (MtaStsException e) {
+            throw new RecordError(e.kind().value(), e.getMessage());
+        }
+    }
+
+    static ObjectNode mtaStsPolicyJson(MtaStsPolicy policy) {
+        ObjectNode node = Json.object();
+        node.put("kind", "mta-sts-policy");
+        node.put("version", "STSv1");
+        node.put("mode", policy.mode().value());
+        ArrayNode mx = node.putArray("mx");
+        policy.mx().forEach(mx::add);
+        node.put("maxAge", policy.maxAge().getSeconds());
+        ObjectNode ext = node.putObject("extensions");
+        policy.extensions().forEach(ext::put);
+        ArrayNode warnings = node.putArray("warnings");
+        policy.warnings().forEach(warnings::add);
+        return node;
+    }
+
+    static ObjectNode dmarc(String text) throws RecordError {
+        try {
+            return dmarcJson(DmarcRecord.parse(text));
+        } catch (DmarcRecordException e) {
+            throw new RecordError(e.kind(), e.getMessage());
+        }
+    }
+
+    static ObjectNode dmarcJson(DmarcRecord r) {
+        ObjectNode node = Json.object();
+        node.put("kind", "dmarc");
+        node.put("version", "DMARC1");
+        node.put("p", r.policy().value());
+        node.put("sp", r.subdomainPolicy().value());
+        node.put("np", r.nonExistentPolicy().value());
+        node.put("adkim", r.dkimAlignment().value());
+        node.put("aspf", r.spfAlignment().value());
+        node.put("pct", r.percent());
+        node.put("ri", r.reportInterval());
+        ArrayNode fo = node.putArray("fo");
+        r.failureOptions().forEach(fo::add);
+        ArrayNode rf = node.putArray("rf");
+        r.reportFormats().forEach(rf::add);
+        ArrayNode rua = node.putArray("rua");
+        r.aggregateUris().forEach(u -> rua.add(u.uri().toString()));
+        ArrayNode ruf = node.putArray("ruf");
+        r.failureUris().forEach(u -> ruf.add(u.uri().toString()));
+        node.put("psd", String.valueOf(r.publicSuffixDomain()));
+        node.put("t", r.testing() ? "y" : "n");
+        ArrayNode warnings = node.putArray("warnings");
+        r.warnings().forEach(warnings::add);
         return node;
     }
 }
