@@ -23,13 +23,13 @@ import org.mailsec.dns.DnssecResolver;
 import org.mailsec.dns.DnssecStatus;
 import org.mailsec.dns.MxRecord;
 import org.mailsec.dns.TlsaRecord;
-import org.mailsec.mtasts.MtaStsException;
+import org.mailsec.record.RecordException;
 import org.mailsec.mtasts.MtaStsLookup;
 import org.mailsec.mtasts.MtaStsPolicy;
 import org.mailsec.mtasts.MtaStsPolicyFetcher;
 import org.mailsec.mtasts.PolicyFetch;
 import org.mailsec.tlsrpt.TlsRptLookup;
-import org.mailsec.tlsrpt.TlsRptRecordException;
+import org.mailsec.record.RecordException;
 
 /**
  * {@code mailsec check DOMAIN}: what a sending MTA sees of a domain's transport security (MX and DANE,
@@ -217,7 +217,7 @@ final class CheckCommand {
             if (policy.mode() == MtaStsPolicy.Mode.TESTING) {
                 warnings.add("MTA-STS is in testing mode: failures are reported but mail is still delivered");
             }
-        } catch (MtaStsException e) {
+        } catch (RecordException e) {
             node.putNull("record");
             node.put("error", e.getMessage());
             switch (e.kind()) {
@@ -236,7 +236,7 @@ final class CheckCommand {
     private void checkTlsRpt(DnsResolver resolver, String domain, ObjectNode node) {
         try {
             node.set("record", RecordCommand.tlsrptJson(new TlsRptLookup(resolver).lookup(domain)));
-        } catch (TlsRptRecordException e) {
+        } catch (RecordException e) {
             node.putNull("record");
             node.put("error", e.kind().value() + ": " + e.getMessage());
             switch (e.kind()) {

@@ -172,7 +172,7 @@ final class ParseCommand {
             if (d.contains("content is JSON")) {
                 return tls;
             }
-            if (t.startsWith("not a TLS report: no report part") && d.startsWith("not a DMARC report: no XML")) {
+            if (t.startsWith("not a TLS report: no report part") && d.startsWith("not a DMARC report: no report part")) {
                 return new RejectedInputException("not a report: the mail has no TLS or DMARC report part");
             }
             if (t.startsWith("not a TLS report: content is") && d.startsWith("not a DMARC report: content is")) {

@@ -10,11 +10,11 @@ import java.nio.file.Path;
 import java.util.List;
 import org.mailsec.dmarc.DmarcRecord;
 import org.mailsec.dmarc.DmarcRecordException;
-import org.mailsec.mtasts.MtaStsException;
+import org.mailsec.record.RecordException;
 import org.mailsec.mtasts.MtaStsPolicy;
 import org.mailsec.mtasts.MtaStsRecord;
 import org.mailsec.tlsrpt.TlsRptRecord;
-import org.mailsec.tlsrpt.TlsRptRecordException;
+import org.mailsec.record.RecordException;
 
 /**
  * {@code mailsec record KIND TEXT|@FILE}: parses one DNS record (or an MTA-STS policy body) and prints
@@ -76,7 +76,7 @@ final class RecordCommand {
     static ObjectNode tlsrpt(String text) throws RecordError {
         try {
             return tlsrptJson(TlsRptRecord.parse(text));
-        } catch (TlsRptRecordException e) {
+        } catch (RecordException e) {
             throw new RecordError(e.kind().value(), e.getMessage());
         }
     }
@@ -99,7 +99,7 @@ final class RecordCommand {
     static ObjectNode mtaSts(String text) throws RecordError {
         try {
             return mtaStsJson(MtaStsRecord.parse(text));
-        } catch (MtaStsException e) {
+        } catch (RecordException e) {
             throw new RecordError(e.kind().value(), e.getMessage());
         }
     }
@@ -117,7 +117,7 @@ final class RecordCommand {
     static ObjectNode mtaStsPolicy(String text) throws RecordError {
         try {
             return mtaStsPolicyJson(MtaStsPolicy.parse(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (MtaStsException e) {
+        } catch (RecordException e) {
             throw new RecordError(e.kind().value(), e.getMessage());
         }
     }

@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.mailsec.record.RecordException;
+import org.mailsec.record.TagList;
 
 /**
  * A DMARC policy record (RFC 7489 §6.3, with RFC 9989's {@code np}, {@code psd} and {@code t}).
@@ -106,24 +108,17 @@ public record DmarcRecord(Policy policy, Policy subdomainPolicy, Policy nonExist
             throw new DmarcRecordException("v=DMARC1 must be followed by ';'");
         }
         Builder b = new Builder();
-        String[] tags = txt.substring(version.end()).split(";", -1);
+        List<TagList.Tag> tags;
+        try {
+            tags = TagList.parse(txt.substring(version.start(1)));
+        } catch (RecordException e) {
+            throw new DmarcRecordException(e.getMessage());
+        }
         List<String> errors = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         boolean first = true;
-        for (int i = 0; i < tags.length; i++) {
-            String tag = tags[i].strip();
-            if (tag.isEmpty()) {
-                if (allBlank(tags, i)) {
-                    break;
-                }
-                throw new DmarcRecordException("empty tag between ';'");
-            }
-            int eq = tag.indexOf('=');
-            if (eq < 0) {
-                throw new DmarcRecordException("tag '" + tag + "' has no value");
-            }
-            String name = tag.substring(0, eq).strip().toLowerCase(Locale.ROOT);
-            String value = tag.substring(eq + 1).strip();
+        for (TagList.Tag tag : tags) {
+            String name = tag.name().toLowerCase(Locale.ROOT);
             if (!seen.add(name)) {
                 throw new DmarcRecordException("tag '" + name + "' appears twice");
             }
@@ -132,7 +127,7 @@ public record DmarcRecord(Policy policy, Policy subdomainPolicy, Policy nonExist
             }
             first = false;
             try {
-                b.apply(name, value);
+                b.apply(name, tag.value());
             } catch (DmarcRecordException e) {
                 if (name.equals("rua")) {
                     throw e;
@@ -154,15 +149,6 @@ public record DmarcRecord(Policy policy, Policy subdomainPolicy, Policy nonExist
         }
         b.explicit.addAll(seen);
         return b.build();
-    }
-
-    private static boolean allBlank(String[] parts, int from) {
-        for (int i = from; i < parts.length; i++) {
-            if (!parts[i].isBlank()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static final class Builder {

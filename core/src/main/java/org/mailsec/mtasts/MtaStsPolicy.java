@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.mailsec.record.RecordException;
 
 /**
  * An MTA-STS policy (RFC 8461 §3.2).
@@ -50,7 +51,7 @@ public record MtaStsPolicy(Mode mode, List<String> mx, Duration maxAge, Map<Stri
      * Parses a policy body. Decisions (testdata README): a repeated field keeps its first value (mx lines
      * accumulate), unknown fields are ignored, blank lines and a missing final newline are accepted.
      */
-    public static MtaStsPolicy parse(byte[] body) throws MtaStsException {
+    public static MtaStsPolicy parse(byte[] body) throws RecordException {
         if (body.length > MAX_POLICY_BYTES) {
             throw invalid("policy is larger than " + MAX_POLICY_BYTES + " bytes");
         }
@@ -62,7 +63,7 @@ public record MtaStsPolicy(Mode mode, List<String> mx, Duration maxAge, Map<Stri
         return parse(new String(body, StandardCharsets.US_ASCII));
     }
 
-    public static MtaStsPolicy parse(String text) throws MtaStsException {
+    public static MtaStsPolicy parse(String text) throws RecordException {
         String version = null;
         Mode mode = null;
         Long maxAge = null;
@@ -151,7 +152,7 @@ public record MtaStsPolicy(Mode mode, List<String> mx, Duration maxAge, Map<Stri
     }
 
     /** {@code *.example.com} or a host name; U-labels are converted to A-labels. */
-    private static String mxPattern(String value) throws MtaStsException {
+    private static String mxPattern(String value) throws RecordException {
         String v = value.toLowerCase(Locale.ROOT);
         boolean wildcard = v.startsWith("*.");
         String host = wildcard ? v.substring(2) : v;
@@ -215,8 +216,8 @@ public record MtaStsPolicy(Mode mode, List<String> mx, Duration maxAge, Map<Stri
         return lines;
     }
 
-    private static MtaStsException invalid(String message) {
-        return new MtaStsException(MtaStsException.Kind.SYNTAX, message);
+    private static RecordException invalid(String message) {
+        return new RecordException(RecordException.Kind.SYNTAX, message);
     }
 
     private static String abbreviate(String s) {

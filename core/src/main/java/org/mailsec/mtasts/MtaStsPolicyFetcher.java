@@ -25,6 +25,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import org.mailsec.dns.DnsException;
 import org.mailsec.dns.DnsResolver;
+import org.mailsec.record.RecordException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -154,7 +155,7 @@ public final class MtaStsPolicyFetcher {
         String text = new String(body, java.nio.charset.StandardCharsets.US_ASCII);
         try {
             return done(PolicyFetch.Outcome.POLICY, MtaStsPolicy.parse(body), text, "");
-        } catch (MtaStsException e) {
+        } catch (RecordException e) {
             return done(PolicyFetch.Outcome.INVALID, null, text, "policy-invalid: " + e.getMessage());
         }
     }

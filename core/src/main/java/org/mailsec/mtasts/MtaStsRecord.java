@@ -4,6 +4,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.mailsec.record.RecordException;
+import org.mailsec.record.TagList;
 
 /**
  * The {@code _mta-sts} TXT record (RFC 8461 §3.1): its {@code id} tells senders when to refetch the policy.
@@ -15,8 +17,6 @@ public record MtaStsRecord(String id, Map<String, String> extensions) {
 
     private static final Pattern VERSION = Pattern.compile("^v=STSv1[ \\t]*(;|$)");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9]{1,32}");
-    private static final Pattern EXTENSION_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,31}");
-    private static final Pattern EXTENSION_VALUE = Pattern.compile("[\\x21-\\x3a\\x3c\\x3e-\\x7e]+");
 
     public MtaStsRecord {
         extensions = Collections.unmodifiableMap(new LinkedHashMap<>(extensions));
@@ -31,69 +31,37 @@ public record MtaStsRecord(String id, Map<String, String> extensions) {
      * Parses a record. A trailing {@code ;;} is accepted (testdata README decision), and surrounding double
      * quotes (presentation format pasted by an operator) are removed.
      */
-    public static MtaStsRecord parse(String txt) throws MtaStsException {
+    public static MtaStsRecord parse(String txt) throws RecordException {
         String text = unquote(txt);
         var version = VERSION.matcher(text);
         if (!version.find()) {
-            throw new MtaStsException(MtaStsException.Kind.SYNTAX, "record does not start with v=STSv1");
+            throw RecordException.syntax("record does not start with v=STSv1");
         }
         String id = null;
         Map<String, String> extensions = new LinkedHashMap<>();
-        String[] fields = text.substring(version.end()).split(";", -1);
-        for (int i = 0; i < fields.length; i++) {
-            String field = fields[i].strip();
-            if (field.isEmpty()) {
-                if (allBlank(fields, i)) {
-                    break;
-                }
-                throw syntax("empty field between ';'");
-            }
-            int eq = field.indexOf('=');
-            if (eq <= 0) {
-                throw syntax("field '" + field + "' is not name=value");
-            }
-            String name = field.substring(0, eq);
-            String value = field.substring(eq + 1);
-            if (name.equals("id")) {
+        for (TagList.Tag tag : TagList.parse(text.substring(version.start(1)))) {
+            if (tag.name().equals("id")) {
                 if (id != null) {
-                    throw syntax("id appears twice");
+                    throw RecordException.syntax("id appears twice");
                 }
-                if (!ID.matcher(value).matches()) {
-                    throw syntax("invalid id '" + value + "' (1 to 32 letters and digits)");
+                if (!ID.matcher(tag.value()).matches()) {
+                    throw RecordException.syntax("invalid id '" + tag.value() + "' (1 to 32 letters and digits)");
                 }
-                id = value;
+                id = tag.value();
             } else {
-                if (!EXTENSION_NAME.matcher(name).matches()) {
-                    throw syntax("invalid extension name '" + name + "'");
-                }
-                if (!EXTENSION_VALUE.matcher(value).matches()) {
-                    throw syntax("invalid value for extension '" + name + "'");
-                }
-                extensions.putIfAbsent(name, value);
+                TagList.checkExtension(tag);
+                extensions.putIfAbsent(tag.name(), tag.value());
             }
         }
         if (id == null) {
-            throw syntax("missing id");
+            throw RecordException.syntax("missing id");
         }
         return new MtaStsRecord(id, extensions);
-    }
-
-    private static boolean allBlank(String[] parts, int from) {
-        for (int i = from; i < parts.length; i++) {
-            if (!parts[i].isBlank()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String unquote(String txt) {
         String t = txt.strip();
         return t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"") ? t.substring(1, t.length() - 1) : t;
-    }
-
-    private static MtaStsException syntax(String message) {
-        return new MtaStsException(MtaStsException.Kind.SYNTAX, message);
     }
 
     public String toTxt() {

@@ -7,7 +7,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
+import org.mailsec.record.RecordException;
+import org.mailsec.record.TagList;
 
 /**
  * A {@code _smtp._tls} TXT record (RFC 8460 §3): where to send reports, plus extensions kept as published.
@@ -19,8 +20,6 @@ import java.util.regex.Pattern;
 public record TlsRptRecord(List<URI> rua, Map<String, String> extensions) {
 
     private static final String VERSION = "v=TLSRPTv1";
-    private static final Pattern EXTENSION_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,31}");
-    private static final Pattern EXTENSION_VALUE = Pattern.compile("[\\x21-\\x3a\\x3c\\x3e-\\x7e]+");
 
     public TlsRptRecord {
         rua = List.copyOf(rua);
@@ -39,77 +38,49 @@ public record TlsRptRecord(List<URI> rua, Map<String, String> extensions) {
      * a trailing {@code ;;} or whitespace is accepted, and a repeated {@code rua} adds its URIs (as mox does)
      * rather than dropping a reporting address.
      */
-    public static TlsRptRecord parse(String txt) throws TlsRptRecordException {
+    public static TlsRptRecord parse(String txt) throws RecordException {
         if (!looksLikeTlsRpt(txt)) {
-            throw syntax("record does not start with " + VERSION);
+            throw RecordException.syntax("record does not start with " + VERSION);
         }
-        String[] fields = txt.strip().substring(VERSION.length()).split(";", -1);
         List<URI> rua = new ArrayList<>();
         boolean sawRua = false;
         Map<String, String> extensions = new LinkedHashMap<>();
-        for (int i = 0; i < fields.length; i++) {
-            String field = fields[i].strip();
-            if (field.isEmpty()) {
-                if (i == 0 || allBlank(fields, i)) {
-                    continue; // the delimiter after the version, or trailing delimiters
-                }
-                throw syntax("empty field between ';'");
-            }
-            int eq = field.indexOf('=');
-            if (eq <= 0) {
-                throw syntax("field '" + field + "' is not name=value");
-            }
-            String name = field.substring(0, eq);
-            String value = field.substring(eq + 1).strip();
-            if (name.equals("rua")) {
+        for (TagList.Tag tag : TagList.parse(txt.strip().substring(VERSION.length()))) {
+            if (tag.name().equals("rua")) {
                 sawRua = true;
-                rua.addAll(parseRua(value));
+                rua.addAll(parseRua(tag.value()));
             } else {
-                if (!EXTENSION_NAME.matcher(name).matches()) {
-                    throw syntax("invalid extension name '" + name + "'");
-                }
-                if (!EXTENSION_VALUE.matcher(value).matches()) {
-                    throw syntax("invalid value for extension '" + name + "'");
-                }
-                extensions.putIfAbsent(name, value);
+                TagList.checkExtension(tag);
+                extensions.putIfAbsent(tag.name(), tag.value());
             }
         }
         if (!sawRua) {
-            throw syntax("missing rua");
+            throw RecordException.syntax("missing rua");
         }
         return new TlsRptRecord(rua, extensions);
     }
 
-    private static boolean allBlank(String[] fields, int from) {
-        for (int i = from; i < fields.length; i++) {
-            if (!fields[i].isBlank()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static List<URI> parseRua(String value) throws TlsRptRecordException {
+    private static List<URI> parseRua(String value) throws RecordException {
         if (value.isEmpty()) {
-            throw syntax("empty rua");
+            throw RecordException.syntax("empty rua");
         }
         List<URI> uris = new ArrayList<>();
         for (String part : value.split(",", -1)) {
             String text = part.strip();
             if (text.isEmpty()) {
-                throw syntax("empty URI in rua");
+                throw RecordException.syntax("empty URI in rua");
             }
             if (text.chars().anyMatch(Character::isWhitespace)) {
-                throw syntax("unexpected text after URI: '" + text + "'");
+                throw RecordException.syntax("unexpected text after URI: '" + text + "'");
             }
             try {
                 URI uri = new URI(text);
                 if (uri.getScheme() == null || uri.getRawSchemeSpecificPart().isEmpty()) {
-                    throw syntax("rua URI '" + text + "' has no scheme");
+                    throw RecordException.syntax("rua URI '" + text + "' has no scheme");
                 }
                 uris.add(uri);
             } catch (URISyntaxException e) {
-                throw syntax("invalid rua URI '" + text + "': " + e.getReason());
+                throw RecordException.syntax("invalid rua URI '" + text + "': " + e.getReason());
             }
         }
         return uris;
@@ -128,10 +99,6 @@ public record TlsRptRecord(List<URI> rua, Map<String, String> extensions) {
     /** The {@code https:} endpoints. */
     public List<URI> httpsEndpoints() {
         return rua.stream().filter(u -> "https".equalsIgnoreCase(u.getScheme())).toList();
-    }
-
-    private static TlsRptRecordException syntax(String message) {
-        return new TlsRptRecordException(TlsRptRecordException.Kind.SYNTAX, message);
     }
 
     /** The record in canonical TXT form. */

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -78,14 +77,8 @@ class DaneHandshakeTest {
         return ks;
     }
 
-    private static TlsaRecord tlsa(int usage, int selector, int matching, X509Certificate cert) throws Exception {
-        byte[] selected = selector == 0 ? cert.getEncoded() : cert.getPublicKey().getEncoded();
-        byte[] data = switch (matching) {
-            case 1 -> MessageDigest.getInstance("SHA-256").digest(selected);
-            case 2 -> MessageDigest.getInstance("SHA-512").digest(selected);
-            default -> selected;
-        };
-        return new TlsaRecord(usage, selector, matching, data);
+    private static TlsaRecord tlsa(int usage, int selector, int matching, X509Certificate cert) {
+        return TestPki.tlsa(usage, selector, matching, cert);
     }
 
     private static TlsPolicy dane(TlsaRecord... records) {

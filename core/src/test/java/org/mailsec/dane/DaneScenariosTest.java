@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -71,17 +70,7 @@ class DaneScenariosTest {
     }
 
     private static TlsaRecord record(int usage, int selector, int matching, X509Certificate cert) {
-        try {
-            byte[] selected = selector == 0 ? cert.getEncoded() : cert.getPublicKey().getEncoded();
-            byte[] data = switch (matching) {
-                case 1 -> MessageDigest.getInstance("SHA-256").digest(selected);
-                case 2 -> MessageDigest.getInstance("SHA-512").digest(selected);
-                default -> selected;
-            };
-            return new TlsaRecord(usage, selector, matching, data);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return TestPki.tlsa(usage, selector, matching, cert);
     }
 
     private static DaneVerifier.Match verify(TestPki.Identity server, TlsaRecord... records) throws TlsVerificationException {

@@ -1,5 +1,6 @@
 package org.mailsec.mtasts;
 
+import org.mailsec.record.RecordException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -213,23 +214,23 @@ class MtaStsPolicyFetcherTest {
     @Test
     void recordErrorsAreTyped() {
         MtaStsLookup lookup = new MtaStsLookup(dns.resolver(), MtaStsPolicyFetcher.builder(dns.resolver()).build());
-        assertThatThrownBy(() -> lookup.record("multiple.test")).isInstanceOf(MtaStsException.class)
-            .satisfies(e -> assertThat(((MtaStsException) e).kind()).isEqualTo(MtaStsException.Kind.MULTIPLE_RECORDS));
+        assertThatThrownBy(() -> lookup.record("multiple.test")).isInstanceOf(RecordException.class)
+            .satisfies(e -> assertThat(((RecordException) e).kind()).isEqualTo(RecordException.Kind.MULTIPLE_RECORDS));
         assertThatThrownBy(() -> lookup.record("other.test"))
-            .satisfies(e -> assertThat(((MtaStsException) e).kind()).isEqualTo(MtaStsException.Kind.NO_RECORD));
+            .satisfies(e -> assertThat(((RecordException) e).kind()).isEqualTo(RecordException.Kind.NO_RECORD));
         assertThatThrownBy(() -> lookup.record("absent.test"))
-            .satisfies(e -> assertThat(((MtaStsException) e).kind()).isEqualTo(MtaStsException.Kind.NO_RECORD));
+            .satisfies(e -> assertThat(((RecordException) e).kind()).isEqualTo(RecordException.Kind.NO_RECORD));
         dns.servfail("_mta-sts.ok.test");
         try {
             assertThatThrownBy(() -> lookup.record("ok.test"))
-                .satisfies(e -> assertThat(((MtaStsException) e).kind()).isEqualTo(MtaStsException.Kind.TEMPORARY_DNS));
+                .satisfies(e -> assertThat(((RecordException) e).kind()).isEqualTo(RecordException.Kind.TEMPORARY_DNS));
         } finally {
             dns.heal();
         }
         dns.breakSignature("_mta-sts.ok.test", "TXT");
         try {
             assertThatThrownBy(() -> lookup.record("ok.test"))
-                .satisfies(e -> assertThat(((MtaStsException) e).kind()).isEqualTo(MtaStsException.Kind.TEMPORARY_DNS));
+                .satisfies(e -> assertThat(((RecordException) e).kind()).isEqualTo(RecordException.Kind.TEMPORARY_DNS));
         } finally {
             dns.heal();
         }

@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -28,6 +29,7 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.mailsec.dns.TlsaRecord;
 
 /**
  * Certificates minted in tests: a CA, intermediates and leaves (valid, expired, wrong name, self-signed),
@@ -135,6 +137,21 @@ public final class TestPki {
             return tmf;
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The TLSA record of a certificate with the given usage, selector and matching type. */
+    public static TlsaRecord tlsa(int usage, int selector, int matchingType, X509Certificate cert) {
+        try {
+            byte[] selected = selector == 0 ? cert.getEncoded() : cert.getPublicKey().getEncoded();
+            byte[] data = switch (matchingType) {
+                case 1 -> MessageDigest.getInstance("SHA-256").digest(selected);
+                case 2 -> MessageDigest.getInstance("SHA-512").digest(selected);
+                default -> selected;
+            };
+            return new TlsaRecord(usage, selector, matchingType, data);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot compute TLSA data", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.mailsec.tlsrpt;
 
+import org.mailsec.record.RecordException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,7 +8,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.mailsec.dns.testing.LoopbackDnsServer;
-import org.mailsec.tlsrpt.TlsRptRecordException.Kind;
+import org.mailsec.record.RecordException;
+import org.mailsec.record.RecordException.Kind;
 
 /** The lookup scenarios of shared/testdata/tlsrpt-records against real DNS answers. */
 class TlsRptLookupTest {
@@ -56,7 +58,7 @@ class TlsRptLookupTest {
     }
 
     private static void assertKind(String domain, Kind kind) {
-        assertThatThrownBy(() -> lookup.lookup(domain)).isInstanceOf(TlsRptRecordException.class)
-            .satisfies(e -> assertThat(((TlsRptRecordException) e).kind()).as(domain).isEqualTo(kind));
+        assertThatThrownBy(() -> lookup.lookup(domain)).isInstanceOf(RecordException.class)
+            .satisfies(e -> assertThat(((RecordException) e).kind()).as(domain).isEqualTo(kind));
     }
 }

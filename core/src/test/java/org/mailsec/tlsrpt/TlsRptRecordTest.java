@@ -1,5 +1,6 @@
 package org.mailsec.tlsrpt;
 
+import org.mailsec.record.RecordException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,8 +41,8 @@ class TlsRptRecordTest {
         if (valid) {
             assertThat(parse(input).rua()).isNotEmpty();
         } else {
-            assertThatThrownBy(() -> TlsRptRecord.parse(input)).isInstanceOf(TlsRptRecordException.class)
-                .satisfies(e -> assertThat(((TlsRptRecordException) e).kind()).isEqualTo(TlsRptRecordException.Kind.SYNTAX));
+            assertThatThrownBy(() -> TlsRptRecord.parse(input)).isInstanceOf(RecordException.class)
+                .satisfies(e -> assertThat(((RecordException) e).kind()).isEqualTo(RecordException.Kind.SYNTAX));
         }
     }
 
@@ -63,13 +64,13 @@ class TlsRptRecordTest {
     @Test
     void emptyFieldInTheMiddleIsAnError() {
         assertThatThrownBy(() -> TlsRptRecord.parse("v=TLSRPTv1; rua=mailto:a@b.example;; ext=1"))
-            .isInstanceOf(TlsRptRecordException.class).hasMessageContaining("empty field");
+            .isInstanceOf(RecordException.class).hasMessageContaining("empty field");
     }
 
     private static TlsRptRecord parse(String input) {
         try {
             return TlsRptRecord.parse(input);
-        } catch (TlsRptRecordException e) {
+        } catch (RecordException e) {
             throw new AssertionError(input + ": " + e.getMessage(), e);
         }
     }

@@ -1,0 +1,49 @@
+package org.mailsec.record;
+
+import java.util.List;
+import java.util.function.Predicate;
+import org.mailsec.dns.DnsAnswer;
+import org.mailsec.dns.DnsException;
+import org.mailsec.dns.DnsResolver;
+import org.mailsec.dns.DnssecStatus;
+
+/**
+ * Finds the one TXT record of a kind at a name ({@code _smtp._tls.<domain>}, {@code _mta-sts.<domain>}):
+ * other TXT records are ignored, none is {@code NO_RECORD}, several are {@code MULTIPLE_RECORDS}, and a
+ * DNS failure or a DNSSEC-bogus answer is {@code TEMPORARY_DNS} — never read as "no record".
+ */
+public final class TxtRecordLookup {
+
+    private TxtRecordLookup() {
+    }
+
+    /** The TXT string at {@code name} that {@code ofKind} accepts; {@code what} names the kind in messages. */
+    public static String find(DnsResolver resolver, String name, Predicate<String> ofKind, String what)
+            throws RecordException {
+        DnsAnswer<String> answer;
+        try {
+            answer = resolver.txt(name);
+        } catch (DnsException e) {
+            throw new RecordException(e.isTemporary() ? RecordException.Kind.TEMPORARY_DNS : RecordException.Kind.NO_RECORD,
+                "DNS lookup of " + name + " failed: " + e.getMessage());
+        }
+        if (answer.status() == DnssecStatus.BOGUS) {
+            throw new RecordException(RecordException.Kind.TEMPORARY_DNS,
+                "DNSSEC validation of " + name + " failed: " + answer.bogusReason().orElse("bogus"));
+        }
+        List<String> candidates = answer.records().stream().filter(ofKind).toList();
+        if (candidates.isEmpty()) {
+            throw new RecordException(RecordException.Kind.NO_RECORD, "no " + what + " record at " + name);
+        }
+        if (candidates.size() > 1) {
+            throw new RecordException(RecordException.Kind.MULTIPLE_RECORDS, candidates.size() + " " + what + " records at " + name);
+        }
+        return candidates.get(0);
+    }
+
+    /** {@code domain} lower case without its final dot. */
+    public static String normalise(String domain) {
+        String d = domain.strip().toLowerCase(java.util.Locale.ROOT);
+        return d.endsWith(".") ? d.substring(0, d.length() - 1) : d;
+    }
+}
