@@ -1,0 +1,164 @@
+package org.mailsec.store.tls;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sits between delivery threads and the {@link TlsResultStore}: {@link #record} adds to an in-memory
+ * counter and returns, a background thread flushes the counters in one transaction at least every
+ * {@code flushInterval} and on {@link #close}. A failed flush keeps the counters and is retried (logged
+ * and counted, never dropped). When more than {@code maxPendingKeys} distinct keys wait, recording
+ * threads wait for a flush: back-pressure instead of unbounded memory or loss.
+ */
+public final class CoalescingRecorder implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CoalescingRecorder.class);
+
+    /** Flush outcomes, for metrics. */
+    public interface Listener {
+        default void flushed(int keys, long sessions, long nanos) {
+        }
+
+        default void flushFailed(int keys, RuntimeException error) {
+        }
+
+        default void backPressure() {
+        }
+    }
+
+    private final TlsResultStore store;
+    private final int maxPendingKeys;
+    private final Listener listener;
+    private final ScheduledExecutorService flusher;
+    // Recorders share the read lock to add; the flusher takes the write lock only to swap the map.
+    private final ReentrantReadWriteLock swapLock = new ReentrantReadWriteLock();
+    private final ReentrantLock flushLock = new ReentrantLock();
+    private final Condition flushedCondition = flushLock.newCondition();
+    private volatile ConcurrentHashMap<TlsResultKey, LongAdder> pending = new ConcurrentHashMap<>();
+    // Counters a failed flush handed back; merged into the next flush.
+    private Map<TlsResultKey, Long> retry = new HashMap<>();
+    private volatile boolean closed;
+
+    public CoalescingRecorder(TlsResultStore store, Duration flushInterval, int maxPendingKeys, Listener listener) {
+        this.store = store;
+        this.maxPendingKeys = maxPendingKeys;
+        this.listener = listener;
+        this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mailsec-tls-result-flusher");
+            t.setDaemon(true);
+            return t;
+        });
+        long millis = flushInterval.toMillis();
+        flusher.scheduleWithFixedDelay(this::flushQuietly, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
+    public CoalescingRecorder(TlsResultStore store) {
+        this(store, Duration.ofSeconds(1), 100_000, new Listener() { });
+    }
+
+    /** Counts {@code sessions} outcomes under {@code key}; returns without touching the database. */
+    public void record(TlsResultKey key, long sessions) {
+        if (closed) {
+            throw new IllegalStateException("the TLS result recorder is closed");
+        }
+        while (pending.size() >= maxPendingKeys && !pending.containsKey(key)) {
+            waitForFlush();
+        }
+        swapLock.readLock().lock();
+        try {
+            pending.computeIfAbsent(key, k -> new LongAdder()).add(sessions);
+        } finally {
+            swapLock.readLock().unlock();
+        }
+    }
+
+    private void waitForFlush() {
+        listener.backPressure();
+        flusher.execute(this::flushQuietly);
+        flushLock.lock();
+        try {
+            flushedCondition.await(100, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for TLS results to be stored", e);
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /** Writes everything recorded so far; throws if the store refuses (the counters are kept for a retry). */
+    public void flush() {
+        flushLock.lock();
+        try {
+            ConcurrentHashMap<TlsResultKey, LongAdder> batch;
+            swapLock.writeLock().lock();
+            try {
+                batch = pending;
+                pending = new ConcurrentHashMap<>();
+            } finally {
+                swapLock.writeLock().unlock();
+            }
+            Map<TlsResultKey, Long> increments = retry;
+            retry = new HashMap<>();
+            batch.forEach((k, v) -> increments.merge(k, v.sum(), Long::sum));
+            if (increments.isEmpty()) {
+                return;
+            }
+            long start = System.nanoTime();
+            try {
+                store.add(increments);
+            } catch (RuntimeException e) {
+                retry = increments;
+                listener.flushFailed(increments.size(), e);
+                throw e;
+            }
+            listener.flushed(increments.size(), increments.values().stream().mapToLong(Long::longValue).sum(),
+                System.nanoTime() - start);
+            flushedCondition.signalAll();
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    private void flushQuietly() {
+        try {
+            flush();
+        } catch (RuntimeException e) {
+            LOG.warn("storing TLS results failed, keeping them for the next attempt: {}", e.getMessage());
+        }
+    }
+
+    /** Counters waiting to be written (recorded and not yet flushed, including failed flushes). */
+    public int pendingKeys() {
+        flushLock.lock();
+        try {
+            return pending.size() + retry.size();
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /** Stops the flusher and writes what is left; throws if the last flush fails. */
+    @Override
+    public void close() {
+        closed = true;
+        flusher.shutdown();
+        try {
+            flusher.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        flush();
+    }
+}

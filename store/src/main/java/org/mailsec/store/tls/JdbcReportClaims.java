@@ -1,0 +1,88 @@
+package org.mailsec.store.tls;
+
+import java.sql.Connection;
+import java.sql.Date;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import org.mailsec.store.Database;
+import org.mailsec.store.StoreException;
+
+/**
+ * {@link ReportClaims} over JDBC. Each statement runs in its own transaction: the insert of a fresh claim
+ * either wins or hits the primary key, and taking over an expired claim is one conditional update, so two
+ * nodes can never both hold a claim.
+ */
+public final class JdbcReportClaims implements ReportClaims {
+
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private final Database database;
+
+    public JdbcReportClaims(Database database) {
+        this.database = database;
+    }
+
+    @Override
+    public boolean claim(String policyDomain, LocalDate day, String node, Instant until, Instant now) {
+        try (Connection c = database.connection()) {
+            c.setAutoCommit(true);
+            try (PreparedStatement insert = c.prepareStatement(
+                    "INSERT INTO tls_report_state (policy_domain, utc_day, claimed_by, claimed_until) VALUES (?,?,?,?)")) {
+                insert.setString(1, policyDomain);
+                insert.setDate(2, Date.valueOf(day));
+                insert.setString(3, node);
+                insert.setTimestamp(4, Timestamp.from(until));
+                insert.executeUpdate();
+                return true;
+            } catch (SQLException e) {
+                if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    throw e;
+                }
+            }
+            try (PreparedStatement takeOver = c.prepareStatement("UPDATE tls_report_state SET claimed_by = ?, claimed_until = ? "
+                    + "WHERE policy_domain = ? AND utc_day = ? AND sent_at IS NULL AND (claimed_until < ? OR claimed_by = ?)")) {
+                takeOver.setString(1, node);
+                takeOver.setTimestamp(2, Timestamp.from(until));
+                takeOver.setString(3, policyDomain);
+                takeOver.setDate(4, Date.valueOf(day));
+                takeOver.setTimestamp(5, Timestamp.from(now));
+                takeOver.setString(6, node);
+                return takeOver.executeUpdate() == 1;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot claim the report of " + policyDomain + " for " + day + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean markSent(String policyDomain, LocalDate day, String node, Instant sentAt) {
+        try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement("UPDATE tls_report_state "
+                + "SET sent_at = ? WHERE policy_domain = ? AND utc_day = ? AND claimed_by = ? AND sent_at IS NULL")) {
+            s.setTimestamp(1, Timestamp.from(sentAt));
+            s.setString(2, policyDomain);
+            s.setDate(3, Date.valueOf(day));
+            s.setString(4, node);
+            return s.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw new StoreException("cannot mark the report of " + policyDomain + " for " + day + " sent: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean sent(String policyDomain, LocalDate day) {
+        try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement(
+                "SELECT sent_at FROM tls_report_state WHERE policy_domain = ? AND utc_day = ?")) {
+            s.setString(1, policyDomain);
+            s.setDate(2, Date.valueOf(day));
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() && rs.getTimestamp(1) != null;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the report state of " + policyDomain + " for " + day + ": " + e.getMessage(), e);
+        }
+    }
+}

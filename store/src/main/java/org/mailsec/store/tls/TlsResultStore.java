@@ -1,0 +1,24 @@
+package org.mailsec.store.tls;
+
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+
+/** Counters of TLS outcomes per (policy domain, UTC day, key), shared by every James node using the store. */
+public interface TlsResultStore {
+
+    /** Adds the increments atomically: concurrent callers on any node add up exactly. */
+    void add(Map<TlsResultKey, Long> increments);
+
+    /** Every counter of a policy domain for a day. */
+    List<TlsResultCount> results(String policyDomain, LocalDate day);
+
+    /** The policy domains with results for a day. */
+    List<String> policyDomains(LocalDate day);
+
+    /** Removes a policy domain's results for a day; returns how many counters went. */
+    int delete(String policyDomain, LocalDate day);
+
+    /** Removes results of days before {@code day} (retention: results older than 48 hours); returns how many went. */
+    int deleteBefore(LocalDate day);
+}

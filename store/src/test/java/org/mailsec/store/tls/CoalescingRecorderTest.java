@@ -1,0 +1,108 @@
+package org.mailsec.store.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.mailsec.store.Database;
+import org.mailsec.store.StoreConfig;
+import org.mailsec.store.StoreException;
+import org.mailsec.store.TestDatabases;
+
+class CoalescingRecorderTest {
+
+    private static final LocalDate DAY = TlsResultStoreTest.DAY;
+
+    /** The real store, refusing its first {@code failures} writes as a database outage would. */
+    private static final class FailingFirst implements TlsResultStore {
+        private final TlsResultStore real;
+        private final AtomicInteger failures;
+
+        FailingFirst(TlsResultStore real, int failures) {
+            this.real = real;
+            this.failures = new AtomicInteger(failures);
+        }
+
+        @Override
+        public void add(Map<TlsResultKey, Long> increments) {
+            if (failures.getAndDecrement() > 0) {
+                throw new StoreException("database unavailable");
+            }
+            real.add(increments);
+        }
+
+        @Override
+        public List<TlsResultCount> results(String policyDomain, LocalDate day) {
+            return real.results(policyDomain, day);
+        }
+
+        @Override
+        public List<String> policyDomains(LocalDate day) {
+            return real.policyDomains(day);
+        }
+
+        @Override
+        public int delete(String policyDomain, LocalDate day) {
+            return real.delete(policyDomain, day);
+        }
+
+        @Override
+        public int deleteBefore(LocalDate day) {
+            return real.deleteBefore(day);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void aFailedFlushIsRetriedAndNothingIsLost(StoreConfig.Dialect dialect) {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            JdbcTlsResultStore real = new JdbcTlsResultStore(db);
+            AtomicInteger failedFlushes = new AtomicInteger();
+            CoalescingRecorder recorder = new CoalescingRecorder(new FailingFirst(real, 2), Duration.ofHours(1), 1000,
+                new CoalescingRecorder.Listener() {
+                    @Override
+                    public void flushFailed(int keys, RuntimeException error) {
+                        failedFlushes.incrementAndGet();
+                    }
+                });
+            TlsResultKey key = TlsResultStoreTest.key("example.com", DAY, "", "mx.example.com");
+            recorder.record(key, 5);
+            assertThatThrownBy(recorder::flush).hasMessageContaining("database unavailable");
+            recorder.record(key, 2);
+            assertThatThrownBy(recorder::flush).hasMessageContaining("database unavailable");
+            assertThat(recorder.pendingKeys()).isEqualTo(1);
+            recorder.record(key, 1);
+            recorder.close();
+            assertThat(failedFlushes.get()).isEqualTo(2);
+            assertThat(real.results("example.com", DAY)).singleElement().satisfies(r -> assertThat(r.sessions()).isEqualTo(8));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void aFullBufferMakesRecordersWaitForAFlushInsteadOfGrowing(StoreConfig.Dialect dialect) {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            JdbcTlsResultStore store = new JdbcTlsResultStore(db);
+            AtomicInteger waits = new AtomicInteger();
+            CoalescingRecorder recorder = new CoalescingRecorder(store, Duration.ofHours(1), 10, new CoalescingRecorder.Listener() {
+                @Override
+                public void backPressure() {
+                    waits.incrementAndGet();
+                }
+            });
+            for (int i = 0; i < 100; i++) {
+                recorder.record(TlsResultStoreTest.key("example.com", DAY, "", "mx" + i + ".example.com"), 1);
+                assertThat(recorder.pendingKeys()).isLessThanOrEqualTo(10);
+            }
+            recorder.close();
+            assertThat(waits.get()).isPositive();
+            assertThat(store.results("example.com", DAY)).hasSize(100);
+        }
+    }
+}
