@@ -12,16 +12,37 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class DatabaseTest {
 
+    private static final int LATEST = 2;
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void migratesADatabaseCreatedByThePreviousMigrationsKeepingItsData(StoreConfig.Dialect dialect) throws Exception {
+        StoreConfig config = TestDatabases.fresh(dialect);
+        org.flywaydb.core.Flyway.configure().dataSource(config.jdbcUrl(), config.user(), config.password())
+            .locations("classpath:db/migration").target("1").load().migrate();
+        try (Connection c = java.sql.DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
+             Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO tls_report_state (policy_domain, utc_day, claimed_by, claimed_until) "
+                + "VALUES ('example.com', DATE '2026-11-21', 'node-a', TIMESTAMP WITH TIME ZONE '2026-11-22 01:00:00+00')");
+        }
+        try (Database db = Database.open(config)) {
+            assertThat(appliedMigrations(db)).isEqualTo(LATEST);
+            org.mailsec.store.tls.ReportClaims claims = new org.mailsec.store.tls.JdbcReportClaims(db);
+            assertThat(claims.markSent("example.com", java.time.LocalDate.of(2026, 11, 21), "node-a",
+                java.time.Instant.parse("2026-11-22T00:30:00Z"))).isTrue();
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("org.mailsec.store.TestDatabases#both")
     void migratesAnEmptyDatabaseAndReopensAMigratedOne(StoreConfig.Dialect dialect) throws Exception {
         StoreConfig config = TestDatabases.fresh(dialect);
         try (Database db = Database.open(config)) {
             assertThat(db.dialect()).isEqualTo(dialect);
-            assertThat(appliedMigrations(db)).isEqualTo(1);
+            assertThat(appliedMigrations(db)).isEqualTo(LATEST);
         }
         try (Database again = Database.open(config)) {
-            assertThat(appliedMigrations(again)).isEqualTo(1);
+            assertThat(appliedMigrations(again)).isEqualTo(LATEST);
         }
     }
 

@@ -1,0 +1,74 @@
+package org.mailsec.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Small JDBC helpers shared by the stores: bind parameters, map rows, name the failed operation. */
+public final class Jdbc {
+
+    /** Maps the current row of a result set. */
+    public interface Row<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    public static final String UNIQUE_VIOLATION = "23505";
+
+    private final Database database;
+
+    public Jdbc(Database database) {
+        this.database = database;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public <T> List<T> query(String what, String sql, Row<T> row, Object... params) {
+        try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement(sql)) {
+            bind(s, params);
+            List<T> out = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row.map(rs));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int update(String what, String sql, Object... params) {
+        try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement(sql)) {
+            bind(s, params);
+            return s.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static void bind(PreparedStatement s, Object... params) throws SQLException {
+        for (int i = 0; i < params.length; i++) {
+            Object p = params[i];
+            if (p instanceof Instant instant) {
+                s.setTimestamp(i + 1, Timestamp.from(instant));
+            } else if (p instanceof java.time.LocalDate date) {
+                s.setDate(i + 1, java.sql.Date.valueOf(date));
+            } else {
+                s.setObject(i + 1, p);
+            }
+        }
+    }
+
+    public static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+
+}

@@ -1,0 +1,133 @@
+package org.mailsec.store.report;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.mailsec.io.RejectedInputException;
+import org.mailsec.store.Database;
+import org.mailsec.store.Jdbc;
+import org.mailsec.store.StoreException;
+import org.mailsec.tlsrpt.TlsReport;
+import org.mailsec.tlsrpt.TlsReportJson;
+
+/** {@link IncomingTlsReports} over JDBC: the report as RFC 8460 JSON plus per-policy counts for summaries. */
+public final class JdbcIncomingTlsReports implements IncomingTlsReports {
+
+    private static final String COLUMNS = "id, policy_domain, from_domain, mail_from, host_report, unauthenticated, "
+        + "received_at, report_json";
+
+    private final Jdbc jdbc;
+
+    public JdbcIncomingTlsReports(Database database) {
+        this.jdbc = new Jdbc(database);
+    }
+
+    @Override
+    public Optional<Long> add(TlsReport report, String policyDomain, String fromDomain, String mailFrom, boolean hostReport,
+                              boolean unauthenticated, Instant receivedAt) {
+        try (Connection c = jdbc.database().connection()) {
+            c.setAutoCommit(false);
+            long id;
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO tls_report_incoming (organization, report_id, "
+                    + "begin_at, end_at, policy_domain, from_domain, mail_from, host_report, unauthenticated, received_at, "
+                    + "report_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)", new String[] {"id"})) {
+                Jdbc.bind(insert, report.organizationName(), report.reportId(), report.start(), report.end(), policyDomain,
+                    fromDomain, mailFrom, hostReport, unauthenticated, receivedAt,
+                    new String(TlsReportJson.write(report), StandardCharsets.UTF_8));
+                insert.executeUpdate();
+                try (ResultSet keys = insert.getGeneratedKeys()) {
+                    keys.next();
+                    id = keys.getLong(1);
+                }
+            } catch (SQLException e) {
+                c.rollback();
+                if (Jdbc.UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+            try (PreparedStatement policy = c.prepareStatement("INSERT INTO tls_report_incoming_policy "
+                    + "(incoming_id, policy_domain, policy_type, success, failure) VALUES (?,?,?,?,?)");
+                 PreparedStatement result = c.prepareStatement("INSERT INTO tls_report_incoming_result "
+                    + "(incoming_id, policy_domain, result_type, sessions) VALUES (?,?,?,?)")) {
+                for (TlsReport.PolicyResult p : report.policies()) {
+                    Jdbc.bind(policy, id, p.policy().domain(), p.policy().type(), p.successCount(), p.failureCount());
+                    policy.addBatch();
+                    for (TlsReport.FailureDetail d : p.failureDetails()) {
+                        Jdbc.bind(result, id, p.policy().domain(), d.resultType(), d.failedSessionCount());
+                        result.addBatch();
+                    }
+                }
+                policy.executeBatch();
+                result.executeBatch();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+            return Optional.of(id);
+        } catch (SQLException e) {
+            throw new StoreException("cannot store TLS report " + report.reportId() + " from " + report.organizationName()
+                + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<IncomingTlsReport> byId(long id) {
+        return jdbc.query("read TLS report " + id, "SELECT " + COLUMNS + " FROM tls_report_incoming WHERE id = ?",
+            JdbcIncomingTlsReports::row, id).stream().findFirst();
+    }
+
+    @Override
+    public List<IncomingTlsReport> list(Instant start, Instant end, Optional<String> policyDomain) {
+        String sql = "SELECT " + COLUMNS + " FROM tls_report_incoming WHERE begin_at < ? AND end_at > ?"
+            + (policyDomain.isPresent() ? " AND policy_domain = ?" : "") + " ORDER BY begin_at, id";
+        Object[] params = policyDomain.isPresent() ? new Object[] {end, start, policyDomain.get()} : new Object[] {end, start};
+        return jdbc.query("list TLS reports", sql, JdbcIncomingTlsReports::row, params);
+    }
+
+    @Override
+    public List<TlsReportSummary> summaries(Instant start, Instant end, Optional<String> policyDomain) {
+        String filter = " r.begin_at < ? AND r.end_at > ?" + (policyDomain.isPresent() ? " AND p.policy_domain = ?" : "");
+        Object[] params = policyDomain.isPresent() ? new Object[] {end, start, policyDomain.get()} : new Object[] {end, start};
+        Map<String, long[]> totals = new LinkedHashMap<>();
+        jdbc.query("summarise TLS reports", "SELECT p.policy_domain, COUNT(DISTINCT p.incoming_id), SUM(p.success), SUM(p.failure) "
+            + "FROM tls_report_incoming_policy p JOIN tls_report_incoming r ON r.id = p.incoming_id WHERE" + filter
+            + " GROUP BY p.policy_domain ORDER BY p.policy_domain",
+            rs -> totals.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3), rs.getLong(4)}), params);
+        Map<String, Map<String, Long>> byType = new HashMap<>();
+        jdbc.query("summarise TLS report failures", "SELECT p.policy_domain, p.result_type, SUM(p.sessions) "
+            + "FROM tls_report_incoming_result p JOIN tls_report_incoming r ON r.id = p.incoming_id WHERE" + filter
+            + " GROUP BY p.policy_domain, p.result_type",
+            rs -> byType.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), rs.getLong(3)), params);
+        List<TlsReportSummary> out = new ArrayList<>();
+        totals.forEach((domain, t) -> out.add(new TlsReportSummary(domain, t[0], t[1], t[2], byType.getOrDefault(domain, Map.of()))));
+        return out;
+    }
+
+    @Override
+    public int deleteReceivedBefore(Instant cutoff) {
+        return jdbc.update("remove old TLS reports", "DELETE FROM tls_report_incoming WHERE received_at < ?", cutoff);
+    }
+
+    private static IncomingTlsReport row(ResultSet rs) throws SQLException {
+        TlsReport report;
+        try {
+            report = TlsReportJson.read(rs.getString("report_json").getBytes(StandardCharsets.UTF_8));
+        } catch (RejectedInputException e) {
+            throw new SQLException("stored TLS report " + rs.getLong("id") + " is not readable: " + e.getMessage(), e);
+        }
+        return new IncomingTlsReport(rs.getLong("id"), report, rs.getString("policy_domain"), rs.getString("from_domain"),
+            rs.getString("mail_from"), rs.getBoolean("host_report"), rs.getBoolean("unauthenticated"),
+            Jdbc.instant(rs, "received_at"));
+    }
+}

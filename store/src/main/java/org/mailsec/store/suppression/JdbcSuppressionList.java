@@ -1,0 +1,69 @@
+package org.mailsec.store.suppression;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import org.mailsec.store.Database;
+import org.mailsec.store.Jdbc;
+import org.mailsec.store.StoreException;
+
+/** {@link SuppressionList} over JDBC; addresses are stored lower case. */
+public final class JdbcSuppressionList implements SuppressionList {
+
+    private final Jdbc jdbc;
+
+    public JdbcSuppressionList(Database database) {
+        this.jdbc = new Jdbc(database);
+    }
+
+    @Override
+    public Suppression suppress(Suppression.Kind kind, String address, Instant until, String comment, Instant now) {
+        String a = normalise(address);
+        int updated = jdbc.update("extend the suppression of " + a,
+            "UPDATE report_suppression SET until_at = ?, comment = ? WHERE kind = ? AND address = ?", until, comment, kind.name(), a);
+        if (updated == 0) {
+            try {
+                jdbc.update("suppress " + a, "INSERT INTO report_suppression (kind, address, inserted, until_at, comment) "
+                    + "VALUES (?,?,?,?,?)", kind.name(), a, now, until, comment);
+            } catch (StoreException e) {
+                // Another node added it at the same moment: extend that entry instead.
+                if (!(e.getCause() instanceof SQLException sql) || !Jdbc.UNIQUE_VIOLATION.equals(sql.getSQLState())) {
+                    throw e;
+                }
+                jdbc.update("extend the suppression of " + a,
+                    "UPDATE report_suppression SET until_at = ?, comment = ? WHERE kind = ? AND address = ?", until, comment, kind.name(), a);
+            }
+        }
+        return jdbc.query("read the suppression of " + a, "SELECT * FROM report_suppression WHERE kind = ? AND address = ?",
+            JdbcSuppressionList::row, kind.name(), a).get(0);
+    }
+
+    @Override
+    public boolean suppressed(Suppression.Kind kind, String address, Instant now) {
+        return !jdbc.query("check the suppression of " + address,
+            "SELECT id FROM report_suppression WHERE kind = ? AND address = ? AND until_at > ?", rs -> rs.getLong(1),
+            kind.name(), normalise(address), now).isEmpty();
+    }
+
+    @Override
+    public List<Suppression> list(Suppression.Kind kind) {
+        return jdbc.query("list suppressions", "SELECT * FROM report_suppression WHERE kind = ? ORDER BY address",
+            JdbcSuppressionList::row, kind.name());
+    }
+
+    @Override
+    public boolean remove(long id) {
+        return jdbc.update("remove suppression " + id, "DELETE FROM report_suppression WHERE id = ?", id) == 1;
+    }
+
+    private static String normalise(String address) {
+        return address.strip().toLowerCase(Locale.ROOT);
+    }
+
+    private static Suppression row(ResultSet rs) throws SQLException {
+        return new Suppression(rs.getLong("id"), Suppression.Kind.valueOf(rs.getString("kind")), rs.getString("address"),
+            Jdbc.instant(rs, "inserted"), Jdbc.instant(rs, "until_at"), rs.getString("comment"));
+    }
+}

@@ -1,0 +1,79 @@
+package org.mailsec.store.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.mailsec.store.Database;
+import org.mailsec.store.StoreConfig;
+import org.mailsec.store.TestDatabases;
+import org.mailsec.tlsrpt.TlsReport;
+import org.mailsec.tlsrpt.TlsReportReader;
+
+/** Every real TLS report of shared/testdata stored, deduplicated, listed and summarised. */
+class IncomingTlsReportsTest {
+
+    static List<TlsReport> realReports() throws Exception {
+        Path dir = Path.of(System.getProperty("mailsec.testdata", "../../shared/testdata")).resolve("tlsrpt-reports");
+        List<TlsReport> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> !p.toString().endsWith("expected.json") && !p.toString().endsWith(".md")).sorted().toList()) {
+                out.addAll(new TlsReportReader().read(Files.readAllBytes(f), f.getFileName().toString()));
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void storesEachReportOnceAndSummarises(StoreConfig.Dialect dialect) throws Exception {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            IncomingTlsReports store = new JdbcIncomingTlsReports(db);
+            Instant received = Instant.parse("2026-11-22T10:00:00Z");
+            List<TlsReport> reports = realReports();
+            int stored = 0;
+            for (TlsReport r : reports) {
+                String domain = r.policies().isEmpty() ? "" : r.policies().get(0).policy().domain();
+                if (store.add(r, domain, "reporter.example", "tlsrpt@reporter.example", false, false, received).isPresent()) {
+                    stored++;
+                }
+            }
+            // The same report mailed twice (as .json and inside an .eml) is stored once.
+            long distinct = reports.stream().map(r -> r.organizationName() + "|" + r.reportId() + "|" + r.start() + "|" + r.end())
+                .distinct().count();
+            assertThat(stored).isEqualTo(distinct).isLessThan(reports.size());
+            assertThat(store.add(reports.get(0), "x", "y", "z", false, false, received)).isEmpty();
+
+            Instant from = Instant.parse("2016-04-01T00:00:00Z");
+            Instant to = Instant.parse("2016-04-02T00:00:00Z");
+            List<IncomingTlsReport> rfcDay = store.list(from, to, Optional.empty());
+            assertThat(rfcDay).isNotEmpty().allSatisfy(r -> assertThat(r.report().start()).isBefore(to));
+            IncomingTlsReport first = store.byId(rfcDay.get(0).id()).orElseThrow();
+            assertThat(first.report()).isEqualTo(rfcDay.get(0).report());
+
+            List<TlsReportSummary> all = store.summaries(Instant.EPOCH, Instant.parse("2030-01-01T00:00:00Z"), Optional.empty());
+            long expectedSuccess = 0;
+            List<String> seen = new ArrayList<>();
+            for (TlsReport r : reports) {
+                String id = r.organizationName() + "|" + r.reportId() + "|" + r.start() + "|" + r.end();
+                if (!seen.contains(id)) {
+                    seen.add(id);
+                    expectedSuccess += r.totalSuccess();
+                }
+            }
+            assertThat(all.stream().mapToLong(TlsReportSummary::success).sum()).isEqualTo(expectedSuccess);
+            TlsReportSummary companyX = store.summaries(from, to, Optional.of("company-y.example")).get(0);
+            assertThat(companyX.failuresByResultType()).isNotEmpty();
+
+            assertThat(store.deleteReceivedBefore(received.plusSeconds(1))).isEqualTo(stored);
+            assertThat(store.summaries(Instant.EPOCH, Instant.parse("2030-01-01T00:00:00Z"), Optional.empty())).isEmpty();
+        }
+    }
+}
