@@ -36,7 +36,7 @@ public final class DmarcLookup {
     }
 
     public DmarcLookup(DnsResolver resolver) {
-        this(resolver, OrganizationalDomains.guava(), Discovery.PUBLIC_SUFFIX_LIST);
+        this(resolver, OrganizationalDomains.guavaWithPrivateSuffixes(), Discovery.PUBLIC_SUFFIX_LIST);
     }
 
     public Result lookup(String fromDomain) {
@@ -45,9 +45,9 @@ public final class DmarcLookup {
             return new Result(Result.Status.PERMERROR, Optional.empty(), "", "invalid domain '" + fromDomain + "'");
         }
         for (String candidate : candidates(domain)) {
-            Result result = lookupAt(candidate);
-            if (result.status() != Result.Status.NONE) {
-                return result;
+            Optional<Result> result = lookupAt(candidate);
+            if (result.isPresent()) {
+                return result.get();
             }
         }
         return new Result(Result.Status.NONE, Optional.empty(), "", "no DMARC record for " + domain);
@@ -71,31 +71,32 @@ public final class DmarcLookup {
         return names;
     }
 
-    private Result lookupAt(String domain) {
+    /** The outcome at one name, or empty when there is no DMARC record there and discovery goes on. */
+    private Optional<Result> lookupAt(String domain) {
         String name = "_dmarc." + domain;
         DnsAnswer<String> answer;
         try {
             answer = resolver.txt(name);
         } catch (DnsException e) {
             Result.Status status = e.isTemporary() ? Result.Status.TEMPERROR : Result.Status.PERMERROR;
-            return new Result(status, Optional.empty(), domain, "DNS lookup of " + name + " failed: " + e.getMessage());
+            return Optional.of(new Result(status, Optional.empty(), domain, "DNS lookup of " + name + " failed: " + e.getMessage()));
         }
         if (answer.status() == DnssecStatus.BOGUS) {
-            return new Result(Result.Status.TEMPERROR, Optional.empty(), domain,
-                "DNSSEC validation of " + name + " failed: " + answer.bogusReason().orElse("bogus"));
+            return Optional.of(new Result(Result.Status.TEMPERROR, Optional.empty(), domain,
+                "DNSSEC validation of " + name + " failed: " + answer.bogusReason().orElse("bogus")));
         }
         List<String> records = answer.records().stream().filter(DmarcRecord::looksLikeDmarc).toList();
         if (records.isEmpty()) {
-            return new Result(Result.Status.NONE, Optional.empty(), domain, "no DMARC record at " + name);
+            return Optional.empty();
         }
         if (records.size() > 1) {
-            // RFC 7489 §6.6.3: more than one record means no DMARC for this domain.
-            return new Result(Result.Status.NONE, Optional.empty(), domain, records.size() + " DMARC records at " + name);
+            // RFC 7489 §6.6.3 step 5: several records end discovery here, with no DMARC (no fallback).
+            return Optional.of(new Result(Result.Status.NONE, Optional.empty(), domain, records.size() + " DMARC records at " + name));
         }
         try {
-            return new Result(Result.Status.FOUND, Optional.of(DmarcRecord.parse(records.get(0))), domain, "");
+            return Optional.of(new Result(Result.Status.FOUND, Optional.of(DmarcRecord.parse(records.get(0))), domain, ""));
         } catch (DmarcRecordException e) {
-            return new Result(Result.Status.PERMERROR, Optional.empty(), domain, name + ": " + e.getMessage());
+            return Optional.of(new Result(Result.Status.PERMERROR, Optional.empty(), domain, name + ": " + e.getMessage()));
         }
     }
 }

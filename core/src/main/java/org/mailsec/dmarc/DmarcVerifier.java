@@ -97,6 +97,14 @@ public final class DmarcVerifier {
             return new Result(Status.PASS, Optional.of(record), found.recordDomain(), applied, Policy.NONE,
                 dkimDomain.isPresent(), spfAligned, dkimDomain, false, "");
         }
+        // A temporary failure of an aligned identifier means the verdict is not known yet, not a failure.
+        boolean alignedTempError = dkim.stream().anyMatch(d -> d.result() == AuthResult.TEMPERROR
+                && aligned(d.domain(), from, record.dkimAlignment()))
+            || spf != null && spf.result() == AuthResult.TEMPERROR && aligned(spf.domain(), from, record.spfAlignment());
+        if (alignedTempError) {
+            return new Result(Status.TEMPERROR, Optional.of(record), found.recordDomain(), applied, Policy.NONE, false, false,
+                Optional.empty(), false, "an aligned DKIM or SPF check failed temporarily");
+        }
         boolean sampledOut = record.testing() || random.nextInt(100) >= record.percent();
         Policy disposition = sampledOut ? applied.weaker() : applied;
         return new Result(Status.FAIL, Optional.of(record), found.recordDomain(), applied, disposition, false, false,

@@ -10,8 +10,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Organizational domains (RFC 7489 §3.2) from the public suffix list, ICANN section only (as mox does:
- * private suffixes are not organizational boundaries for DMARC).
+ * Organizational domains (RFC 7489 §3.2) from the public suffix list. DMARC uses the whole list
+ * ({@link #guavaWithPrivateSuffixes()}): with the ICANN section only, customers of a private registry such
+ * as {@code uk.com} would share one organizational domain, so {@code evil.uk.com} could align with mail
+ * from {@code bank.uk.com}. (mox uses the ICANN section; mailsec departs from it here on purpose.)
  *
  * <p>The default list is the one compiled into Guava; {@link #fromList(String)} reads a list in the
  * publicsuffix.org format, so an operator can supply a fresher one. Names not under any listed suffix
@@ -19,12 +21,12 @@ import java.util.Set;
  */
 public abstract class OrganizationalDomains {
 
-    /** The list compiled into Guava, ICANN section: DMARC's organizational domains. */
+    /** The list compiled into Guava, ICANN section only (as mox uses it). */
     public static OrganizationalDomains guava() {
         return new Guava(false);
     }
 
-    /** The list compiled into Guava including its private section (e.g. {@code uk.com}), as browsers use it. */
+    /** The list compiled into Guava including its private section (e.g. {@code uk.com}): DMARC's default. */
     public static OrganizationalDomains guavaWithPrivateSuffixes() {
         return new Guava(true);
     }

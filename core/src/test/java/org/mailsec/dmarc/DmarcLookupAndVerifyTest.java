@@ -40,6 +40,8 @@ class DmarcLookupAndVerifyTest {
             _dmarc.sampled TXT "v=DMARC1; p=reject; pct=0"
             _dmarc.testing TXT "v=DMARC1; p=quarantine; t=y"
             _dmarc.walk TXT "v=DMARC1; p=quarantine; psd=n"
+            _dmarc.twice.example TXT "v=DMARC1; p=none"
+            _dmarc.twice.example TXT "v=DMARC1; p=reject"
             """);
         dns.servfail("_dmarc.temperror.example");
     }
@@ -65,6 +67,22 @@ class DmarcLookupAndVerifyTest {
         DmarcLookup.Result fallback = lookup().lookup("sub.example.com");
         assertThat(fallback.status()).isEqualTo(Status.FOUND);
         assertThat(fallback.recordDomain()).isEqualTo("example.com");
+    }
+
+    @Test
+    void severalRecordsAtTheFromDomainEndDiscoveryWithoutFallback() {
+        // example.com has a record, but RFC 7489 §6.6.3 step 5 stops at twice.example.com's two records.
+        DmarcLookup.Result r = lookup().lookup("twice.example.com");
+        assertThat(r.status()).isEqualTo(Status.NONE);
+        assertThat(r.recordDomain()).isEqualTo("twice.example.com");
+        assertThat(r.message()).contains("2 DMARC records");
+    }
+
+    @Test
+    void anAlignedTemporaryFailureIsTemperrorNotFail() {
+        DmarcVerifier.Result r = verifier(0).verify("example.com", List.of(new DkimResult("example.com", AuthResult.TEMPERROR)), null);
+        assertThat(r.status()).isEqualTo(DmarcVerifier.Status.TEMPERROR);
+        assertThat(r.reject()).isFalse();
     }
 
     @Test

@@ -43,11 +43,11 @@ class OrganizationalDomainsTest {
     }
 
     @Test
-    void dmarcUsesOnlyTheIcannSection() {
-        // uk.com is a private-section suffix: not an organizational boundary for DMARC.
-        assertThat(OrganizationalDomains.guava().organizationalDomain("a.example.uk.com")).isEqualTo("uk.com");
-        assertThat(OrganizationalDomains.guavaWithPrivateSuffixes().organizationalDomain("a.example.uk.com"))
-            .isEqualTo("example.uk.com");
+    void privateRegistriesSeparateTheirCustomers() {
+        // uk.com sells subdomains: with the ICANN section only, evil.uk.com and bank.uk.com would align.
+        assertThat(OrganizationalDomains.guava().organizationalDomain("a.bank.uk.com")).isEqualTo("uk.com");
+        assertThat(OrganizationalDomains.guavaWithPrivateSuffixes().organizationalDomain("a.bank.uk.com"))
+            .isEqualTo("bank.uk.com");
     }
 
     @Test

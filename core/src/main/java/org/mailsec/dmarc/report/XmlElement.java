@@ -7,11 +7,33 @@ import java.util.Optional;
 /** A small element tree read from untrusted XML: local names only (namespaces vary between report versions). */
 final class XmlElement {
     final String name;
-    final List<XmlElement> children = new ArrayList<>();
-    final StringBuilder text = new StringBuilder();
+    // Allocated on first use: most elements are leaves, and hostile files are mostly elements.
+    private List<XmlElement> children = List.of();
+    private StringBuilder text;
 
     XmlElement(String name) {
         this.name = name;
+    }
+
+    void add(XmlElement child) {
+        if (children.isEmpty()) {
+            children = new ArrayList<>(4);
+        }
+        children.add(child);
+    }
+
+    /** Appends text up to {@code max} characters in all. */
+    void appendText(String s, int max) {
+        if (text == null) {
+            text = new StringBuilder();
+        }
+        if (text.length() < max) {
+            text.append(s, 0, Math.min(s.length(), max - text.length()));
+        }
+    }
+
+    List<XmlElement> children() {
+        return children;
     }
 
     Optional<XmlElement> child(String childName) {
@@ -28,6 +50,9 @@ final class XmlElement {
     }
 
     String text() {
+        if (text == null) {
+            return null;
+        }
         String t = text.toString().strip();
         return t.isEmpty() ? null : t;
     }

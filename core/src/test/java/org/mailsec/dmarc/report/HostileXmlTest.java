@@ -55,6 +55,13 @@ class HostileXmlTest {
     }
 
     @Test
+    void tooManyElementsAreRefusedBeforeTheTreeGrowsLarge() {
+        String xml = "<feedback><report_metadata><report_id>1</report_id></report_metadata>" + "<a/>".repeat(600_000) + "</feedback>";
+        assertThatThrownBy(() -> reader.read(xml.getBytes(StandardCharsets.UTF_8), "many.xml"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("more than 500000 elements");
+    }
+
+    @Test
     void truncatedGzipIsNamed() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
