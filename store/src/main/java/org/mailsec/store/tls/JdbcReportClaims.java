@@ -8,7 +8,9 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Optional;
 import org.mailsec.store.Database;
+import org.mailsec.store.Jdbc;
 import org.mailsec.store.StoreException;
 
 /**
@@ -17,8 +19,6 @@ import org.mailsec.store.StoreException;
  * nodes can never both hold a claim.
  */
 public final class JdbcReportClaims implements ReportClaims {
-
-    private static final String UNIQUE_VIOLATION = "23505";
 
     private final Database database;
 
@@ -39,7 +39,7 @@ public final class JdbcReportClaims implements ReportClaims {
                 insert.executeUpdate();
                 return true;
             } catch (SQLException e) {
-                if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                if (!Jdbc.UNIQUE_VIOLATION.equals(e.getSQLState())) {
                     throw e;
                 }
             }
@@ -84,5 +84,23 @@ public final class JdbcReportClaims implements ReportClaims {
         } catch (SQLException e) {
             throw new StoreException("cannot read the report state of " + policyDomain + " for " + day + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void recordDelivery(String policyDomain, LocalDate day, boolean toRecipientDomain, boolean toPolicyDomain,
+                               String recipientDomainRua) {
+        new Jdbc(database).update("record the delivery of the report of " + policyDomain,
+            "UPDATE tls_report_state SET sent_to_recipient_domain = ?, sent_to_policy_domain = ?, recipient_domain_rua = ? "
+                + "WHERE policy_domain = ? AND utc_day = ?", toRecipientDomain, toPolicyDomain, recipientDomainRua, policyDomain, day);
+    }
+
+    @Override
+    public Optional<SendState> state(String policyDomain, LocalDate day) {
+        return new Jdbc(database).query("read the report state of " + policyDomain,
+            "SELECT claimed_by, claimed_until, sent_at, sent_to_recipient_domain, sent_to_policy_domain, recipient_domain_rua "
+                + "FROM tls_report_state WHERE policy_domain = ? AND utc_day = ?",
+            rs -> new SendState(rs.getString(1), Jdbc.instant(rs, "claimed_until"),
+                Jdbc.instant(rs, "sent_at"), rs.getBoolean(4), rs.getBoolean(5), rs.getString(6)),
+            policyDomain, day).stream().findFirst();
     }
 }

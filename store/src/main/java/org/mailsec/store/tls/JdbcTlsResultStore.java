@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.mailsec.store.Database;
+import org.mailsec.store.Jdbc;
 import org.mailsec.store.StoreConfig;
 import org.mailsec.store.StoreException;
 
@@ -32,7 +33,6 @@ public final class JdbcTlsResultStore implements TlsResultStore {
         + " ON CONFLICT (policy_domain, utc_day, key_hash) DO UPDATE SET session_count = tls_result.session_count + EXCLUDED.session_count";
     private static final String ADD = "UPDATE tls_result SET session_count = session_count + ? "
         + "WHERE policy_domain = ? AND utc_day = ? AND key_hash = ?";
-    private static final String UNIQUE_VIOLATION = "23505";
 
     private final Database database;
 
@@ -91,7 +91,7 @@ public final class JdbcTlsResultStore implements TlsResultStore {
                     bindInsert(insert, k.getKey(), k.getValue(), count);
                     insert.executeUpdate();
                 } catch (SQLException e) {
-                    if (!UNIQUE_VIOLATION.equals(e.getSQLState()) || addTo(add, k.getKey(), k.getValue(), count) != 1) {
+                    if (!Jdbc.UNIQUE_VIOLATION.equals(e.getSQLState()) || addTo(add, k.getKey(), k.getValue(), count) != 1) {
                         throw e;
                     }
                 }

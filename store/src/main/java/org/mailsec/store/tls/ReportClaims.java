@@ -2,6 +2,7 @@ package org.mailsec.store.tls;
 
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Optional;
 
 /**
  * Which node sends the daily report of a (policy domain, day): a node claims it until a time; a crashed
@@ -17,4 +18,19 @@ public interface ReportClaims {
 
     /** Whether the report of that day was sent. */
     boolean sent(String policyDomain, LocalDate day);
+
+    /**
+     * What the holder of the claim sent: the report to the recipient domain and/or to the policy domain
+     * (an MX host's own rua), and the recipient domain's reporting addresses (host reports skip those).
+     */
+    void recordDelivery(String policyDomain, LocalDate day, boolean toRecipientDomain, boolean toPolicyDomain,
+                        String recipientDomainRua);
+
+    /** The send state of a (policy domain, day), if it was ever claimed. */
+    Optional<SendState> state(String policyDomain, LocalDate day);
+
+    /** The send state of one (policy domain, day). */
+    record SendState(String claimedBy, Instant claimedUntil, Instant sentAt, boolean sentToRecipientDomain,
+                     boolean sentToPolicyDomain, String recipientDomainRua) {
+    }
 }

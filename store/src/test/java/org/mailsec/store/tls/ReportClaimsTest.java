@@ -33,6 +33,15 @@ class ReportClaimsTest {
             Instant muchLater = later.plusSeconds(86_400);
             assertThat(claims.claim("example.com", DAY, "a", muchLater.plusSeconds(600), muchLater)).isFalse();
             assertThat(claims.claim("example.com", DAY, "b", muchLater.plusSeconds(600), muchLater)).isFalse();
+
+            claims.recordDelivery("example.com", DAY, true, false, "mailto:tlsrpt@example.com");
+            ReportClaims.SendState state = claims.state("example.com", DAY).orElseThrow();
+            assertThat(state.claimedBy()).isEqualTo("b");
+            assertThat(state.sentAt()).isEqualTo(later.plusSeconds(5));
+            assertThat(state.sentToRecipientDomain()).isTrue();
+            assertThat(state.sentToPolicyDomain()).isFalse();
+            assertThat(state.recipientDomainRua()).isEqualTo("mailto:tlsrpt@example.com");
+            assertThat(claims.state("other.example", DAY)).isEmpty();
         }
     }
 }

@@ -1,0 +1,52 @@
+package org.mailsec.store;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.mailsec.store.dmarc.Evaluations;
+import org.mailsec.store.dmarc.IncomingDmarcReports;
+import org.mailsec.store.policy.PolicyCache;
+import org.mailsec.store.report.IncomingTlsReports;
+import org.mailsec.store.tls.TlsResultStore;
+
+/**
+ * What the store forgets, run daily: TLS results older than 48 hours, MTA-STS policies no delivery used
+ * for 180 days, DMARC evaluations older than a week, and received reports past the configured age.
+ */
+public final class Retention {
+
+    public static final Duration TLS_RESULTS = Duration.ofHours(48);
+    public static final Duration UNUSED_POLICIES = Duration.ofDays(180);
+    public static final Duration DMARC_EVALUATIONS = Duration.ofDays(7);
+
+    /** How many rows each kind lost. */
+    public record Removed(int tlsResults, int policies, int evaluations, int tlsReports, int dmarcReports) {
+    }
+
+    private final TlsResultStore results;
+    private final PolicyCache policies;
+    private final Evaluations evaluations;
+    private final IncomingTlsReports tlsReports;
+    private final IncomingDmarcReports dmarcReports;
+    private final Duration reportAge;
+
+    public Retention(TlsResultStore results, PolicyCache policies, Evaluations evaluations, IncomingTlsReports tlsReports,
+                     IncomingDmarcReports dmarcReports, Duration reportAge) {
+        this.results = results;
+        this.policies = policies;
+        this.evaluations = evaluations;
+        this.tlsReports = tlsReports;
+        this.dmarcReports = dmarcReports;
+        this.reportAge = reportAge;
+    }
+
+    public Removed run(Instant now) {
+        // Results are per UTC day: keep the days that still hold something younger than 48 hours.
+        return new Removed(
+            results.deleteBefore(now.minus(TLS_RESULTS).atZone(ZoneOffset.UTC).toLocalDate()),
+            policies.deleteUnusedSince(now.minus(UNUSED_POLICIES)),
+            evaluations.deleteBefore(now.minus(DMARC_EVALUATIONS)),
+            tlsReports.deleteReceivedBefore(now.minus(reportAge)),
+            dmarcReports.deleteReceivedBefore(now.minus(reportAge)));
+    }
+}

@@ -1,0 +1,23 @@
+package org.mailsec.store.dmarc;
+
+import java.time.Instant;
+import java.util.List;
+
+/** DMARC evaluations waiting to be reported to their policy domain's rua. */
+public interface Evaluations {
+
+    /** Stores an evaluation; returns it with its id. */
+    Evaluation add(Evaluation evaluation);
+
+    /** Policy domains with evaluations. */
+    List<String> policyDomains();
+
+    /** A policy domain's evaluations made before {@code until}, oldest first. */
+    List<Evaluation> forDomain(String policyDomain, Instant until);
+
+    /** Removes a policy domain's evaluations made before {@code until} (after its report was sent). */
+    int deleteForDomain(String policyDomain, Instant until);
+
+    /** Retention: removes evaluations older than {@code cutoff} whatever their domain. */
+    int deleteBefore(Instant cutoff);
+}

@@ -1,0 +1,8 @@
+package org.mailsec.store.dmarc;
+
+import java.time.Instant;
+import org.mailsec.dmarc.report.AggregateReport;
+
+/** A DMARC aggregate report another system sent us, as stored. */
+public record IncomingDmarcReport(long id, AggregateReport report, String fromDomain, Instant receivedAt) {
+}

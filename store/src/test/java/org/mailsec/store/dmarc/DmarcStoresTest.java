@@ -1,0 +1,106 @@
+package org.mailsec.store.dmarc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.mailsec.dmarc.report.AggregateReport;
+import org.mailsec.dmarc.report.AggregateReportReader;
+import org.mailsec.io.RejectedInputException;
+import org.mailsec.store.Database;
+import org.mailsec.store.Retention;
+import org.mailsec.store.StoreConfig;
+import org.mailsec.store.TestDatabases;
+import org.mailsec.store.policy.JdbcPolicyCache;
+import org.mailsec.store.report.JdbcIncomingTlsReports;
+import org.mailsec.store.tls.JdbcTlsResultStore;
+
+public class DmarcStoresTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
+
+    public static Evaluation evaluation(String domain, Instant at, String disposition) {
+        return new Evaluation(0, domain, at, 24, List.of("mailto:dmarc@" + domain),
+            new AggregateReport.PolicyPublished(domain, "r", "r", "reject", "reject", null, 100, "0", null, null), false,
+            "192.0.2.9", disposition, false, true, List.of(new AggregateReport.Reason("forwarded", "list")), "us.example",
+            "bounce." + domain, domain, List.of(new AggregateReport.DkimAuth(domain, "s1", "fail", null)),
+            List.of(new AggregateReport.SpfAuth(domain, "mfrom", "pass")));
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void evaluationsWaitForTheirReport(StoreConfig.Dialect dialect) {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            Evaluations evaluations = new JdbcEvaluations(db);
+            Evaluation first = evaluations.add(evaluation("example.com", NOW.minusSeconds(7200), "none"));
+            evaluations.add(evaluation("example.com", NOW.minusSeconds(60), "reject"));
+            evaluations.add(evaluation("example.org", NOW.minusSeconds(60), "none"));
+            assertThat(first.id()).isPositive();
+            assertThat(evaluations.policyDomains()).containsExactly("example.com", "example.org");
+            List<Evaluation> due = evaluations.forDomain("example.com", NOW.minusSeconds(3600));
+            assertThat(due).containsExactly(first);
+            assertThat(evaluations.deleteForDomain("example.com", NOW.minusSeconds(3600))).isEqualTo(1);
+            assertThat(evaluations.forDomain("example.com", NOW)).singleElement().extracting(Evaluation::disposition).isEqualTo("reject");
+        }
+    }
+
+    static List<AggregateReport> realReports() throws Exception {
+        Path dir = Path.of(System.getProperty("mailsec.testdata", "../../shared/testdata")).resolve("dmarc-aggregate");
+        List<AggregateReport> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> !p.toString().endsWith(".json") && !p.toString().endsWith(".md")).sorted().toList()) {
+                try {
+                    out.addAll(new AggregateReportReader().read(Files.readAllBytes(f), f.getFileName().toString()));
+                } catch (RejectedInputException brokenOnPurpose) {
+                    // the see-note files mailsec refuses
+                }
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void everyRealReportIsStoredOnceAndSummarised(StoreConfig.Dialect dialect) throws Exception {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            IncomingDmarcReports store = new JdbcIncomingDmarcReports(db);
+            List<AggregateReport> reports = realReports();
+            List<String> distinct = new ArrayList<>();
+            long messages = 0;
+            long pass = 0;
+            for (AggregateReport r : reports) {
+                String id = r.metadata().orgName() + "|" + r.metadata().reportId() + "|" + r.metadata().begin() + "|" + r.metadata().end();
+                boolean stored = store.add(r, "reporter.example", NOW).isPresent();
+                assertThat(stored).as(id).isEqualTo(!distinct.contains(id));
+                if (stored) {
+                    distinct.add(id);
+                    messages += r.messages();
+                    pass += r.dmarcPassMessages();
+                }
+            }
+            assertThat(distinct.size()).isGreaterThan(30).isLessThan(reports.size());
+            List<DmarcReportSummary> summaries = store.summaries(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), Optional.empty());
+            assertThat(summaries.stream().mapToLong(DmarcReportSummary::messages).sum()).isEqualTo(messages);
+            assertThat(summaries.stream().mapToLong(DmarcReportSummary::dmarcPass).sum()).isEqualTo(pass);
+            assertThat(summaries).allSatisfy(s -> assertThat(s.dispositionNone() + s.dispositionQuarantine() + s.dispositionReject())
+                .isEqualTo(s.messages()));
+            DmarcReportSummary example = store.summaries(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"),
+                Optional.of("example.com")).get(0);
+            assertThat(example.reports()).isPositive();
+            long id = store.list(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), Optional.of("example.com")).get(0).id();
+            assertThat(store.byId(id).orElseThrow().report().policy().domain()).isEqualTo("example.com");
+
+            Retention.Removed removed = new Retention(new JdbcTlsResultStore(db), new JdbcPolicyCache(db), new JdbcEvaluations(db),
+                new JdbcIncomingTlsReports(db), store, Duration.ofDays(30)).run(NOW.plus(Duration.ofDays(31)));
+            assertThat(removed.dmarcReports()).isEqualTo(distinct.size());
+        }
+    }
+}
