@@ -21,12 +21,7 @@ public final class MtaStsLookup {
     /** The {@code _mta-sts} record (CNAMEs followed by the resolver; a bogus answer is a DNS failure). */
     public MtaStsRecord record(String domain) throws RecordException {
         String name = "_mta-sts." + TxtRecordLookup.normalise(domain);
-        String txt = TxtRecordLookup.find(resolver, name, MtaStsRecord::looksLikeMtaSts, "MTA-STS");
-        try {
-            return MtaStsRecord.parse(txt);
-        } catch (RecordException e) {
-            throw new RecordException(e.kind(), name + ": " + e.getMessage());
-        }
+        return TxtRecordLookup.findAndParse(resolver, name, MtaStsRecord::looksLikeMtaSts, "MTA-STS", MtaStsRecord::parse);
     }
 
     /** Record and policy together. */

@@ -41,6 +41,22 @@ public final class TxtRecordLookup {
         return candidates.get(0);
     }
 
+    /** Parses a record's text. */
+    public interface Parser<T> {
+        T parse(String txt) throws RecordException;
+    }
+
+    /** {@link #find} and then parse; a syntax error names the queried name. */
+    public static <T> T findAndParse(DnsResolver resolver, String name, Predicate<String> ofKind, String what, Parser<T> parser)
+            throws RecordException {
+        String txt = find(resolver, name, ofKind, what);
+        try {
+            return parser.parse(txt);
+        } catch (RecordException e) {
+            throw new RecordException(e.kind(), name + ": " + e.getMessage());
+        }
+    }
+
     /** {@code domain} lower case without its final dot. */
     public static String normalise(String domain) {
         String d = domain.strip().toLowerCase(java.util.Locale.ROOT);

@@ -15,11 +15,6 @@ public final class TlsRptLookup {
 
     public TlsRptRecord lookup(String domain) throws RecordException {
         String name = "_smtp._tls." + TxtRecordLookup.normalise(domain);
-        String txt = TxtRecordLookup.find(resolver, name, TlsRptRecord::looksLikeTlsRpt, "TLSRPT");
-        try {
-            return TlsRptRecord.parse(txt);
-        } catch (RecordException e) {
-            throw new RecordException(e.kind(), name + ": " + e.getMessage());
-        }
+        return TxtRecordLookup.findAndParse(resolver, name, TlsRptRecord::looksLikeTlsRpt, "TLSRPT", TlsRptRecord::parse);
     }
 }

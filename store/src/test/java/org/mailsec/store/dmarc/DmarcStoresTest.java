@@ -19,6 +19,7 @@ import org.mailsec.store.Database;
 import org.mailsec.store.Retention;
 import org.mailsec.store.StoreConfig;
 import org.mailsec.store.TestDatabases;
+import org.mailsec.testing.TestData;
 import org.mailsec.store.policy.JdbcPolicyCache;
 import org.mailsec.store.report.JdbcIncomingTlsReports;
 import org.mailsec.store.tls.JdbcTlsResultStore;
@@ -53,7 +54,7 @@ public class DmarcStoresTest {
     }
 
     static List<AggregateReport> realReports() throws Exception {
-        Path dir = Path.of(System.getProperty("mailsec.testdata", "../../shared/testdata")).resolve("dmarc-aggregate");
+        Path dir = TestData.file("dmarc-aggregate");
         List<AggregateReport> out = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(p -> !p.toString().endsWith(".json") && !p.toString().endsWith(".md")).sorted().toList()) {

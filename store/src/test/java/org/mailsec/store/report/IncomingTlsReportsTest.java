@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
 import org.mailsec.store.TestDatabases;
+import org.mailsec.testing.TestData;
 import org.mailsec.tlsrpt.TlsReport;
 import org.mailsec.tlsrpt.TlsReportReader;
 
@@ -21,7 +22,7 @@ import org.mailsec.tlsrpt.TlsReportReader;
 class IncomingTlsReportsTest {
 
     static List<TlsReport> realReports() throws Exception {
-        Path dir = Path.of(System.getProperty("mailsec.testdata", "../../shared/testdata")).resolve("tlsrpt-reports");
+        Path dir = TestData.file("tlsrpt-reports");
         List<TlsReport> out = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(p -> !p.toString().endsWith("expected.json") && !p.toString().endsWith(".md")).sorted().toList()) {
