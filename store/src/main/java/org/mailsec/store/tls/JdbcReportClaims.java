@@ -21,9 +21,11 @@ import org.mailsec.store.StoreException;
 public final class JdbcReportClaims implements ReportClaims {
 
     private final Database database;
+    private final Jdbc jdbc;
 
     public JdbcReportClaims(Database database) {
         this.database = database;
+        this.jdbc = new Jdbc(database);
     }
 
     @Override
@@ -89,14 +91,14 @@ public final class JdbcReportClaims implements ReportClaims {
     @Override
     public void recordDelivery(String policyDomain, LocalDate day, boolean toRecipientDomain, boolean toPolicyDomain,
                                String recipientDomainRua) {
-        new Jdbc(database).update("record the delivery of the report of " + policyDomain,
+        jdbc.update("record the delivery of the report of " + policyDomain,
             "UPDATE tls_report_state SET sent_to_recipient_domain = ?, sent_to_policy_domain = ?, recipient_domain_rua = ? "
                 + "WHERE policy_domain = ? AND utc_day = ?", toRecipientDomain, toPolicyDomain, recipientDomainRua, policyDomain, day);
     }
 
     @Override
     public Optional<SendState> state(String policyDomain, LocalDate day) {
-        return new Jdbc(database).query("read the report state of " + policyDomain,
+        return jdbc.query("read the report state of " + policyDomain,
             "SELECT claimed_by, claimed_until, sent_at, sent_to_recipient_domain, sent_to_policy_domain, recipient_domain_rua "
                 + "FROM tls_report_state WHERE policy_domain = ? AND utc_day = ?",
             rs -> new SendState(rs.getString(1), Jdbc.instant(rs, "claimed_until"),
