@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -26,6 +27,7 @@ import javax.net.ssl.SSLHandshakeException;
 import org.mailsec.dns.DnsException;
 import org.mailsec.dns.DnsResolver;
 import org.mailsec.record.RecordException;
+import org.mailsec.record.TxtRecordLookup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,7 +111,7 @@ public final class MtaStsPolicyFetcher {
     }
 
     public PolicyFetch fetch(String domain) {
-        String host = "mta-sts." + normalise(domain);
+        String host = "mta-sts." + TxtRecordLookup.normalise(domain);
         try {
             if (resolver.a(host).nxdomain() && resolver.aaaa(host).nxdomain()) {
                 return done(PolicyFetch.Outcome.NO_POLICY, null, "", "policy-host-nxdomain");
@@ -152,7 +154,7 @@ public final class MtaStsPolicyFetcher {
             LOG.info("MTA-STS policy of {} served as '{}', not text/plain; accepted", domain, contentType);
         }
         byte[] body = response.body();
-        String text = new String(body, java.nio.charset.StandardCharsets.US_ASCII);
+        String text = new String(body, StandardCharsets.US_ASCII);
         try {
             return done(PolicyFetch.Outcome.POLICY, MtaStsPolicy.parse(body), text, "");
         } catch (RecordException e) {
@@ -191,11 +193,6 @@ public final class MtaStsPolicyFetcher {
 
     private PolicyFetch done(PolicyFetch.Outcome outcome, MtaStsPolicy policy, String text, String reason) {
         return new PolicyFetch(outcome, Optional.ofNullable(policy), text, reason, clock.instant());
-    }
-
-    private static String normalise(String domain) {
-        String d = domain.strip().toLowerCase(Locale.ROOT);
-        return d.endsWith(".") ? d.substring(0, d.length() - 1) : d;
     }
 
     /** Thrown inside the body subscriber when the body passes the cap. */
