@@ -1,0 +1,57 @@
+package org.mailsec.delivery;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.mailsec.stspolicy.StsDecision;
+
+/**
+ * The TLS decisions for one delivery attempt to one recipient domain: the MTA-STS decision, and a
+ * {@link HostPlan} per MX host in preference order.
+ *
+ * @param domain     the recipient domain
+ * @param sts        what MTA-STS says
+ * @param hosts      every MX host, allowed or refused
+ * @param flags      what the message asks
+ * @param failure    why the attempt cannot even start (temporary DNS failure, null MX...), with
+ *                   {@code permanent} telling whether to give up
+ */
+public record DeliveryPlan(String domain, StsDecision sts, List<HostPlan> hosts, DeliveryFlags flags,
+                           Optional<String> failure, boolean permanent) {
+
+    public DeliveryPlan {
+        hosts = List.copyOf(hosts);
+    }
+
+    static DeliveryPlan failed(String domain, StsDecision sts, DeliveryFlags flags, String why, boolean permanent) {
+        return new DeliveryPlan(domain, sts, List.of(), flags, Optional.of(why), permanent);
+    }
+
+    public List<HostPlan> allowedHosts() {
+        return hosts.stream().filter(HostPlan::allowed).toList();
+    }
+
+    public Optional<HostPlan> host(String name) {
+        String wanted = stripDot(name).toLowerCase(Locale.ROOT);
+        return hosts.stream().filter(h -> h.mx().equals(wanted)).findFirst();
+    }
+
+    /** Why nothing can be delivered now: a planning failure, or every host refused. */
+    public Optional<String> blocked() {
+        if (failure.isPresent()) {
+            return failure;
+        }
+        if (!hosts.isEmpty() && allowedHosts().isEmpty()) {
+            StringBuilder why = new StringBuilder("no MX host of " + domain + " may be used:");
+            for (HostPlan h : hosts) {
+                why.append(' ').append(h.mx()).append(" (").append(h.refusal().orElseThrow().message()).append(')');
+            }
+            return Optional.of(why.toString());
+        }
+        return Optional.empty();
+    }
+
+    static String stripDot(String name) {
+        return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+    }
+}

@@ -1,0 +1,250 @@
+package org.mailsec.delivery;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.mailsec.dane.TlsPolicy;
+import org.mailsec.dane.TlsaMatcher;
+import org.mailsec.dns.DnsAnswer;
+import org.mailsec.dns.DnsException;
+import org.mailsec.dns.DnsResolver;
+import org.mailsec.dns.DnssecStatus;
+import org.mailsec.dns.MxRecord;
+import org.mailsec.dns.TlsaRecord;
+import org.mailsec.mtasts.MtaStsPolicy;
+import org.mailsec.mtasts.PolicyFetch;
+import org.mailsec.record.RecordException;
+import org.mailsec.stspolicy.MtaStsPolicies;
+import org.mailsec.stspolicy.StsDecision;
+import org.mailsec.tlsrpt.ResultType;
+import org.mailsec.tlsrpt.TlsRptLookup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides, before any connection, which MX hosts of a recipient domain may be used and how:
+ * DANE (RFC 7672) for hosts with a DNSSEC-secure TLSA RRset, else the domain's MTA-STS policy (RFC 8461),
+ * else opportunistic STARTTLS. Hosts that must not be used are recorded as TLS failures here.
+ */
+public final class DeliveryPlanner {
+
+    /**
+     * @param port         the SMTP port of MX hosts (25; tests use another)
+     * @param dane         apply DANE
+     * @param mtaSts       apply MTA-STS
+     * @param daneRequired recipient domains whose every MX host must have DANE (RFC 8460 dane-required)
+     */
+    public record Settings(int port, boolean dane, boolean mtaSts, Set<String> daneRequired) {
+        public Settings {
+            daneRequired = Set.copyOf(daneRequired);
+        }
+
+        public static Settings defaults() {
+            return new Settings(25, true, true, Set.of());
+        }
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryPlanner.class);
+    private static final TlsOutcomes.Connection NO_CONNECTION = new TlsOutcomes.Connection("", "", "");
+
+    private final DnsResolver resolver;
+    private final MtaStsPolicies policies;
+    private final TlsRptLookup tlsRpt;
+    private final TlsOutcomes outcomes;
+    private final Settings settings;
+
+    public DeliveryPlanner(DnsResolver resolver, MtaStsPolicies policies, TlsOutcomes outcomes, Settings settings) {
+        this.resolver = resolver;
+        this.policies = policies;
+        this.tlsRpt = new TlsRptLookup(resolver);
+        this.outcomes = outcomes;
+        this.settings = settings;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public DeliveryPlan plan(String recipientDomain, DeliveryFlags flags) {
+        String domain = DeliveryPlan.stripDot(recipientDomain).toLowerCase(Locale.ROOT);
+        StsDecision sts = settings.mtaSts() ? policies.decide(domain) : new StsDecision(Optional.empty(), Optional.empty(), false);
+        sts.fetchFailure().ifPresent(fetch -> recordFetchFailure(domain, fetch, flags));
+
+        DnsAnswer<MxRecord> mx;
+        try {
+            mx = resolver.mx(domain);
+        } catch (DnsException e) {
+            return DeliveryPlan.failed(domain, sts, flags, "MX lookup of " + domain + " failed: " + e.getMessage(), false);
+        }
+        if (mx.status() == DnssecStatus.BOGUS) {
+            return DeliveryPlan.failed(domain, sts, flags, "MX records of " + domain + " fail DNSSEC validation: "
+                + mx.bogusReason().orElse("bogus"), false);
+        }
+        if (mx.nxdomain()) {
+            return DeliveryPlan.failed(domain, sts, flags, "domain " + domain + " does not exist (NXDOMAIN)", true);
+        }
+        if (mx.records().size() == 1 && mx.records().get(0).host().equals(".")) {
+            return DeliveryPlan.failed(domain, sts, flags, domain + " accepts no mail (null MX, RFC 7505)", true);
+        }
+        List<String> names = mx.isEmpty() ? List.of(domain) : orderedHosts(mx.records());
+
+        boolean domainTlsRpt = hasTlsRpt(domain);
+        List<HostPlan> hosts = new ArrayList<>();
+        for (String name : names) {
+            planHost(domain, name, mx.secure(), sts, flags, domainTlsRpt).ifPresent(hosts::add);
+        }
+        return new DeliveryPlan(domain, sts, hosts, flags, Optional.empty(), false);
+    }
+
+    private Optional<HostPlan> planHost(String domain, String mx, boolean mxSecure, StsDecision sts, DeliveryFlags flags,
+                                        boolean domainTlsRpt) {
+        List<InetAddress> addresses = new ArrayList<>();
+        boolean addressSecure;
+        try {
+            DnsAnswer<InetAddress> a = resolver.a(mx);
+            addresses.addAll(a.records());
+            addressSecure = a.secure() || a.isEmpty();
+            DnsAnswer<InetAddress> aaaa = resolver.aaaa(mx);
+            addresses.addAll(aaaa.records());
+            addressSecure &= aaaa.secure() || aaaa.isEmpty();
+        } catch (DnsException e) {
+            if (addresses.isEmpty()) {
+                LOG.info("MX host {} of {} skipped: address lookup failed: {}", mx, domain, e.getMessage());
+                return Optional.empty();
+            }
+            addressSecure = false;
+        }
+        if (addresses.isEmpty()) {
+            LOG.info("MX host {} of {} skipped: it has no address", mx, domain);
+            return Optional.empty();
+        }
+
+        // DANE first: it applies per host, and only where the chain from the MX lookup down is secure.
+        Optional<HostPlan> dane = settings.dane() && mxSecure && addressSecure
+            ? planDane(domain, mx, addresses, flags) : Optional.empty();
+        if (dane.isPresent()) {
+            return dane;
+        }
+        if (settings.daneRequired().contains(domain) && !flags.policyFailuresIgnored()) {
+            return Optional.of(refuse(domain, mx, addresses, noPolicy(domain, domainTlsRpt), flags,
+                ResultType.DANE_REQUIRED, "no-secure-tlsa", "DANE is required for " + domain + " but " + mx
+                    + " has no DNSSEC-secure TLSA records"));
+        }
+        if (sts.policy().isPresent()) {
+            MtaStsPolicy policy = sts.policy().get();
+            ReportPolicy report = new ReportPolicy(domain, false, ReportPolicy.STS, policy.lines(),
+                String.join(" ", policy.mx()), domainTlsRpt);
+            boolean enforce = sts.enforce() && !flags.policyFailuresIgnored();
+            if (!policy.matches(mx)) {
+                String message = mx + " is not an MX host allowed by the MTA-STS policy of " + domain;
+                if (enforce) {
+                    return Optional.of(refuse(domain, mx, addresses, report, flags, ResultType.VALIDATION_FAILURE,
+                        "mx-not-in-policy", message));
+                }
+                outcomes.failure(report, domain, flags.ownReport(), ResultType.VALIDATION_FAILURE, "mx-not-in-policy",
+                    new TlsOutcomes.Connection(mx, "", ""));
+            }
+            return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(), new TlsPolicy.Pkix(mx),
+                enforce || flags.requireTls(), !enforce && !flags.requireTls(), report));
+        }
+        ReportPolicy report = noPolicy(domain, domainTlsRpt);
+        if (flags.requireTls()) {
+            if (!mxSecure) {
+                // RFC 8689 §4.2.1: the MX must be authenticated by DNSSEC or an MTA-STS policy.
+                return Optional.of(refuse(domain, mx, addresses, report, flags, ResultType.VALIDATION_FAILURE,
+                    "requiretls-mx-not-authenticated", "REQUIRETLS: " + mx + " is neither DNSSEC-secure nor allowed by an MTA-STS policy"));
+            }
+            return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(), new TlsPolicy.Pkix(mx),
+                true, false, report));
+        }
+        return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(), new TlsPolicy.Opportunistic(mx),
+            false, false, report));
+    }
+
+    private Optional<HostPlan> planDane(String domain, String mx, List<InetAddress> addresses, DeliveryFlags flags) {
+        String tlsaName = "_" + settings.port() + "._tcp." + mx;
+        boolean hostTlsRpt = hasTlsRpt(mx);
+        ReportPolicy unknown = new ReportPolicy(mx, true, ReportPolicy.TLSA, List.of(), "", hostTlsRpt);
+        DnsAnswer<TlsaRecord> tlsa;
+        try {
+            tlsa = resolver.tlsa(tlsaName);
+        } catch (DnsException e) {
+            // RFC 7672 §2.2: a failed TLSA lookup of a secure host could hide DANE; the host is not used.
+            if (flags.policyFailuresIgnored()) {
+                return Optional.empty();
+            }
+            return Optional.of(refuse(domain, mx, addresses, unknown, flags, ResultType.DNSSEC_INVALID,
+                e.isTemporary() ? "tlsa-lookup-failed" : "tlsa-lookup-error",
+                "TLSA lookup of " + tlsaName + " failed: " + e.getMessage()));
+        }
+        if (tlsa.status() == DnssecStatus.BOGUS) {
+            if (flags.policyFailuresIgnored()) {
+                return Optional.empty();
+            }
+            return Optional.of(refuse(domain, mx, addresses, unknown, flags, ResultType.DNSSEC_INVALID, "tlsa-bogus",
+                "TLSA records of " + tlsaName + " fail DNSSEC validation: " + tlsa.bogusReason().orElse("bogus")));
+        }
+        if (!tlsa.secure() || tlsa.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> published = tlsa.records().stream().map(TlsaMatcher::format).toList();
+        ReportPolicy report = new ReportPolicy(mx, true, ReportPolicy.TLSA, published, "", hostTlsRpt);
+        List<TlsaRecord> usable = TlsaMatcher.usableRecords(tlsa.records());
+        boolean strict = !flags.policyFailuresIgnored();
+        if (usable.isEmpty()) {
+            // RFC 7672 §2.2: only unusable records: TLS is still mandatory, but unauthenticated.
+            outcomes.failure(report, domain, flags.ownReport(), ResultType.TLSA_INVALID, "no-usable-tlsa",
+                new TlsOutcomes.Connection(mx, "", ""));
+            return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(),
+                new TlsPolicy.Opportunistic(mx), strict, false, report));
+        }
+        return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(),
+            new TlsPolicy.Dane(usable, List.of(mx, domain)), strict, !strict, report));
+    }
+
+    private HostPlan refuse(String domain, String mx, List<InetAddress> addresses, ReportPolicy report, DeliveryFlags flags,
+                            ResultType type, String reason, String message) {
+        outcomes.failure(report, domain, flags.ownReport(), type, reason, new TlsOutcomes.Connection(mx, "", ""));
+        return new HostPlan(mx, addresses, settings.port(), Optional.of(new HostPlan.Refusal(type, reason, message)),
+            new TlsPolicy.Opportunistic(mx), true, false, report);
+    }
+
+    private void recordFetchFailure(String domain, PolicyFetch fetch, DeliveryFlags flags) {
+        fetch.resultType().ifPresent(type -> outcomes.failure(
+            new ReportPolicy(domain, false, ReportPolicy.STS, List.of(), "", hasTlsRpt(domain)),
+            domain, flags.ownReport(), type, fetch.reason(), NO_CONNECTION));
+    }
+
+    private ReportPolicy noPolicy(String domain, boolean domainTlsRpt) {
+        return new ReportPolicy(domain, false, ReportPolicy.NO_POLICY, List.of(), "", domainTlsRpt);
+    }
+
+    private boolean hasTlsRpt(String domain) {
+        try {
+            tlsRpt.lookup(domain);
+            return true;
+        } catch (RecordException e) {
+            return false;
+        }
+    }
+
+    /** By preference; hosts of equal preference in random order (RFC 5321 §5.1). */
+    private static List<String> orderedHosts(List<MxRecord> records) {
+        List<MxRecord> shuffled = new ArrayList<>(records);
+        Collections.shuffle(shuffled, ThreadLocalRandom.current());
+        shuffled.sort((x, y) -> Integer.compare(x.preference(), y.preference()));
+        List<String> names = new ArrayList<>();
+        for (MxRecord r : shuffled) {
+            String host = DeliveryPlan.stripDot(r.host()).toLowerCase(Locale.ROOT);
+            if (!host.isEmpty() && !names.contains(host)) {
+                names.add(host);
+            }
+        }
+        return names;
+    }
+}

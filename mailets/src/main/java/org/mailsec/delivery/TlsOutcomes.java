@@ -1,0 +1,80 @@
+package org.mailsec.delivery;
+
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.james.metrics.api.Metric;
+import org.apache.james.metrics.api.MetricFactory;
+import org.mailsec.store.tls.CoalescingRecorder;
+import org.mailsec.store.tls.TlsResultKey;
+import org.mailsec.tlsrpt.ResultType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Counts the outcome of every TLS negotiation delivery makes, per policy domain and UTC day, for the
+ * daily TLS reports (RFC 8460) and the admin API; and feeds James's metrics.
+ *
+ * <p>Failures under a policy are always counted. Successes, and failures of domains without any policy,
+ * are counted only where the policy domain publishes a TLSRPT record: nobody would receive them.
+ */
+public final class TlsOutcomes {
+
+    /** Who was on each end of one connection. */
+    public record Connection(String mx, String receivingIp, String sendingIp) {
+    }
+
+    public static final String SUCCESS_METRIC = "mailsec_tls_success";
+    public static final String FAILURE_METRIC = "mailsec_tls_failure";
+    private static final Logger LOG = LoggerFactory.getLogger(TlsOutcomes.class);
+
+    private final CoalescingRecorder recorder;
+    private final MetricFactory metrics;
+    private final Clock clock;
+    private final Metric successes;
+    private final Metric failures;
+    private final Map<ResultType, Metric> failuresByType = new ConcurrentHashMap<>();
+
+    public TlsOutcomes(CoalescingRecorder recorder, MetricFactory metrics, Clock clock) {
+        this.recorder = recorder;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.successes = metrics.generate(SUCCESS_METRIC);
+        this.failures = metrics.generate(FAILURE_METRIC);
+    }
+
+    public void success(ReportPolicy policy, String recipientDomain, boolean reportDelivery, Connection connection) {
+        successes.increment();
+        if (policy.reportSuccess()) {
+            record(policy, recipientDomain, reportDelivery, "", "", connection);
+        }
+    }
+
+    public void failure(ReportPolicy policy, String recipientDomain, boolean reportDelivery, ResultType type,
+                        String reasonCode, Connection connection) {
+        failures.increment();
+        failuresByType.computeIfAbsent(type, t -> metrics.generate(FAILURE_METRIC + "_" + t.value().replace('-', '_')))
+            .increment();
+        LOG.info("TLS {} for {} (policy {} {}), MX {} {}: {}", type.value(), recipientDomain, policy.type(),
+            policy.domain(), connection.mx(), connection.receivingIp(), reasonCode);
+        if (policy.hasPolicy() || policy.reportSuccess()) {
+            record(policy, recipientDomain, reportDelivery, type.value(), reasonCode, connection);
+        }
+    }
+
+    private void record(ReportPolicy policy, String recipientDomain, boolean reportDelivery, String resultType,
+                        String reasonCode, Connection connection) {
+        LocalDate day = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        TlsResultKey key = new TlsResultKey(policy.domain(), day, recipientDomain, policy.isHost(), reportDelivery,
+            policy.type(), policy.strings(), policy.mxPattern(), resultType, connection.sendingIp(),
+            connection.mx(), "", connection.receivingIp(), reasonCode);
+        try {
+            recorder.record(key, 1);
+        } catch (RuntimeException e) {
+            // The recorder only refuses when it is closed (shutdown): counting must never stop a delivery.
+            LOG.warn("TLS outcome for {} not recorded: {}", policy.domain(), e.getMessage());
+        }
+    }
+}

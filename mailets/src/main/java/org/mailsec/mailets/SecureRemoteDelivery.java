@@ -1,0 +1,130 @@
+package org.mailsec.mailets;
+
+import com.google.common.collect.HashMultimap;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.inject.Inject;
+import javax.mail.MessagingException;
+import org.apache.james.core.Domain;
+import org.apache.james.core.MailAddress;
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.queue.api.MailPrioritySupport;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfiguration;
+import org.apache.mailet.Mail;
+import org.apache.mailet.ProcessingState;
+import org.apache.mailet.base.GenericMailet;
+import org.mailsec.transport.SecureDelivery;
+import org.mailsec.transport.TransportSecurity;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A drop-in replacement for James's {@code RemoteDelivery} that enforces MTA-STS (RFC 8461) and DANE
+ * (RFC 7672), honours REQUIRETLS and {@code TLS-Required: No} (RFC 8689), and counts every TLS outcome for
+ * TLS reports (RFC 8460). It takes every RemoteDelivery parameter ({@code outgoing}, {@code delayTime},
+ * {@code maxRetries}, {@code bounceProcessor}, {@code gateway}...). STARTTLS is always attempted;
+ * {@code startTLS} and {@code verifyServerIdentity} are superseded by the policies.
+ */
+public class SecureRemoteDelivery extends GenericMailet {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SecureRemoteDelivery.class);
+    /** Concurrent deliveries; RemoteDelivery's own bound. */
+    private static final int DEFAULT_CONCURRENCY = 256;
+
+    private final DNSService dnsService;
+    private final DomainList domainList;
+    private final MailQueueFactory<?> queueFactory;
+    private final MetricFactory metricFactory;
+    private final TransportSecurity security;
+    private RemoteDeliveryConfiguration configuration;
+    private MailQueue queue;
+    private SecureDelivery delivery;
+
+    @Inject
+    public SecureRemoteDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory,
+                                MetricFactory metricFactory, TransportSecurity security) {
+        this.dnsService = dnsService;
+        this.domainList = domainList;
+        this.queueFactory = queueFactory;
+        this.metricFactory = metricFactory;
+        this.security = security;
+    }
+
+    @Override
+    public void init() throws MessagingException {
+        configuration = new RemoteDeliveryConfiguration(getMailetConfig(), domainList);
+        queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
+        int concurrency = concurrency(getInitParameter("deliveryThreads"));
+        delivery = new SecureDelivery(queue, configuration, dnsService, metricFactory, getMailetContext(), security);
+        delivery.start(concurrency);
+        LOG.info("SecureRemoteDelivery started on queue {}", configuration.getOutGoingQueueName().asString());
+    }
+
+    private static int concurrency(String value) throws MessagingException {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_CONCURRENCY;
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n < 1) {
+                throw new NumberFormatException("below 1");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new MessagingException("SecureRemoteDelivery: deliveryThreads must be a positive number, not '" + value + "'");
+        }
+    }
+
+    @Override
+    public String getMailetInfo() {
+        return "SecureRemoteDelivery (MTA-STS, DANE, TLS reporting)";
+    }
+
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        if (configuration.isUsePriority()) {
+            mail.setAttribute(MailPrioritySupport.HIGH_PRIORITY_ATTRIBUTE);
+        }
+        if (mail.getRecipients().isEmpty()) {
+            LOG.debug("Mail {} has no recipients and cannot be delivered remotely", mail.getName());
+        } else if (!configuration.getGatewayServer().isEmpty()) {
+            queue.enQueue(mail);
+        } else {
+            // One queue item per recipient domain: each domain has its own policies and MX hosts.
+            String name = mail.getName();
+            HashMultimap<Domain, MailAddress> byDomain = HashMultimap.create();
+            mail.getRecipients().forEach(r -> byDomain.put(r.getDomain(), r));
+            for (Map.Entry<Domain, Collection<MailAddress>> entry : byDomain.asMap().entrySet()) {
+                mail.setRecipients(entry.getValue());
+                mail.setName(name + "-to-" + entry.getKey().name());
+                queue.enQueue(mail);
+            }
+        }
+        mail.setState(Mail.GHOST);
+    }
+
+    @Override
+    public void destroy() {
+        if (delivery != null) {
+            delivery.stop();
+        }
+        try {
+            if (queue != null) {
+                queue.close();
+            }
+        } catch (IOException e) {
+            LOG.debug("error closing queue", e);
+        }
+    }
+
+    @Override
+    public Collection<ProcessingState> requiredProcessingState() {
+        return Stream.concat(configuration.getBounceProcessor().stream(), configuration.getOnSuccess().stream()).toList();
+    }
+}

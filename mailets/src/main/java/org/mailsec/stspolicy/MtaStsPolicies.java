@@ -1,0 +1,230 @@
+package org.mailsec.stspolicy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.mailsec.mtasts.MtaStsLookup;
+import org.mailsec.mtasts.MtaStsPolicy;
+import org.mailsec.mtasts.MtaStsPolicyFetcher;
+import org.mailsec.mtasts.MtaStsRecord;
+import org.mailsec.mtasts.PolicyFetch;
+import org.mailsec.record.RecordException;
+import org.mailsec.record.TxtRecordLookup;
+import org.mailsec.store.StoreException;
+import org.mailsec.store.policy.CachedPolicy;
+import org.mailsec.store.policy.PolicyCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The MTA-STS policies delivery applies (RFC 8461 §5): the {@code _mta-sts} record is checked on each
+ * delivery (through the DNS cache), the policy is fetched when none is cached or the record's id changed,
+ * and kept in the persistent {@link PolicyCache} so every James node and every restart sees it. A cached
+ * policy outlives DNS and HTTPS outages until its max_age ends; a failed fetch is not retried for
+ * five minutes. Hot policies are also kept parsed in memory, so a cached decision costs a map lookup.
+ */
+public final class MtaStsPolicies {
+
+    /** Fetch and decision events, for metrics. */
+    public interface Listener {
+        default void fetched(String domain, PolicyFetch fetch) {
+        }
+
+        default void cacheError(String domain, RuntimeException error) {
+        }
+    }
+
+    public static final Duration BACKOFF = Duration.ofMinutes(5);
+    /** lastUse is written back to the store at most this often per policy (it only drives retention). */
+    private static final Duration TOUCH_INTERVAL = Duration.ofHours(1);
+    private static final Logger LOG = LoggerFactory.getLogger(MtaStsPolicies.class);
+
+    private record Hot(CachedPolicy cached, MtaStsPolicy policy, Instant touched) {
+    }
+
+    private final MtaStsLookup lookup;
+    private final MtaStsPolicyFetcher fetcher;
+    private final PolicyCache cache;
+    private final Clock clock;
+    private final Listener listener;
+    private final Map<String, Hot> hot = new ConcurrentHashMap<>();
+    /** Failed fetches of domains with nothing cached: node-local backoff. */
+    private final Map<String, Instant> failedAt = new ConcurrentHashMap<>();
+    private final Map<String, PolicyFetch> lastFailure = new ConcurrentHashMap<>();
+
+    public MtaStsPolicies(MtaStsLookup lookup, MtaStsPolicyFetcher fetcher, PolicyCache cache, Clock clock,
+                          Listener listener) {
+        this.lookup = lookup;
+        this.fetcher = fetcher;
+        this.cache = cache;
+        this.clock = clock;
+        this.listener = listener;
+    }
+
+    /** The policy to apply to a delivery to {@code domain}. Never throws: trouble means "cached or none". */
+    public StsDecision decide(String domain) {
+        String name = TxtRecordLookup.normalise(domain);
+        Instant now = clock.instant();
+        Optional<Hot> current = current(name, now);
+        MtaStsRecord record;
+        try {
+            record = lookup.record(name);
+        } catch (RecordException e) {
+            // No record, several, a broken one or a DNS failure: a policy still valid stays in force (§5.1),
+            // otherwise the domain has none. None of these is a reason to fetch.
+            if (e.kind() == RecordException.Kind.TEMPORARY_DNS) {
+                LOG.debug("MTA-STS record of {} unavailable ({}); using the cache", name, e.getMessage());
+            }
+            return current.map(h -> use(h, now)).orElse(StsDecision.NONE);
+        }
+        if (current.isPresent() && current.get().cached().recordId().equals(record.id())) {
+            return use(current.get(), now);
+        }
+        return refetch(name, record, current, now);
+    }
+
+    /**
+     * Refreshes every cached policy (RFC 8461 §10.2 proactive refresh): refetches those whose record id
+     * changed or whose max_age is past half, so a policy in use never expires between deliveries.
+     * Returns how many were fetched successfully.
+     */
+    public int refreshAll() {
+        int refreshed = 0;
+        for (CachedPolicy cached : cache.all()) {
+            Instant now = clock.instant();
+            Duration life = Duration.between(cached.lastUpdate(), cached.validEnd());
+            boolean halfGone = now.isAfter(cached.lastUpdate().plus(life.dividedBy(2)));
+            try {
+                MtaStsRecord record = lookup.record(cached.domain());
+                if (halfGone || !record.id().equals(cached.recordId())) {
+                    Optional<Hot> current = current(cached.domain(), now);
+                    StsDecision decision = refetch(cached.domain(), record, current, now);
+                    if (decision.fetchFailure().isEmpty() && !decision.fromCache()) {
+                        refreshed++;
+                    }
+                }
+            } catch (RecordException e) {
+                LOG.debug("MTA-STS refresh of {}: record unavailable ({})", cached.domain(), e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.warn("MTA-STS refresh of {} failed", cached.domain(), e);
+            }
+        }
+        return refreshed;
+    }
+
+    /** Every cached policy, for the admin API. */
+    public List<CachedPolicy> cached() {
+        return cache.all();
+    }
+
+    /** Drops a domain's cached policy (admin); the next delivery fetches it again. */
+    public boolean forget(String domain) {
+        String name = TxtRecordLookup.normalise(domain);
+        hot.remove(name);
+        failedAt.remove(name);
+        return cache.delete(name);
+    }
+
+    /** The last failed fetch of a domain on this node, if any (for the admin API and logs). */
+    public Optional<PolicyFetch> lastFailure(String domain) {
+        return Optional.ofNullable(lastFailure.get(TxtRecordLookup.normalise(domain)));
+    }
+
+    private StsDecision refetch(String name, MtaStsRecord record, Optional<Hot> current, Instant now) {
+        if (inBackoff(name, current, now)) {
+            return current.map(h -> use(h, now))
+                .orElseGet(() -> Optional.ofNullable(lastFailure.get(name)).map(StsDecision::failed).orElse(StsDecision.NONE));
+        }
+        PolicyFetch fetch = fetcher.fetch(name);
+        listener.fetched(name, fetch);
+        if (fetch.outcome() == PolicyFetch.Outcome.POLICY) {
+            MtaStsPolicy policy = fetch.policy().orElseThrow();
+            Instant inserted = current.map(h -> h.cached().inserted()).orElse(now);
+            CachedPolicy cached = new CachedPolicy(name, inserted, now.plus(policy.maxAge()), now, now, false,
+                record.id(), policy.mode().value(), fetch.text());
+            failedAt.remove(name);
+            lastFailure.remove(name);
+            hot.put(name, new Hot(cached, policy, now));
+            try {
+                cache.put(cached);
+            } catch (StoreException e) {
+                listener.cacheError(name, e);
+                LOG.warn("MTA-STS policy of {} could not be stored; it is kept in memory", name, e);
+            }
+            LOG.info("MTA-STS policy of {} fetched: mode {}, max_age {}s, id {}", name, policy.mode().value(),
+                policy.maxAge().toSeconds(), record.id());
+            return StsDecision.of(policy, false);
+        }
+        LOG.warn("MTA-STS policy of {} could not be fetched: {}", name, fetch.reason());
+        failedAt.put(name, now);
+        lastFailure.put(name, fetch);
+        if (current.isPresent()) {
+            try {
+                cache.setBackoff(name, true, now);
+            } catch (StoreException e) {
+                listener.cacheError(name, e);
+            }
+            return use(current.get(), now);
+        }
+        return StsDecision.failed(fetch);
+    }
+
+    private boolean inBackoff(String name, Optional<Hot> current, Instant now) {
+        Instant failed = failedAt.get(name);
+        if (failed == null && current.isPresent() && current.get().cached().backoff()) {
+            failed = current.get().cached().lastUpdate();
+        }
+        return failed != null && now.isBefore(failed.plus(BACKOFF));
+    }
+
+    /** The valid cached policy: from memory, else from the store (another node may have fetched it). */
+    private Optional<Hot> current(String name, Instant now) {
+        Hot h = hot.get(name);
+        if (h == null) {
+            h = load(name, now);
+        }
+        if (h == null || !now.isBefore(h.cached().validEnd())) {
+            if (h != null) {
+                hot.remove(name);
+            }
+            return Optional.empty();
+        }
+        return Optional.of(h);
+    }
+
+    private Hot load(String name, Instant now) {
+        try {
+            Optional<CachedPolicy> stored = cache.get(name);
+            if (stored.isEmpty()) {
+                return null;
+            }
+            MtaStsPolicy policy = MtaStsPolicy.parse(stored.get().policyText());
+            Hot h = new Hot(stored.get(), policy, now);
+            hot.put(name, h);
+            return h;
+        } catch (RecordException e) {
+            LOG.warn("cached MTA-STS policy of {} no longer parses; ignoring it", name, e);
+            return null;
+        } catch (StoreException e) {
+            listener.cacheError(name, e);
+            LOG.warn("MTA-STS policy cache unavailable for {}", name, e);
+            return null;
+        }
+    }
+
+    private StsDecision use(Hot h, Instant now) {
+        if (now.isAfter(h.touched().plus(TOUCH_INTERVAL))) {
+            hot.put(h.cached().domain(), new Hot(h.cached(), h.policy(), now));
+            try {
+                cache.touch(h.cached().domain(), now);
+            } catch (StoreException e) {
+                listener.cacheError(h.cached().domain(), e);
+            }
+        }
+        return StsDecision.of(h.policy(), true);
+    }
+}

@@ -1,0 +1,69 @@
+package org.mailsec.transport;
+
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.mailsec.dane.SmtpTrustManager;
+import org.mailsec.dane.TlsVerificationException;
+
+/**
+ * Verifies like the wrapped trust manager, which remembers the outcome, but lets the handshake go on when
+ * verification fails: MTA-STS testing mode and {@code TLS-Required: No} report failures, they do not act.
+ */
+final class ReportOnlyTrustManager extends X509ExtendedTrustManager {
+
+    private final SmtpTrustManager verifier;
+
+    ReportOnlyTrustManager(SmtpTrustManager verifier) {
+        this.verifier = verifier;
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        try {
+            verifier.checkServerTrusted(chain, authType, socket);
+        } catch (TlsVerificationException e) {
+            // recorded in the verifier's outcome
+        }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        try {
+            verifier.checkServerTrusted(chain, authType, engine);
+        } catch (TlsVerificationException e) {
+            // recorded in the verifier's outcome
+        }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        try {
+            verifier.checkServerTrusted(chain, authType);
+        } catch (TlsVerificationException e) {
+            // recorded in the verifier's outcome
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        verifier.checkClientTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        verifier.checkClientTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        verifier.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return verifier.getAcceptedIssuers();
+    }
+}

@@ -1,0 +1,43 @@
+package org.mailsec.transport;
+
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.transport.mailets.remote.delivery.Bouncer;
+import org.apache.james.transport.mailets.remote.delivery.MailDelivrer;
+import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfiguration;
+import org.apache.mailet.Mail;
+import org.apache.mailet.MailetContext;
+
+/**
+ * James's remote delivery pieces assembled around mailsec's: its {@link MailDelivrer} (MX iteration,
+ * failure classification) and {@link Bouncer}, fed by the policy-aware DNS view and the policy-enforcing
+ * per-host deliverer, consumed by mailsec's queue loop.
+ */
+public final class SecureDelivery {
+
+    private final DeliveryLoop loop;
+
+    public SecureDelivery(MailQueue queue, RemoteDeliveryConfiguration configuration, DNSService dnsService,
+                          MetricFactory metrics, MailetContext context, TransportSecurity security) {
+        Bouncer bouncer = new Bouncer(configuration, context);
+        SecureMailDelivrerToHost toHost = new SecureMailDelivrerToHost(configuration, context, security.outcomes(),
+            security.pkix(), security.clock());
+        MailDelivrer mailDelivrer = new MailDelivrer(configuration, toHost, new PolicyAwareDnsService(dnsService), bouncer,
+            context);
+        this.loop = new DeliveryLoop(queue, configuration, mailDelivrer, security.planner(), bouncer, context, metrics);
+    }
+
+    public void start(int concurrency) {
+        loop.start(concurrency);
+    }
+
+    public void stop() {
+        loop.stop();
+    }
+
+    /** One synchronous attempt, outside the queue (tests and benchmarks). */
+    public void attempt(Mail mail) throws MailQueue.MailQueueException {
+        loop.attemptDelivery(mail);
+    }
+}

@@ -1,0 +1,307 @@
+package org.mailsec.transport;
+
+import static com.sun.mail.smtp.SMTPMessage.NOTIFY_DELAY;
+import static com.sun.mail.smtp.SMTPMessage.NOTIFY_FAILURE;
+import static com.sun.mail.smtp.SMTPMessage.NOTIFY_NEVER;
+import static com.sun.mail.smtp.SMTPMessage.NOTIFY_SUCCESS;
+import static com.sun.mail.smtp.SMTPMessage.RETURN_FULL;
+import static com.sun.mail.smtp.SMTPMessage.RETURN_HDRS;
+
+import com.sun.mail.smtp.SMTPMessage;
+import com.sun.mail.smtp.SMTPTransport;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import javax.mail.MessagingException;
+import javax.mail.Session;
+import javax.mail.internet.InternetAddress;
+import javax.mail.internet.MimeMessage;
+import javax.net.ssl.X509TrustManager;
+import org.apache.james.core.MailAddress;
+import org.apache.james.transport.mailets.remote.delivery.ExecutionResult;
+import org.apache.james.transport.mailets.remote.delivery.MailDelivrerToHost;
+import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfiguration;
+import org.apache.mailet.DsnParameters;
+import org.apache.mailet.HostAddress;
+import org.apache.mailet.Mail;
+import org.apache.mailet.MailetContext;
+import org.apache.mailet.base.Converter7Bit;
+import org.mailsec.dane.SmtpTrustManager;
+import org.mailsec.dane.TlsPolicy;
+import org.mailsec.delivery.DeliveryPlan;
+import org.mailsec.delivery.HostPlan;
+import org.mailsec.delivery.ReportPolicy;
+import org.mailsec.delivery.TlsFailures;
+import org.mailsec.delivery.TlsOutcomes;
+import org.mailsec.tlsrpt.ResultType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers to one MX host the way its {@link HostPlan} says: STARTTLS always attempted, certificates checked
+ * by the host's policy (DANE, PKIX + name, or none), plaintext refused where a policy requires TLS, and the
+ * outcome of every TLS negotiation counted. A host that fails the policy makes James try the next MX (the
+ * failure is thrown wrapping an {@link IOException}, James's signal for "next host").
+ */
+public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SecureMailDelivrerToHost.class);
+    private static final String BIT_MIME_8 = "8BITMIME";
+    private static final String REQUIRETLS = "REQUIRETLS";
+
+    private final RemoteDeliveryConfiguration configuration;
+    private final Converter7Bit converter7Bit;
+    private final TlsOutcomes outcomes;
+    private final X509TrustManager pkix;
+    private final Clock clock;
+    private final Properties baseProperties;
+    private final ConcurrentLinkedQueue<Session> sessions = new ConcurrentLinkedQueue<>();
+
+    public SecureMailDelivrerToHost(RemoteDeliveryConfiguration configuration, MailetContext mailetContext,
+                                    TlsOutcomes outcomes, X509TrustManager pkix, Clock clock) {
+        super(configuration, mailetContext);
+        this.configuration = configuration;
+        this.converter7Bit = new Converter7Bit(mailetContext);
+        this.outcomes = outcomes;
+        this.pkix = pkix;
+        this.clock = clock;
+        this.baseProperties = configuration.createFinalJavaxProperties();
+        // Identity checks belong to the policy's trust manager; STARTTLS is always tried, required per host.
+        baseProperties.put("mail.smtp.ssl.checkserveridentity", "false");
+        baseProperties.put("mail.smtp.starttls.required", "false");
+    }
+
+    @Override
+    public ExecutionResult tryDeliveryToHost(Mail mail, Collection<InternetAddress> addresses, HostAddress server)
+            throws MessagingException {
+        Optional<DeliveryPlan> plan = CurrentPlan.get();
+        HostPlan host = plan.flatMap(p -> p.host(server.getHostName()))
+            .orElseGet(() -> gatewayHost(server));
+        String domain = plan.map(DeliveryPlan::domain).orElse("");
+        boolean ownReport = plan.map(p -> p.flags().ownReport()).orElse(false);
+        boolean requireTls = plan.map(p -> p.flags().requireTls()).orElse(false);
+        if (host.refusal().isPresent()) {
+            throw nextHost(host.refusal().get().message());
+        }
+        String ip = server.getHost();
+        int port = server.getPort();
+
+        Attempt attempt = connect(mail, host, ip, port, requireTls, true);
+        if (attempt.failure.isPresent()) {
+            TlsFailures.Failure failure = attempt.failure.get();
+            outcomes.failure(host.report(), domain, ownReport, failure.type(), failure.reasonCode(),
+                new TlsOutcomes.Connection(host.mx(), ip, attempt.factory.sendingIp()));
+            if (host.tlsRequired()) {
+                throw nextHost("TLS with " + host.mx() + " (" + ip + ") failed: " + failure.type().value()
+                    + " (" + failure.reasonCode() + ")");
+            }
+            // Opportunistic or report-only: like any MTA, fall back to plaintext after a failed handshake.
+            attempt = connect(mail, host, ip, port, false, false);
+            if (attempt.failure.isPresent()) {
+                throw nextHost("connection to " + host.mx() + " (" + ip + ") failed");
+            }
+        }
+        SMTPTransport transport = attempt.transport;
+        try {
+            checkTls(host, domain, ownReport, ip, attempt);
+            if (requireTls && !transport.supportsExtension(REQUIRETLS)) {
+                throw nextHost("REQUIRETLS: " + host.mx() + " does not support REQUIRETLS");
+            }
+            send(mail, transport, addresses);
+            LOG.info("Mail {} delivered to {} at {} ({}) for {}", mail.getName(), host.mx(), ip,
+                transport.isSSL() ? "TLS" : "plaintext", mail.getRecipients());
+            return ExecutionResult.success();
+        } finally {
+            close(mail, host, transport);
+            release(attempt.session);
+        }
+    }
+
+    /** The outcome of a connection that reached the SMTP dialogue. */
+    private void checkTls(HostPlan host, String domain, boolean ownReport, String ip, Attempt attempt)
+            throws MessagingException {
+        TlsOutcomes.Connection connection = new TlsOutcomes.Connection(host.mx(), ip, attempt.factory.sendingIp());
+        if (!attempt.transport.isSSL()) {
+            boolean policyAsked = host.report().hasPolicy() || host.tlsRequired();
+            if (attempt.triedTls && policyAsked) {
+                outcomes.failure(host.report(), domain, ownReport, ResultType.STARTTLS_NOT_SUPPORTED,
+                    "starttls-not-offered", connection);
+            }
+            if (host.tlsRequired()) {
+                throw nextHost(host.mx() + " (" + ip + ") does not offer STARTTLS, which " + why(host) + " requires");
+            }
+            return;
+        }
+        Optional<SmtpTrustManager.Outcome> outcome = attempt.factory.outcome();
+        Optional<TlsFailures.Failure> failure = outcome.flatMap(SmtpTrustManager.Outcome::failure)
+            .flatMap(TlsFailures::classify);
+        if (failure.isPresent()) {
+            outcomes.failure(host.report(), domain, ownReport, failure.get().type(), failure.get().reasonCode(), connection);
+        } else {
+            outcomes.success(host.report(), domain, ownReport, connection);
+        }
+    }
+
+    private record Attempt(Session session, SMTPTransport transport, StartTlsSocketFactory factory,
+                           Optional<TlsFailures.Failure> failure, boolean triedTls) {
+    }
+
+    private Attempt connect(Mail mail, HostPlan host, String ip, int port, boolean requireTlsExtension, boolean tryTls)
+            throws MessagingException {
+        StartTlsSocketFactory factory = new StartTlsSocketFactory(host.mx(), host.tlsPolicy(), host.reportOnly(), pkix, clock);
+        Session session = borrow();
+        Properties props = session.getProperties();
+        props.put("mail.smtp.starttls.enable", String.valueOf(tryTls));
+        // An object-valued factory is only honoured when it sits in the Session's own properties.
+        props.put("mail.smtp.ssl.socketFactory", factory);
+        props.put("mail.smtp.from", mail.getMaybeSender().asString());
+        if (requireTlsExtension) {
+            props.put("mail.smtp.mailextension", REQUIRETLS);
+        }
+        SMTPTransport transport = (SMTPTransport) session.getTransport("smtp");
+        transport.setLocalHost(configuration.getHeloNameProvider().getHeloName());
+        try {
+            transport.connect(ip, port, null, null);
+            return new Attempt(session, transport, factory, Optional.empty(), tryTls);
+        } catch (MessagingException e) {
+            release(session);
+            Optional<TlsFailures.Failure> failure = factory.starttlsOffered() ? classifyHandshake(factory, e) : Optional.empty();
+            if (failure.isEmpty()) {
+                throw nextHost("connection to " + host.mx() + " (" + ip + ":" + port + ") failed: " + e.getMessage(), e);
+            }
+            return new Attempt(session, null, factory, failure, tryTls);
+        }
+    }
+
+    private static Optional<TlsFailures.Failure> classifyHandshake(StartTlsSocketFactory factory, MessagingException e) {
+        Optional<TlsFailures.Failure> fromVerifier = factory.outcome().flatMap(SmtpTrustManager.Outcome::failure)
+            .flatMap(TlsFailures::classify);
+        if (fromVerifier.isPresent()) {
+            return fromVerifier;
+        }
+        return TlsFailures.classify(e).or(() -> Optional.of(
+            new TlsFailures.Failure(ResultType.VALIDATION_FAILURE, "tls-handshake-failed")));
+    }
+
+    private static String why(HostPlan host) {
+        if (host.tlsPolicy() instanceof TlsPolicy.Dane || ReportPolicy.TLSA.equals(host.report().type())) {
+            return "DANE";
+        }
+        if (ReportPolicy.STS.equals(host.report().type())) {
+            return "the MTA-STS policy";
+        }
+        return "REQUIRETLS";
+    }
+
+    /** The gateway (smarthost) case, where no recipient-domain policy applies: opportunistic TLS, unreported. */
+    private static HostPlan gatewayHost(HostAddress server) {
+        String name = server.getHostName();
+        return new HostPlan(name, List.of(), server.getPort(), Optional.empty(), new TlsPolicy.Opportunistic(name),
+            false, false, new ReportPolicy(name, false, ReportPolicy.NO_POLICY, List.of(), "", false));
+    }
+
+    private void send(Mail mail, SMTPTransport transport, Collection<InternetAddress> addresses) throws MessagingException {
+        MimeMessage message = adapt(mail.getMessage(), transport);
+        Optional<DsnParameters> dsn = mail.dsnParameters();
+        if (dsn.isEmpty()) {
+            transport.sendMessage(message, addresses.toArray(InternetAddress[]::new));
+            return;
+        }
+        // Recipients sharing a NOTIFY option go in one transaction (javax.mail sets NOTIFY per message).
+        Map<Integer, List<InternetAddress>> byNotify = new LinkedHashMap<>();
+        for (InternetAddress address : addresses) {
+            int notify = notifyOf(dsn.get(), address);
+            byNotify.computeIfAbsent(notify, n -> new ArrayList<>()).add(address);
+        }
+        for (Map.Entry<Integer, List<InternetAddress>> group : byNotify.entrySet()) {
+            SMTPMessage smtpMessage = new SMTPMessage(message);
+            if (group.getKey() != 0) {
+                smtpMessage.setNotifyOptions(group.getKey());
+            }
+            dsn.get().getRetParameter().ifPresent(ret ->
+                smtpMessage.setReturnOption(ret == DsnParameters.Ret.FULL ? RETURN_FULL : RETURN_HDRS));
+            dsn.get().getEnvIdParameter().ifPresent(envId -> {
+                if (transport.supportsExtension("DSN")) {
+                    smtpMessage.setMailExtension("ENVID=" + envId.asString());
+                }
+            });
+            transport.sendMessage(smtpMessage, group.getValue().toArray(InternetAddress[]::new));
+        }
+    }
+
+    private static int notifyOf(DsnParameters dsn, InternetAddress address) {
+        try {
+            DsnParameters.RecipientDsnParameters rcpt = dsn.getRcptParameters().get(new MailAddress(address.getAddress()));
+            if (rcpt == null || rcpt.getNotifyParameter().isEmpty()) {
+                return 0;
+            }
+            EnumSet<DsnParameters.Notify> notify = rcpt.getNotifyParameter().get();
+            int value = 0;
+            for (DsnParameters.Notify n : notify) {
+                value |= switch (n) {
+                    case NEVER -> NOTIFY_NEVER;
+                    case SUCCESS -> NOTIFY_SUCCESS;
+                    case FAILURE -> NOTIFY_FAILURE;
+                    case DELAY -> NOTIFY_DELAY;
+                };
+            }
+            return value;
+        } catch (javax.mail.internet.AddressException e) {
+            return 0;
+        }
+    }
+
+    private MimeMessage adapt(MimeMessage message, SMTPTransport transport) throws MessagingException {
+        if (!transport.supportsExtension(BIT_MIME_8)) {
+            try {
+                converter7Bit.convertTo7Bit(message);
+            } catch (IOException e) {
+                LOG.error("Error during the conversion to 7 bit.", e);
+            }
+        }
+        return message;
+    }
+
+    private void close(Mail mail, HostPlan host, SMTPTransport transport) {
+        try {
+            transport.close();
+        } catch (MessagingException e) {
+            // QUIT failed after the transaction: the message was delivered (as James's own deliverer decides).
+            LOG.debug("closing the connection to {} for {} failed: {}", host.mx(), mail.getName(), e.getMessage());
+        }
+    }
+
+    private Session borrow() {
+        Session session = sessions.poll();
+        if (session == null) {
+            Properties props = new Properties();
+            props.putAll(baseProperties);
+            session = Session.getInstance(props);
+        }
+        return session;
+    }
+
+    private void release(Session session) {
+        Properties props = session.getProperties();
+        props.remove("mail.smtp.ssl.socketFactory");
+        props.remove("mail.smtp.from");
+        props.remove("mail.smtp.mailextension");
+        sessions.offer(session);
+    }
+
+    private static MessagingException nextHost(String message) {
+        return new MessagingException(message, new IOException(message));
+    }
+
+    private static MessagingException nextHost(String message, Exception cause) {
+        return new MessagingException(message, new IOException(message, cause));
+    }
+}

@@ -1,0 +1,18 @@
+package org.mailsec.transport;
+
+import java.time.Clock;
+import javax.net.ssl.X509TrustManager;
+import org.mailsec.delivery.DeliveryPlanner;
+import org.mailsec.delivery.TlsOutcomes;
+
+/**
+ * Everything {@code SecureRemoteDelivery} needs from mailsec, as one injectable object (bound by mailsec's
+ * Guice module from {@code mailsec.properties}).
+ *
+ * @param planner  the policy decisions
+ * @param outcomes where TLS outcomes are counted
+ * @param pkix     the WebPKI trust anchors for MTA-STS and REQUIRETLS (the JDK's, unless configured)
+ * @param clock    time, for certificate validity and UTC days
+ */
+public record TransportSecurity(DeliveryPlanner planner, TlsOutcomes outcomes, X509TrustManager pkix, Clock clock) {
+}
