@@ -1,0 +1,83 @@
+package org.mailsec.james;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.annotation.PreDestroy;
+import javax.inject.Inject;
+import org.apache.james.utils.UserDefinedStartable;
+import org.mailsec.store.Retention;
+import org.mailsec.store.policy.PolicyCache;
+import org.mailsec.store.tls.TlsResultStore;
+import org.mailsec.stspolicy.MtaStsPolicies;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * mailsec's background jobs ({@code guice.extension.startable}): the proactive MTA-STS policy refresh
+ * (RFC 8461 §10.2) and retention of TLS results (48 hours) and unused policies (180 days). It also makes
+ * James open mailsec's store at startup, so a wrong store setting stops the server at once.
+ */
+public class MailsecJobs implements UserDefinedStartable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MailsecJobs.class);
+
+    private final MtaStsPolicies policies;
+    private final TlsResultStore results;
+    private final PolicyCache policyCache;
+    private final MailsecSettings settings;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "mailsec-jobs");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @Inject
+    public MailsecJobs(MtaStsPolicies policies, TlsResultStore results, PolicyCache policyCache, MailsecSettings settings,
+                       MailsecLifecycle lifecycle) {
+        this.policies = policies;
+        this.results = results;
+        this.policyCache = policyCache;
+        this.settings = settings;
+    }
+
+    @Override
+    public void start() {
+        long refresh = settings.mtaStsRefreshInterval().toSeconds();
+        // Jitter, so several nodes sharing a store do not refresh in step.
+        long firstRefresh = refresh / 2 + ThreadLocalRandom.current().nextLong(Math.max(1, refresh / 2));
+        scheduler.scheduleWithFixedDelay(this::refreshPolicies, firstRefresh, refresh, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(this::retention, 60, Duration.ofHours(1).toSeconds(), TimeUnit.SECONDS);
+        LOG.info("mailsec jobs started: MTA-STS refresh every {}, retention hourly", settings.mtaStsRefreshInterval());
+    }
+
+    void refreshPolicies() {
+        try {
+            int n = policies.refreshAll();
+            LOG.info("MTA-STS refresh: {} policies fetched again", n);
+        } catch (RuntimeException e) {
+            LOG.error("MTA-STS refresh failed", e);
+        }
+    }
+
+    void retention() {
+        try {
+            Instant now = Instant.now();
+            int tls = results.deleteBefore(java.time.LocalDate.ofInstant(now.minus(Retention.TLS_RESULTS), java.time.ZoneOffset.UTC));
+            int unused = policyCache.deleteUnusedSince(now.minus(Retention.UNUSED_POLICIES));
+            if (tls + unused > 0) {
+                LOG.info("mailsec retention removed {} TLS result rows and {} unused policies", tls, unused);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("mailsec retention failed", e);
+        }
+    }
+
+    @PreDestroy
+    public void stop() {
+        scheduler.shutdownNow();
+    }
+}

@@ -1,0 +1,172 @@
+package org.mailsec.james;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Clock;
+import java.util.Iterator;
+import java.util.Optional;
+import java.util.Properties;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.apache.commons.configuration2.Configuration;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.filesystem.api.FileSystem;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.utils.PropertiesProvider;
+import org.mailsec.dane.SmtpTrustManager;
+import org.mailsec.delivery.DeliveryPlanner;
+import org.mailsec.delivery.TlsOutcomes;
+import org.mailsec.dns.CachingDnsResolver;
+import org.mailsec.dns.DnsResolver;
+import org.mailsec.dns.DnssecResolver;
+import org.mailsec.mtasts.MtaStsLookup;
+import org.mailsec.mtasts.MtaStsPolicyFetcher;
+import org.mailsec.store.Database;
+import org.mailsec.store.StoreConfig;
+import org.mailsec.store.policy.JdbcPolicyCache;
+import org.mailsec.store.policy.PolicyCache;
+import org.mailsec.store.tls.CoalescingRecorder;
+import org.mailsec.store.tls.JdbcTlsResultStore;
+import org.mailsec.store.tls.TlsResultStore;
+import org.mailsec.stspolicy.MtaStsPolicies;
+import org.mailsec.transport.TransportSecurity;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * mailsec's bindings in James's extension injector ({@code guice.extension.module} in
+ * {@code extensions.properties}): configuration from {@code conf/mailsec.properties}, the DNSSEC resolver,
+ * the store, the MTA-STS policy service and what {@code SecureRemoteDelivery} needs.
+ */
+public class MailsecModule extends AbstractModule {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MailsecModule.class);
+
+    @Override
+    protected void configure() {
+        bind(MailsecLifecycle.class).in(Singleton.class);
+    }
+
+    @Provides
+    @Singleton
+    MailsecSettings settings(PropertiesProvider provider) throws ConfigurationException {
+        Properties properties = new Properties();
+        try {
+            Configuration configuration = provider.getConfiguration("mailsec");
+            for (Iterator<String> keys = configuration.getKeys(); keys.hasNext(); ) {
+                String key = keys.next();
+                properties.setProperty(key, String.join(",", configuration.getStringArray(key)));
+            }
+        } catch (FileNotFoundException e) {
+            LOG.info("no mailsec.properties: every mailsec setting has its default");
+        }
+        return MailsecSettings.from(properties);
+    }
+
+    @Provides
+    @Singleton
+    DnsResolver resolver(MailsecSettings settings) throws IOException {
+        DnssecResolver.Builder builder = DnssecResolver.builder().timeout(settings.dnsTimeout()).retries(settings.dnsRetries());
+        if (!settings.dnsServers().isEmpty()) {
+            // dnsjava's validating resolver talks to one upstream; the first listed is used.
+            builder.server(settings.dnsServers().get(0));
+        }
+        if (settings.trustAnchors().isPresent()) {
+            builder.trustAnchors(Files.readString(settings.trustAnchors().get()));
+        }
+        return new CachingDnsResolver(builder.build(), settings.dnsCacheMaxAge());
+    }
+
+    @Provides
+    @Singleton
+    Database database(MailsecSettings settings, FileSystem fileSystem) throws FileNotFoundException {
+        Path defaultDirectory = fileSystem.getBasedir().toPath().resolve("var").resolve("mailsec");
+        StoreConfig config = StoreConfig.fromProperties(settings.raw(), defaultDirectory);
+        return Database.open(config);
+    }
+
+    @Provides
+    @Singleton
+    TlsResultStore tlsResults(Database database) {
+        return new JdbcTlsResultStore(database);
+    }
+
+    @Provides
+    @Singleton
+    PolicyCache policyCache(Database database) {
+        return new JdbcPolicyCache(database);
+    }
+
+    @Provides
+    @Singleton
+    CoalescingRecorder recorder(TlsResultStore store, MailsecSettings settings, MetricFactory metrics) {
+        return new CoalescingRecorder(store, settings.recorderFlushInterval(), 100_000, new MetricsBridge.Recorder(metrics));
+    }
+
+    @Provides
+    @Singleton
+    X509TrustManager webPki(MailsecSettings settings) throws IOException, GeneralSecurityException {
+        Optional<Path> roots = settings.webPkiRoots();
+        if (roots.isEmpty()) {
+            return SmtpTrustManager.defaultPkix();
+        }
+        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+        store.load(null, null);
+        try (InputStream in = Files.newInputStream(roots.get())) {
+            int n = 0;
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                store.setCertificateEntry("root-" + n++, c);
+            }
+            if (n == 0) {
+                throw new MailsecSettings.InvalidSettingException("mailsec.tls.webpki.roots", roots.get().toString(),
+                    "a PEM file with at least one certificate");
+            }
+        }
+        return SmtpTrustManager.pkixFrom(store);
+    }
+
+    @Provides
+    @Singleton
+    MtaStsPolicies mtaStsPolicies(DnsResolver resolver, PolicyCache cache, MailsecSettings settings, X509TrustManager webPki,
+                                  MetricFactory metrics) throws GeneralSecurityException {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] {webPki}, null);
+        MtaStsPolicyFetcher fetcher = MtaStsPolicyFetcher.builder(resolver)
+            .sslContext(context)
+            .port(settings.mtaStsHttpsPort())
+            .timeout(settings.mtaStsFetchTimeout())
+            .build();
+        return new MtaStsPolicies(new MtaStsLookup(resolver, fetcher), fetcher, cache, Clock.systemUTC(),
+            new MetricsBridge.Policies(metrics));
+    }
+
+    @Provides
+    @Singleton
+    TlsOutcomes outcomes(CoalescingRecorder recorder, MetricFactory metrics) {
+        return new TlsOutcomes(recorder, metrics, Clock.systemUTC());
+    }
+
+    @Provides
+    @Singleton
+    DeliveryPlanner planner(DnsResolver resolver, MtaStsPolicies policies, TlsOutcomes outcomes, MailsecSettings settings) {
+        return new DeliveryPlanner(resolver, policies, outcomes, new DeliveryPlanner.Settings(settings.smtpPort(),
+            settings.dane(), settings.mtaSts(), settings.daneRequired()));
+    }
+
+    @Provides
+    @Singleton
+    TransportSecurity transportSecurity(DeliveryPlanner planner, TlsOutcomes outcomes, X509TrustManager webPki) {
+        return new TransportSecurity(planner, outcomes, webPki, Clock.systemUTC());
+    }
+}

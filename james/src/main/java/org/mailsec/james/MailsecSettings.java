@@ -1,0 +1,113 @@
+package org.mailsec.james;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * {@code conf/mailsec.properties}, typed. Every key has a default that works on a fresh James; a value that
+ * does not parse stops startup with an error naming the key.
+ */
+public record MailsecSettings(Properties raw, List<String> dnsServers, Duration dnsTimeout, int dnsRetries,
+                              Optional<Path> trustAnchors, Duration dnsCacheMaxAge,
+                              boolean dane, boolean mtaSts, Set<String> daneRequired, int smtpPort,
+                              Optional<Path> webPkiRoots, int mtaStsHttpsPort, Duration mtaStsFetchTimeout,
+                              Duration mtaStsRefreshInterval, Duration recorderFlushInterval) {
+
+    /** A setting that cannot be used; the message names the key. */
+    public static final class InvalidSettingException extends IllegalArgumentException {
+        public InvalidSettingException(String key, String value, String expected) {
+            super("mailsec.properties: " + key + "='" + value + "' is not " + expected);
+        }
+    }
+
+    public static MailsecSettings from(Properties p) {
+        return new MailsecSettings(p,
+            list(p, "mailsec.dns.servers"),
+            duration(p, "mailsec.dns.timeout", Duration.ofSeconds(5)),
+            integer(p, "mailsec.dns.retries", 2, 0, 10),
+            file(p, "mailsec.dns.trust.anchors"),
+            duration(p, "mailsec.dns.cache.max.age", Duration.ofSeconds(60)),
+            bool(p, "mailsec.delivery.dane.enabled", true),
+            bool(p, "mailsec.delivery.mtasts.enabled", true),
+            Set.copyOf(list(p, "mailsec.delivery.dane.required.domains").stream()
+                .map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toSet())),
+            integer(p, "mailsec.delivery.smtp.port", 25, 1, 65535),
+            file(p, "mailsec.tls.webpki.roots"),
+            integer(p, "mailsec.mtasts.https.port", 443, 1, 65535),
+            duration(p, "mailsec.mtasts.fetch.timeout", Duration.ofSeconds(10)),
+            duration(p, "mailsec.mtasts.refresh.interval", Duration.ofHours(6)),
+            duration(p, "mailsec.recorder.flush.interval", Duration.ofSeconds(1)));
+    }
+
+    private static String value(Properties p, String key) {
+        String v = p.getProperty(key);
+        return v == null ? "" : v.trim();
+    }
+
+    private static List<String> list(Properties p, String key) {
+        return Arrays.stream(value(p, key).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static Duration duration(Properties p, String key, Duration fallback) {
+        String v = value(p, key);
+        if (v.isEmpty()) {
+            return fallback;
+        }
+        try {
+            Duration d = Duration.parse(v.toUpperCase(Locale.ROOT));
+            if (d.isNegative()) {
+                throw new InvalidSettingException(key, v, "a positive ISO-8601 duration (e.g. PT10S)");
+            }
+            return d;
+        } catch (DateTimeParseException e) {
+            throw new InvalidSettingException(key, v, "an ISO-8601 duration (e.g. PT10S)");
+        }
+    }
+
+    private static int integer(Properties p, String key, int fallback, int min, int max) {
+        String v = value(p, key);
+        if (v.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new InvalidSettingException(key, v, "a number from " + min + " to " + max);
+        }
+    }
+
+    private static boolean bool(Properties p, String key, boolean fallback) {
+        String v = value(p, key).toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "" -> fallback;
+            case "true", "yes" -> true;
+            case "false", "no" -> false;
+            default -> throw new InvalidSettingException(key, v, "true or false");
+        };
+    }
+
+    private static Optional<Path> file(Properties p, String key) {
+        String v = value(p, key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        Path path = Path.of(v);
+        if (!Files.isReadable(path)) {
+            throw new InvalidSettingException(key, v, "a readable file");
+        }
+        return Optional.of(path);
+    }
+}

@@ -1,0 +1,144 @@
+package org.mailsec.webadmin;
+
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import javax.inject.Inject;
+import org.apache.james.webadmin.Routes;
+import org.apache.james.webadmin.utils.ErrorResponder;
+import org.apache.james.webadmin.utils.JsonTransformer;
+import org.mailsec.store.tls.CoalescingRecorder;
+import org.mailsec.store.tls.TlsResultCount;
+import org.mailsec.store.tls.TlsResultKey;
+import org.mailsec.store.tls.TlsResultStore;
+import spark.Request;
+import spark.Service;
+
+/**
+ * The TLS outcomes delivery recorded, as they will go into TLS reports.
+ * <ul>
+ *   <li>{@code GET /mailsec/tls-results?day=&policyDomain=&recipientDomain=&isHost=}: a UTC day (default today),
+ *       optionally narrowed</li>
+ *   <li>{@code GET /mailsec/tls-results/{policyDomain}/{day}}</li>
+ *   <li>{@code DELETE /mailsec/tls-results/{policyDomain}/{day}}: forget them (the report will not be sent)</li>
+ * </ul>
+ */
+public class TlsResultRoutes implements Routes {
+
+    public static final String BASE = "/mailsec/tls-results";
+
+    private final TlsResultStore store;
+    private final CoalescingRecorder recorder;
+    private final JsonTransformer json = new JsonTransformer();
+
+    @Inject
+    public TlsResultRoutes(TlsResultStore store, CoalescingRecorder recorder) {
+        this.store = store;
+        this.recorder = recorder;
+    }
+
+    @Override
+    public String getBasePath() {
+        return BASE;
+    }
+
+    @Override
+    public void define(Service service) {
+        service.get(BASE, (request, response) -> {
+            LocalDate day = day(Optional.ofNullable(request.queryParams("day")).orElse(today()));
+            Optional<String> policyDomain = param(request, "policyDomain");
+            Optional<String> recipientDomain = param(request, "recipientDomain");
+            Optional<Boolean> isHost = param(request, "isHost").map(MailsecRoutes::bool);
+            flushQuietly();
+            List<String> domains = policyDomain.map(List::of).orElseGet(() -> store.policyDomains(day));
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (String domain : domains) {
+                for (TlsResultCount count : store.results(domain, day)) {
+                    TlsResultKey k = count.key();
+                    if (recipientDomain.map(r -> r.equals(k.recipientDomain())).orElse(true)
+                            && isHost.map(h -> h == k.isHost()).orElse(true)) {
+                        rows.add(row(count));
+                    }
+                }
+            }
+            response.type("application/json");
+            return rows;
+        }, json);
+
+        service.get(BASE + "/:policyDomain/:day", (request, response) -> {
+            LocalDate day = day(request.params("day"));
+            flushQuietly();
+            response.type("application/json");
+            return store.results(domain(request), day).stream().map(TlsResultRoutes::row).toList();
+        }, json);
+
+        service.delete(BASE + "/:policyDomain/:day", (request, response) -> {
+            LocalDate day = day(request.params("day"));
+            flushQuietly();
+            int deleted = store.delete(domain(request), day);
+            if (deleted == 0) {
+                throw ErrorResponder.builder().statusCode(404).type(ErrorResponder.ErrorType.NOT_FOUND)
+                    .message("no TLS results for " + domain(request) + " on " + day).haltError();
+            }
+            response.status(204);
+            return "";
+        });
+    }
+
+    /** Results still in the recorder's memory belong in the answer. */
+    private void flushQuietly() {
+        try {
+            recorder.flush();
+        } catch (RuntimeException e) {
+            // The store is what is shown; a failing flush is retried by the recorder and shows in metrics.
+        }
+    }
+
+    private static String domain(Request request) {
+        return request.params("policyDomain").toLowerCase(Locale.ROOT);
+    }
+
+    private static Optional<String> param(Request request, String name) {
+        return Optional.ofNullable(request.queryParams(name)).map(String::trim).filter(s -> !s.isEmpty())
+            .map(s -> s.toLowerCase(Locale.ROOT));
+    }
+
+    private static String today() {
+        return LocalDate.now(ZoneOffset.UTC).toString();
+    }
+
+    static LocalDate day(String value) {
+        try {
+            return LocalDate.parse(value);
+        } catch (DateTimeParseException e) {
+            throw ErrorResponder.builder().statusCode(400).type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
+                .message("'" + value + "' is not a day (YYYY-MM-DD, UTC)").haltError();
+        }
+    }
+
+    static Map<String, Object> row(TlsResultCount count) {
+        TlsResultKey k = count.key();
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("policyDomain", k.policyDomain());
+        row.put("day", k.day().toString());
+        row.put("recipientDomain", k.recipientDomain());
+        row.put("isHost", k.isHost());
+        row.put("reportDelivery", k.reportDelivery());
+        row.put("policyType", k.policyType());
+        row.put("policyStrings", k.policyStrings());
+        row.put("mxHost", k.mxHostPattern());
+        row.put("result", k.success() ? "success" : k.resultType());
+        row.put("sendingIp", k.sendingIp());
+        row.put("receivingMxHostname", k.receivingMxHostname());
+        row.put("receivingIp", k.receivingIp());
+        row.put("failureReasonCode", k.failureReasonCode());
+        row.put("sessions", count.sessions());
+        return row;
+    }
+}
