@@ -1,0 +1,482 @@
+package org.mailsec.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.stream.Stream;
+import javax.mail.Message;
+import javax.mail.Session;
+import javax.mail.Transport;
+import javax.mail.internet.InternetAddress;
+import javax.mail.internet.MimeMessage;
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.dnsservice.api.InMemoryDNSService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.TestPki;
+import org.mailsec.testing.delivery.LoopbackMx;
+
+/**
+ * End to end, all real and on loopback: James 3.8.1 with the sample conf/ and SecureRemoteDelivery, a DNS
+ * server (DNSSEC-signed zones for DANE), an HTTPS server for MTA-STS policies, SMTP servers with STARTTLS as
+ * MX hosts. Each case sends a mail into James by SMTP and checks what the MX received and what
+ * {@code GET /mailsec/tls-results} shows, as an operator would.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SecureDeliveryEndToEndTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Path tmp;
+
+    private LoopbackDnsServer dns;
+    private PolicyHttpsServer https;
+    private final Map<String, LoopbackMx> mx = new java.util.HashMap<>();
+    private MailsecServer james;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private int mxPort;
+
+    @BeforeAll
+    void boot(@TempDir Path dir) throws Exception {
+        tmp = dir;
+        LoopbackHosts.write(List.of(policyHosts()));
+        Instant now = Instant.now();
+        TestPki.Identity root = TestPki.rootCa("mailsec e2e WebPKI root");
+        TestPki.Identity issuing = root.issue("mailsec e2e issuing CA", now.minus(Duration.ofDays(1)),
+            now.plus(Duration.ofDays(365)), true);
+        TestPki.Identity good = issuing.issueServer("good.mx.test", "requiretls.mx.test", "mx.dane3.test",
+            "mx.dane2.test", "mx.danebad.test", "mx.bogus.test", "mx.servfail.test");
+        TestPki.Identity other = issuing.issueServer("other.mx.test");
+        TestPki.Identity expired = issuing.issueExpired("expired.mx.test");
+        TestPki.Identity wrongName = issuing.issueServer("somewhere-else.example");
+        TestPki.Identity untrusted = TestPki.rootCa("rogue root").issueServer("untrusted.mx.test");
+
+        mxPort = LoopbackMx.freePort();
+        mx.put("good", LoopbackMx.start("127.0.0.2", mxPort, good.serverContext()));
+        mx.put("plain", LoopbackMx.start("127.0.0.3", mxPort, null));
+        mx.put("expired", LoopbackMx.start("127.0.0.4", mxPort, expired.serverContext()));
+        mx.put("untrusted", LoopbackMx.start("127.0.0.5", mxPort, untrusted.serverContext()));
+        mx.put("wrongname", LoopbackMx.start("127.0.0.6", mxPort, wrongName.serverContext()));
+        mx.put("requiretls", LoopbackMx.startWithRequireTls("127.0.0.7", mxPort, good.serverContext()));
+
+        dns = LoopbackDnsServer.start();
+        dns.addZone("mx.test", """
+            good A 127.0.0.2
+            plain A 127.0.0.3
+            expired A 127.0.0.4
+            untrusted A 127.0.0.5
+            wrongname A 127.0.0.6
+            requiretls A 127.0.0.7
+            """);
+        https = new PolicyHttpsServer(issuing.issueServer(policyHosts()).serverContext());
+
+        stsDomain("enforce.test", "good", "enforce", "good.mx.test");
+        stsDomain("testing.test", "expired", "testing", "expired.mx.test");
+        stsDomain("plain-enforce.test", "plain", "enforce", "plain.mx.test");
+        stsDomain("plain-testing.test", "plain", "testing", "plain.mx.test");
+        stsDomain("expired.test", "expired", "enforce", "expired.mx.test");
+        stsDomain("wrongname.test", "wrongname", "enforce", "wrongname.mx.test");
+        stsDomain("untrusted.test", "untrusted", "enforce", "untrusted.mx.test");
+        stsDomain("mismatch.test", "good", "enforce", "mail.elsewhere.example");
+        stsDomain("requiretls.test", "requiretls", "enforce", "requiretls.mx.test");
+        stsDomain("requiretls-missing.test", "good", "enforce", "good.mx.test");
+        stsDomain("optional.test", "expired", "enforce", "expired.mx.test");
+        for (String failing : List.of("e404.test", "e500.test", "big.test", "redirect.test")) {
+            stsDomain(failing, "good", "enforce", "good.mx.test");
+        }
+        https.answer("e404.test", PolicyHttpsServer.Answer.status(404));
+        https.answer("e500.test", PolicyHttpsServer.Answer.status(500));
+        https.answer("big.test", PolicyHttpsServer.Answer.oversize(100_000));
+        https.answer("redirect.test", PolicyHttpsServer.Answer.redirect("https://mta-sts.enforce.test/.well-known/mta-sts.txt"));
+        dns.addZone("failover.test", """
+            @ MX 10 expired.mx.test.
+            @ MX 20 good.mx.test.
+            _mta-sts TXT "v=STSv1; id=1"
+            mta-sts A 127.0.0.1
+            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@failover.test"
+            """);
+        policy("failover.test", "enforce", "*.mx.test");
+
+        String tlsa = "_" + mxPort + "._tcp.mx";
+        daneDomain("dane3.test", tlsa + " TLSA 3 1 1 " + hex(TestPki.tlsa(3, 1, 1, good.certificate())));
+        // DANE wins over an MTA-STS policy that would refuse the host.
+        policy("dane3.test", "enforce", "unrelated.example");
+        daneDomain("dane2.test", tlsa + " TLSA 2 0 1 " + hex(TestPki.tlsa(2, 0, 1, issuing.certificate())));
+        daneDomain("danebad.test", tlsa + " TLSA 3 1 1 " + hex(TestPki.tlsa(3, 1, 1, other.certificate())));
+        daneDomain("bogus.test", tlsa + " TLSA 3 1 1 " + hex(TestPki.tlsa(3, 1, 1, good.certificate())));
+        dns.breakSignature(tlsa + ".bogus.test", "TLSA");
+        daneDomain("servfail.test", tlsa + " TLSA 3 1 1 " + hex(TestPki.tlsa(3, 1, 1, good.certificate())));
+        dns.servfail(tlsa + ".servfail.test");
+
+        Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
+        Path roots = Files.writeString(tmp.resolve("roots.pem"), pem(root.certificate()));
+        Path conf = sampleConfiguration(Map.of(
+            "mailsec.dns.servers", dns.hostPort(),
+            "mailsec.dns.timeout", "PT1S",
+            "mailsec.dns.retries", "0",
+            "mailsec.dns.trust.anchors", anchors.toString(),
+            "mailsec.dns.cache.max.age", "PT0S",
+            "mailsec.delivery.smtp.port", String.valueOf(mxPort),
+            "mailsec.tls.webpki.roots", roots.toString(),
+            "mailsec.mtasts.https.port", String.valueOf(https.port()),
+            "mailsec.mtasts.fetch.timeout", "PT5S"));
+
+        InMemoryDNSService jamesDns = new InMemoryDNSService()
+            .registerRecord("127.0.0.0", InetAddress.getByName("127.0.0.0"), "127.0.0.0")
+            .registerRecord("255.0.0.0", InetAddress.getByName("255.0.0.0"), "255.0.0.0")
+            .registerRecord("255.255.255.255", InetAddress.getByName("255.255.255.255"), "255.255.255.255")
+            .registerRecord("localhost", InetAddress.getByName("127.0.0.1"), "localhost");
+        james = MailsecServer.start(conf, tmp.resolve("james"), binder -> binder.bind(DNSService.class).toInstance(jamesDns));
+    }
+
+    @AfterAll
+    void stop() {
+        if (james != null) {
+            james.close();
+        }
+        mx.values().forEach(LoopbackMx::close);
+        if (https != null) {
+            https.close();
+        }
+        if (dns != null) {
+            dns.close();
+        }
+    }
+
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class MtaSts {
+        @Test
+        void enforceWithAGoodCertificateDeliversOverTlsAndCountsASuccess() throws Exception {
+            String rcpt = send("enforce.test");
+            LoopbackMx.Received received = awaitDelivery("good", rcpt);
+            assertThat(received.tls()).isTrue();
+            JsonNode row = awaitResult("enforce.test", "success");
+            assertThat(row.get("policyType").asText()).isEqualTo("sts");
+            assertThat(row.get("isHost").asBoolean()).isFalse();
+            assertThat(row.get("receivingMxHostname").asText()).isEqualTo("good.mx.test");
+            assertThat(row.get("policyStrings").toString()).contains("mode: enforce");
+            assertThat(cachedPolicies()).anySatisfy(p -> {
+                assertThat(p.get("domain").asText()).isEqualTo("enforce.test");
+                assertThat(p.get("mode").asText()).isEqualTo("enforce");
+            });
+        }
+
+        @Test
+        void enforceWithoutStarttlsDoesNotDeliver() throws Exception {
+            String rcpt = send("plain-enforce.test");
+            awaitResult("plain-enforce.test", "starttls-not-supported");
+            assertNotDelivered("plain", rcpt);
+        }
+
+        @Test
+        void testingWithoutStarttlsDeliversInPlaintextAndCountsTheFailure() throws Exception {
+            String rcpt = send("plain-testing.test");
+            assertThat(awaitDelivery("plain", rcpt).tls()).isFalse();
+            awaitResult("plain-testing.test", "starttls-not-supported");
+        }
+
+        @Test
+        void testingWithAnExpiredCertificateDeliversAndCountsTheFailure() throws Exception {
+            String rcpt = send("testing.test");
+            assertThat(awaitDelivery("expired", rcpt).tls()).isTrue();
+            awaitResult("testing.test", "certificate-expired");
+        }
+
+        @Test
+        void expiredCertificateUnderEnforce() throws Exception {
+            String rcpt = send("expired.test");
+            JsonNode row = awaitResult("expired.test", "certificate-expired");
+            assertThat(row.get("failureReasonCode").asText()).isEqualTo("expired");
+            assertThat(row.get("receivingIp").asText()).isEqualTo("127.0.0.4");
+            assertNotDelivered("expired", rcpt);
+        }
+
+        @Test
+        void certificateForAnotherName() throws Exception {
+            String rcpt = send("wrongname.test");
+            awaitResult("wrongname.test", "certificate-host-mismatch");
+            assertNotDelivered("wrongname", rcpt);
+        }
+
+        @Test
+        void certificateFromAnUntrustedIssuer() throws Exception {
+            String rcpt = send("untrusted.test");
+            awaitResult("untrusted.test", "certificate-not-trusted");
+            assertNotDelivered("untrusted", rcpt);
+        }
+
+        @Test
+        void mxHostNotInThePolicyIsNeverContacted() throws Exception {
+            String rcpt = send("mismatch.test");
+            JsonNode row = awaitResult("mismatch.test", "validation-failure");
+            assertThat(row.get("failureReasonCode").asText()).isEqualTo("mx-not-in-policy");
+            assertNotDelivered("good", rcpt);
+        }
+
+        @Test
+        void policyFetchFailuresAreCountedAndDeliveryGoesOnWithoutPolicy() throws Exception {
+            for (String domain : List.of("e404.test", "e500.test", "big.test", "redirect.test")) {
+                String rcpt = send(domain);
+                assertThat(awaitDelivery("good", rcpt).tls()).as(domain).isTrue();
+                JsonNode row = awaitResult(domain, "sts-policy-fetch-error");
+                assertThat(row.get("failureReasonCode").asText()).as(domain).isNotEmpty();
+            }
+            assertThat(result("e404.test", "sts-policy-fetch-error").orElseThrow().get("failureReasonCode").asText())
+                .isEqualTo("http-status-404");
+            assertThat(result("e500.test", "sts-policy-fetch-error").orElseThrow().get("failureReasonCode").asText())
+                .isEqualTo("http-status-500");
+            assertThat(result("big.test", "sts-policy-fetch-error").orElseThrow().get("failureReasonCode").asText())
+                .isEqualTo("body-too-large");
+            assertThat(result("redirect.test", "sts-policy-fetch-error").orElseThrow().get("failureReasonCode").asText())
+                .startsWith("redirect-not-allowed");
+        }
+
+        @Test
+        void firstMxFailsTheSecondTakesTheMail() throws Exception {
+            String rcpt = send("failover.test");
+            assertThat(awaitDelivery("good", rcpt).tls()).isTrue();
+            awaitResult("failover.test", "certificate-expired");
+            awaitResult("failover.test", "success");
+            assertNotDelivered("expired", rcpt);
+        }
+    }
+
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class Dane {
+        @Test
+        void tlsaUsage3MatchDeliversAndCountsUnderTheMxHost() throws Exception {
+            String rcpt = send("dane3.test");
+            assertThat(awaitDelivery("good", rcpt).tls()).isTrue();
+            JsonNode row = awaitResult("mx.dane3.test", "success");
+            assertThat(row.get("isHost").asBoolean()).isTrue();
+            assertThat(row.get("policyType").asText()).isEqualTo("tlsa");
+            assertThat(row.get("recipientDomain").asText()).isEqualTo("dane3.test");
+            assertThat(row.get("policyStrings").get(0).asText()).startsWith("3 1 1 ");
+        }
+
+        @Test
+        void tlsaUsage2MatchDelivers() throws Exception {
+            String rcpt = send("dane2.test");
+            assertThat(awaitDelivery("good", rcpt).tls()).isTrue();
+            awaitResult("mx.dane2.test", "success");
+        }
+
+        @Test
+        void tlsaMismatchDoesNotDeliver() throws Exception {
+            String rcpt = send("danebad.test");
+            JsonNode row = awaitResult("mx.danebad.test", "validation-failure");
+            assertThat(row.get("failureReasonCode").asText()).isEqualTo("tlsa-mismatch");
+            assertNotDelivered("good", rcpt);
+        }
+
+        @Test
+        void bogusTlsaDoesNotDeliver() throws Exception {
+            String rcpt = send("bogus.test");
+            JsonNode row = awaitResult("mx.bogus.test", "dnssec-invalid");
+            assertThat(row.get("failureReasonCode").asText()).isEqualTo("tlsa-bogus");
+            assertNotDelivered("good", rcpt);
+        }
+
+        @Test
+        void servfailOnTlsaDoesNotDeliver() throws Exception {
+            String rcpt = send("servfail.test");
+            awaitResult("mx.servfail.test", "dnssec-invalid");
+            assertNotDelivered("good", rcpt);
+        }
+    }
+
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class Rfc8689 {
+        @Test
+        void requireTlsTravelsOnlyToAServerSupportingIt() throws Exception {
+            String rcpt = send("requiretls.test", Map.of("X-Mailsec-Require-TLS", "yes"));
+            LoopbackMx.Received received = awaitDelivery("requiretls", rcpt);
+            assertThat(received.tls()).isTrue();
+        }
+
+        @Test
+        void requireTlsIsNotDeliveredToAServerWithoutIt() throws Exception {
+            String rcpt = send("requiretls-missing.test", Map.of("X-Mailsec-Require-TLS", "yes"));
+            awaitResult("requiretls-missing.test", "success");
+            Thread.sleep(1000);
+            assertNotDelivered("good", rcpt);
+        }
+
+        @Test
+        void tlsRequiredNoDeliversDespiteTheEnforcedPolicyAndCountsTheFailure() throws Exception {
+            String rcpt = send("optional.test", Map.of("TLS-Required", "No"));
+            assertThat(awaitDelivery("expired", rcpt).tls()).isTrue();
+            awaitResult("optional.test", "certificate-expired");
+        }
+    }
+
+    @Test
+    void unknownDayIsABadRequest() throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + james.webAdminPort() + "/mailsec/tls-results?day=yesterday")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).get("type").asText()).isEqualTo("InvalidArgument");
+    }
+
+    // --- fixtures ---
+
+    private String[] policyHosts() {
+        return Stream.of("enforce", "testing", "plain-enforce", "plain-testing", "expired", "wrongname", "untrusted",
+                "mismatch", "e404", "e500", "big", "redirect", "failover", "requiretls", "requiretls-missing",
+                "optional", "dane3")
+            .map(d -> "mta-sts." + d + ".test").toArray(String[]::new);
+    }
+
+    private void stsDomain(String domain, String mxName, String mode, String policyMx) throws IOException {
+        dns.addZone(domain, """
+            @ MX 10 %s.mx.test.
+            _mta-sts TXT "v=STSv1; id=20261122"
+            mta-sts A 127.0.0.1
+            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@%s"
+            """.formatted(mxName, domain));
+        policy(domain, mode, policyMx);
+    }
+
+    private void policy(String domain, String mode, String policyMx) {
+        https.answer(domain, PolicyHttpsServer.Answer.policy(
+            "version: STSv1\r\nmode: " + mode + "\r\nmx: " + policyMx + "\r\nmax_age: 86400\r\n"));
+    }
+
+    private void daneDomain(String domain, String tlsaRecord) throws IOException {
+        dns.addSignedZone(domain, """
+            @ MX 10 mx
+            mx A 127.0.0.2
+            %s
+            _smtp._tls.mx TXT "v=TLSRPTv1; rua=mailto:tlsrpt@%s"
+            %s
+            """.formatted(tlsaRecord, domain, domain.equals("dane3.test")
+                ? "_mta-sts TXT \"v=STSv1; id=1\"\nmta-sts A 127.0.0.1" : ""));
+    }
+
+    private Path sampleConfiguration(Map<String, String> settings) throws IOException {
+        Path source = Path.of(System.getProperty("mailsec.conf", "../conf"));
+        Path conf = Files.createDirectories(tmp.resolve("conf"));
+        try (Stream<Path> files = Files.list(source)) {
+            for (Path file : files.toList()) {
+                String text = Files.readString(file)
+                    .replace("127.0.0.1:2525", "127.0.0.1:0")
+                    .replace("127.0.0.1:1143", "127.0.0.1:0")
+                    .replace("port=8000", "port=0");
+                Files.writeString(conf.resolve(file.getFileName()), text);
+            }
+        }
+        Properties properties = new Properties();
+        properties.putAll(settings);
+        StringBuilder text = new StringBuilder(Files.readString(conf.resolve("mailsec.properties")));
+        settings.forEach((k, v) -> text.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
+        Files.writeString(conf.resolve("mailsec.properties"), text.toString());
+        return conf;
+    }
+
+    private String send(String domain) throws Exception {
+        return send(domain, Map.of());
+    }
+
+    /** Submits a mail to James by SMTP, as a client on loopback (an authorized network) would. */
+    private String send(String domain, Map<String, String> headers) throws Exception {
+        String rcpt = "user-" + UUID.randomUUID().toString().substring(0, 8) + "@" + domain;
+        Properties props = new Properties();
+        props.put("mail.smtp.host", "127.0.0.1");
+        props.put("mail.smtp.port", String.valueOf(james.smtpPort()));
+        Session session = Session.getInstance(props);
+        MimeMessage message = new MimeMessage(session);
+        message.setFrom(new InternetAddress("sender@localhost"));
+        message.setRecipient(Message.RecipientType.TO, new InternetAddress(rcpt));
+        message.setSubject("mailsec e2e to " + domain);
+        message.setText("hello " + domain);
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            message.setHeader(h.getKey(), h.getValue());
+        }
+        Transport.send(message);
+        return rcpt;
+    }
+
+    private LoopbackMx.Received awaitDelivery(String mxName, String rcpt) {
+        List<LoopbackMx.Received> found = new ArrayList<>();
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
+            mx.get(mxName).messages().stream().filter(m -> m.recipients().contains(rcpt)).findFirst().ifPresent(found::add);
+            return !found.isEmpty();
+        });
+        return found.get(0);
+    }
+
+    private void assertNotDelivered(String mxName, String rcpt) {
+        assertThat(mx.get(mxName).messages()).noneMatch(m -> m.recipients().contains(rcpt));
+    }
+
+    private JsonNode awaitResult(String policyDomain, String result) {
+        List<JsonNode> found = new ArrayList<>();
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+            result(policyDomain, result).ifPresent(found::add);
+            return !found.isEmpty();
+        });
+        return found.get(0);
+    }
+
+    private Optional<JsonNode> result(String policyDomain, String result) throws Exception {
+        for (JsonNode row : get("/mailsec/tls-results?policyDomain=" + policyDomain)) {
+            if (row.get("result").asText().equals(result)) {
+                return Optional.of(row);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private List<JsonNode> cachedPolicies() throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        get("/mailsec/mta-sts/policies").forEach(out::add);
+        return out;
+    }
+
+    private JsonNode get(String path) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + james.webAdminPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(path + " " + response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    private static String hex(org.mailsec.dns.TlsaRecord r) {
+        return java.util.HexFormat.of().formatHex(r.data());
+    }
+
+    private static String pem(X509Certificate certificate) throws Exception {
+        return "-----BEGIN CERTIFICATE-----\n"
+            + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(certificate.getEncoded())
+            + "\n-----END CERTIFICATE-----\n";
+    }
+}
