@@ -40,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailsec.dns.testing.LoopbackDnsServer;
 import org.mailsec.testing.TestPki;
 import org.mailsec.testing.delivery.LoopbackMx;
+import org.mailsec.testing.delivery.PolicyHttpsServer;
 
 /**
  * End to end, all real and on loopback: James 3.8.1 with the sample conf/ and SecureRemoteDelivery, a DNS

@@ -122,9 +122,12 @@ public final class LoopbackDnsServer implements AutoCloseable {
         return queries.get();
     }
 
-    /** An unsigned zone: its names validate as insecure. */
+    /** An unsigned zone: its names validate as insecure. A zone of the same origin is replaced. */
     public LoopbackDnsServer addZone(String origin, String zoneText) throws IOException {
-        zones.add(new Zone(name(origin), parse(origin, zoneText), null));
+        Name apex = name(origin);
+        List<Record> records = parse(origin, zoneText);
+        zones.removeIf(z -> z.origin.equals(apex));
+        zones.add(new Zone(apex, records, null));
         return this;
     }
 

@@ -1,4 +1,4 @@
-package org.mailsec.app;
+package org.mailsec.testing.delivery;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -15,23 +15,23 @@ import java.util.concurrent.Executors;
 import javax.net.ssl.SSLContext;
 
 /** A real HTTPS server on loopback serving {@code /.well-known/mta-sts.txt} per policy host (Host header). */
-final class PolicyHttpsServer implements AutoCloseable {
+public final class PolicyHttpsServer implements AutoCloseable {
 
     /** What one policy host answers. */
-    record Answer(int status, String contentType, byte[] body, String location) {
-        static Answer policy(String text) {
+    public record Answer(int status, String contentType, byte[] body, String location) {
+        public static Answer policy(String text) {
             return new Answer(200, "text/plain", text.getBytes(StandardCharsets.US_ASCII), null);
         }
 
-        static Answer status(int status) {
+        public static Answer status(int status) {
             return new Answer(status, "text/plain", new byte[0], null);
         }
 
-        static Answer redirect(String location) {
+        public static Answer redirect(String location) {
             return new Answer(302, "text/plain", new byte[0], location);
         }
 
-        static Answer oversize(int bytes) {
+        public static Answer oversize(int bytes) {
             StringBuilder body = new StringBuilder("version: STSv1\nmode: enforce\nmax_age: 86400\n");
             while (body.length() < bytes) {
                 body.append("mx: padding-").append(body.length()).append(".example\n");
@@ -44,7 +44,7 @@ final class PolicyHttpsServer implements AutoCloseable {
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     private final Map<String, Integer> requests = new ConcurrentHashMap<>();
 
-    PolicyHttpsServer(SSLContext tls) throws IOException {
+    public PolicyHttpsServer(SSLContext tls) throws IOException {
         server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 50);
         server.setHttpsConfigurator(new HttpsConfigurator(tls));
         server.setExecutor(Executors.newFixedThreadPool(4));
@@ -52,15 +52,15 @@ final class PolicyHttpsServer implements AutoCloseable {
         server.start();
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
-    void answer(String domain, Answer answer) {
+    public void answer(String domain, Answer answer) {
         answers.put("mta-sts." + domain, answer);
     }
 
-    int requests(String domain) {
+    public int requests(String domain) {
         return requests.getOrDefault("mta-sts." + domain, 0);
     }
 

@@ -1,0 +1,53 @@
+package org.mailsec.james;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class MailsecSettingsTest {
+
+    private static Properties props(String... keyValues) {
+        Properties p = new Properties();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            p.setProperty(keyValues[i], keyValues[i + 1]);
+        }
+        return p;
+    }
+
+    @Test
+    void everyKeyHasADefault() {
+        MailsecSettings s = MailsecSettings.from(new Properties());
+        assertThat(s.dnsServers()).isEmpty();
+        assertThat(s.smtpPort()).isEqualTo(25);
+        assertThat(s.mtaStsHttpsPort()).isEqualTo(443);
+        assertThat(s.dane()).isTrue();
+        assertThat(s.mtaSts()).isTrue();
+        assertThat(s.dnsCacheMaxAge()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(s.mtaStsRefreshInterval()).isEqualTo(Duration.ofHours(6));
+        assertThat(s.webPkiRoots()).isEmpty();
+    }
+
+    @Test
+    void listsAndDurationsParse() {
+        MailsecSettings s = MailsecSettings.from(props("mailsec.dns.servers", "127.0.0.1:5353, 9.9.9.9",
+            "mailsec.delivery.dane.required.domains", "Bank.Example, gov.example", "mailsec.dns.timeout", "pt2s"));
+        assertThat(s.dnsServers()).containsExactly("127.0.0.1:5353", "9.9.9.9");
+        assertThat(s.daneRequired()).containsExactlyInAnyOrder("bank.example", "gov.example");
+        assertThat(s.dnsTimeout()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void aBadValueNamesItsKey() {
+        assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.delivery.smtp.port", "seventy")))
+            .hasMessageContaining("mailsec.delivery.smtp.port").hasMessageContaining("seventy");
+        assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.mtasts.fetch.timeout", "10 seconds")))
+            .hasMessageContaining("mailsec.mtasts.fetch.timeout");
+        assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.delivery.dane.enabled", "maybe")))
+            .hasMessageContaining("mailsec.delivery.dane.enabled");
+        assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.tls.webpki.roots", "/no/such/roots.pem")))
+            .hasMessageContaining("mailsec.tls.webpki.roots");
+    }
+}

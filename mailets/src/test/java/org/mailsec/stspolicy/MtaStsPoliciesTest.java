@@ -1,0 +1,208 @@
+package org.mailsec.stspolicy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.mtasts.MtaStsLookup;
+import org.mailsec.mtasts.MtaStsPolicy;
+import org.mailsec.mtasts.MtaStsPolicyFetcher;
+import org.mailsec.mtasts.PolicyFetch;
+import org.mailsec.store.Database;
+import org.mailsec.store.StoreConfig;
+import org.mailsec.store.policy.JdbcPolicyCache;
+import org.mailsec.store.policy.PolicyCache;
+import org.mailsec.testing.TestPki;
+import org.mailsec.testing.delivery.PolicyHttpsServer;
+import org.mailsec.tlsrpt.ResultType;
+
+/**
+ * The policy cache's life (RFC 8461 §5, §10.2) against a real DNS server, a real HTTPS policy server and a
+ * real H2 store, with a clock the test moves. {@code mta-sts.ok.test} maps to loopback in the JVM's hosts file.
+ */
+class MtaStsPoliciesTest {
+
+    private static final String DOMAIN = "ok.test";
+
+    /** A clock the test moves forward. */
+    private static final class MovableClock extends Clock {
+        private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-22T10:00:00Z"));
+
+        void advance(Duration d) {
+            now.updateAndGet(i -> i.plus(d));
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+    }
+
+    private LoopbackDnsServer dns;
+    private PolicyHttpsServer https;
+    private Database database;
+    private PolicyCache cache;
+    private final MovableClock clock = new MovableClock();
+    private TestPki.Identity root;
+
+    @BeforeEach
+    void start(@TempDir Path dir) throws Exception {
+        root = TestPki.rootCa("policy test root");
+        https = new PolicyHttpsServer(root.issueServer("mta-sts.ok.test").serverContext());
+        dns = LoopbackDnsServer.start();
+        // A signed zone gives the resolver a trust anchor; ok.test itself is unsigned (insecure).
+        dns.addSignedZone("signed.test", "@ A 127.0.0.1\n");
+        zone("1");
+        policy("enforce", 86400);
+        database = Database.open(StoreConfig.embedded(dir));
+        cache = new JdbcPolicyCache(database);
+    }
+
+    @AfterEach
+    void stop() {
+        database.close();
+        https.close();
+        dns.close();
+    }
+
+    private void zone(String id) throws Exception {
+        dns.addZone(DOMAIN, """
+            @ MX 10 mx
+            mx A 127.0.0.2
+            mta-sts A 127.0.0.1
+            _mta-sts TXT "v=STSv1; id=%s"
+            """.formatted(id));
+    }
+
+    private void policy(String mode, int maxAge) {
+        https.answer(DOMAIN, PolicyHttpsServer.Answer.policy(
+            "version: STSv1\nmode: " + mode + "\nmx: mx.ok.test\nmax_age: " + maxAge + "\n"));
+    }
+
+    private MtaStsPolicies policies() {
+        MtaStsPolicyFetcher fetcher = MtaStsPolicyFetcher.builder(dns.resolver())
+            .sslContext(TestPki.trusting(root.certificate())).port(https.port()).timeout(Duration.ofSeconds(5)).build();
+        return new MtaStsPolicies(new MtaStsLookup(dns.resolver(), fetcher), fetcher, cache, clock, new MtaStsPolicies.Listener() { });
+    }
+
+    @Test
+    void aPolicyIsFetchedOnceThenServedFromTheCache() {
+        MtaStsPolicies policies = policies();
+        StsDecision first = policies.decide(DOMAIN);
+        assertThat(first.enforce()).isTrue();
+        assertThat(first.fromCache()).isFalse();
+        StsDecision second = policies.decide(DOMAIN);
+        assertThat(second.enforce()).isTrue();
+        assertThat(second.fromCache()).isTrue();
+        assertThat(https.requests(DOMAIN)).isEqualTo(1);
+        assertThat(cache.get(DOMAIN)).get().satisfies(p -> {
+            assertThat(p.recordId()).isEqualTo("1");
+            assertThat(p.validEnd()).isEqualTo(clock.instant().plus(Duration.ofDays(1)));
+        });
+    }
+
+    @Test
+    void anotherNodeUsesTheStoredPolicyWithoutFetching() {
+        policies().decide(DOMAIN);
+        StsDecision otherNode = policies().decide(DOMAIN);
+        assertThat(otherNode.enforce()).isTrue();
+        assertThat(otherNode.fromCache()).isTrue();
+        assertThat(https.requests(DOMAIN)).isEqualTo(1);
+    }
+
+    @Test
+    void aNewRecordIdMakesItFetchAgain() throws Exception {
+        MtaStsPolicies policies = policies();
+        policies.decide(DOMAIN);
+        zone("2");
+        policy("testing", 3600);
+        StsDecision decision = policies.decide(DOMAIN);
+        assertThat(decision.testing()).isTrue();
+        assertThat(https.requests(DOMAIN)).isEqualTo(2);
+        assertThat(cache.get(DOMAIN)).get().extracting(p -> p.recordId()).isEqualTo("2");
+    }
+
+    @Test
+    void theCachedPolicyOutlivesADnsOutageUntilItExpires() {
+        MtaStsPolicies policies = policies();
+        policies.decide(DOMAIN);
+        dns.servfail("_mta-sts." + DOMAIN);
+        clock.advance(Duration.ofHours(23));
+        assertThat(policies.decide(DOMAIN).enforce()).isTrue();
+        clock.advance(Duration.ofHours(2));
+        assertThat(policies.decide(DOMAIN).policy()).isEmpty();
+    }
+
+    @Test
+    void aFailedRefetchKeepsTheCachedPolicyAndBacksOffFiveMinutes() throws Exception {
+        MtaStsPolicies policies = policies();
+        policies.decide(DOMAIN);
+        zone("2");
+        https.answer(DOMAIN, PolicyHttpsServer.Answer.status(500));
+        assertThat(policies.decide(DOMAIN).enforce()).isTrue();
+        assertThat(https.requests(DOMAIN)).isEqualTo(2);
+        clock.advance(Duration.ofMinutes(4));
+        assertThat(policies.decide(DOMAIN).enforce()).isTrue();
+        assertThat(https.requests(DOMAIN)).as("within the backoff").isEqualTo(2);
+        clock.advance(Duration.ofMinutes(2));
+        policy("testing", 600);
+        assertThat(policies.decide(DOMAIN).testing()).isTrue();
+        assertThat(https.requests(DOMAIN)).isEqualTo(3);
+    }
+
+    @Test
+    void aFailedFirstFetchIsReportedAndNotRetriedWithinTheBackoff() {
+        https.answer(DOMAIN, PolicyHttpsServer.Answer.status(503));
+        MtaStsPolicies policies = policies();
+        StsDecision decision = policies.decide(DOMAIN);
+        assertThat(decision.policy()).isEmpty();
+        assertThat(decision.fetchFailure()).get().satisfies(f -> {
+            assertThat(f.outcome()).isEqualTo(PolicyFetch.Outcome.FETCH_ERROR);
+            assertThat(f.resultType()).contains(ResultType.STS_POLICY_FETCH_ERROR);
+        });
+        policies.decide(DOMAIN);
+        assertThat(https.requests(DOMAIN)).isEqualTo(1);
+    }
+
+    @Test
+    void modeNoneRemovesTheEnforcedPolicy() throws Exception {
+        MtaStsPolicies policies = policies();
+        policies.decide(DOMAIN);
+        zone("3");
+        policy("none", 86400);
+        StsDecision decision = policies.decide(DOMAIN);
+        assertThat(decision.policy()).isEmpty();
+        assertThat(decision.fetchFailure()).isEmpty();
+        assertThat(cache.get(DOMAIN)).get().extracting(p -> p.mode()).isEqualTo(MtaStsPolicy.Mode.NONE.value());
+    }
+
+    @Test
+    void proactiveRefreshFetchesPoliciesPastHalfTheirAge() {
+        MtaStsPolicies policies = policies();
+        policies.decide(DOMAIN);
+        assertThat(policies.refreshAll()).isZero();
+        clock.advance(Duration.ofHours(13));
+        assertThat(policies.refreshAll()).isEqualTo(1);
+        assertThat(cache.get(DOMAIN)).get().extracting(p -> p.validEnd())
+            .isEqualTo(clock.instant().plus(Duration.ofDays(1)));
+    }
+}
