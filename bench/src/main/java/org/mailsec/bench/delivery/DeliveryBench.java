@@ -1,0 +1,105 @@
+package org.mailsec.bench.delivery;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.X509TrustManager;
+import org.apache.james.metrics.tests.RecordingMetricFactory;
+import org.mailsec.dane.SmtpTrustManager;
+import org.mailsec.delivery.DeliveryPlanner;
+import org.mailsec.delivery.TlsOutcomes;
+import org.mailsec.dns.CachingDnsResolver;
+import org.mailsec.dns.DnsResolver;
+import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.mtasts.MtaStsLookup;
+import org.mailsec.mtasts.MtaStsPolicyFetcher;
+import org.mailsec.store.Database;
+import org.mailsec.store.StoreConfig;
+import org.mailsec.store.policy.CachedPolicy;
+import org.mailsec.store.policy.JdbcPolicyCache;
+import org.mailsec.store.tls.CoalescingRecorder;
+import org.mailsec.store.tls.JdbcTlsResultStore;
+import org.mailsec.stspolicy.MtaStsPolicies;
+import org.mailsec.testing.TestPki;
+import org.mailsec.testing.delivery.LoopbackMx;
+import org.mailsec.transport.TransportSecurity;
+
+/**
+ * The world both delivery benchmarks run in, all real and on loopback: an MX with STARTTLS, a DNS server for
+ * {@code bench.test}, an H2 store holding the domain's MTA-STS policy (enforce), and mailsec's delivery
+ * components over them.
+ */
+final class DeliveryBench implements AutoCloseable {
+
+    static final String DOMAIN = "bench.test";
+    static final String MX = "mx.bench.test";
+    static final String MX_ADDRESS = "127.0.0.2";
+
+    final TestPki.Identity root = TestPki.rootCa("mailsec bench root");
+    final int port;
+    final LoopbackMx mx;
+    final LoopbackDnsServer dns;
+    final Database database;
+    final CoalescingRecorder recorder;
+    final DeliveryPlanner planner;
+    final TransportSecurity security;
+    final RecordingMetricFactory metrics = new RecordingMetricFactory();
+    private final Path directory;
+
+    DeliveryBench() throws Exception {
+        port = LoopbackMx.freePort();
+        SSLContext serverTls = root.issueServer(MX).serverContext();
+        mx = LoopbackMx.start(MX_ADDRESS, port, serverTls);
+        dns = LoopbackDnsServer.start();
+        dns.addSignedZone("anchor.test", "@ A 127.0.0.1\n");
+        dns.addZone(DOMAIN, """
+            @ MX 10 mx
+            mx A %s
+            mta-sts A 127.0.0.1
+            _mta-sts TXT "v=STSv1; id=bench1"
+            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@bench.test"
+            """.formatted(MX_ADDRESS));
+        directory = Files.createTempDirectory("mailsec-bench");
+        database = Database.open(StoreConfig.embedded(directory));
+        JdbcPolicyCache cache = new JdbcPolicyCache(database);
+        Instant now = Instant.now();
+        // The policy is cached, as it is for every domain after its first delivery.
+        cache.put(new CachedPolicy(DOMAIN, now, now.plus(Duration.ofDays(1)), now, now, false, "bench1", "enforce",
+            "version: STSv1\nmode: enforce\nmx: " + MX + "\nmax_age: 86400\n"));
+        DnsResolver resolver = new CachingDnsResolver(dns.resolver(), Duration.ofSeconds(60));
+        MtaStsPolicyFetcher fetcher = MtaStsPolicyFetcher.builder(resolver).build();
+        MtaStsPolicies policies = new MtaStsPolicies(new MtaStsLookup(resolver, fetcher), fetcher, cache,
+            Clock.systemUTC(), new MtaStsPolicies.Listener() { });
+        recorder = new CoalescingRecorder(new JdbcTlsResultStore(database));
+        TlsOutcomes outcomes = new TlsOutcomes(recorder, metrics, Clock.systemUTC());
+        planner = new DeliveryPlanner(resolver, policies, outcomes,
+            new DeliveryPlanner.Settings(port, true, true, java.util.Set.of()));
+        X509TrustManager pkix = SmtpTrustManager.pkixFrom(trustStore(root));
+        security = new TransportSecurity(planner, outcomes, pkix, Clock.systemUTC());
+    }
+
+    private static java.security.KeyStore trustStore(TestPki.Identity root) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setCertificateEntry("root", root.certificate());
+        return ks;
+    }
+
+    @Override
+    public void close() throws Exception {
+        recorder.close();
+        database.close();
+        dns.close();
+        mx.close();
+        try (var files = Files.walk(directory)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+}
