@@ -1,6 +1,7 @@
 package org.mailsec.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -62,6 +63,7 @@ class SecureDeliveryEndToEndTest {
     private MailsecServer james;
     private final HttpClient http = HttpClient.newHttpClient();
     private int mxPort;
+    private java.security.KeyStore jamesKeystore;
 
     @BeforeAll
     void boot(@TempDir Path dir) throws Exception {
@@ -137,6 +139,12 @@ class SecureDeliveryEndToEndTest {
 
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
         Path roots = Files.writeString(tmp.resolve("roots.pem"), pem(root.certificate()));
+        // James's own SMTP server gets a certificate, so clients can use STARTTLS and REQUIRETLS.
+        TestPki.Identity jamesIdentity = issuing.issueServer("james.test");
+        java.security.KeyStore keystore = java.security.KeyStore.getInstance("PKCS12");
+        keystore.load(null, null);
+        keystore.setKeyEntry("james", jamesIdentity.keys().getPrivate(), "changeit".toCharArray(), jamesIdentity.sentChain());
+        jamesKeystore = keystore;
         Path conf = sampleConfiguration(Map.of(
             "mailsec.dns.servers", dns.hostPort(),
             "mailsec.dns.timeout", "PT1S",
@@ -333,6 +341,24 @@ class SecureDeliveryEndToEndTest {
         }
 
         @Test
+        void requireTlsAskedOverSmtpIsHonouredAllTheWay() throws Exception {
+            String rcpt = sendRequireTls("requiretls.test");
+            assertThat(awaitDelivery("requiretls", rcpt).tls()).isTrue();
+            String refused = sendRequireTls("requiretls-missing.test");
+            await().atMost(WAIT).until(() -> result("requiretls-missing.test", "success").isPresent());
+            Thread.sleep(1000);
+            assertNotDelivered("good", refused);
+        }
+
+        @Test
+        void requireTlsIsRefusedOnAPlaintextSession() throws Exception {
+            Properties props = smtpClient();
+            props.put("mail.smtp.mailextension", "REQUIRETLS");
+            MimeMessage message = message(Session.getInstance(props), "user@requiretls.test", Map.of());
+            assertThatThrownBy(() -> Transport.send(message)).hasMessageContaining("REQUIRETLS");
+        }
+
+        @Test
         void tlsRequiredNoDeliversDespiteTheEnforcedPolicyAndCountsTheFailure() throws Exception {
             String rcpt = send("optional.test", Map.of("TLS-Required", "No"));
             assertThat(awaitDelivery("expired", rcpt).tls()).isTrue();
@@ -384,7 +410,7 @@ class SecureDeliveryEndToEndTest {
                 ? "_mta-sts TXT \"v=STSv1; id=1\"\nmta-sts A 127.0.0.1" : ""));
     }
 
-    private Path sampleConfiguration(Map<String, String> settings) throws IOException {
+    private Path sampleConfiguration(Map<String, String> settings) throws Exception {
         Path source = Path.of(System.getProperty("mailsec.conf", "../conf"));
         Path conf = Files.createDirectories(tmp.resolve("conf"));
         try (Stream<Path> files = Files.list(source)) {
@@ -392,9 +418,15 @@ class SecureDeliveryEndToEndTest {
                 String text = Files.readString(file)
                     .replace("127.0.0.1:2525", "127.0.0.1:0")
                     .replace("127.0.0.1:1143", "127.0.0.1:0")
-                    .replace("port=8000", "port=0");
+                    .replace("port=8000", "port=0")
+                    .replace("<tls socketTLS=\"false\" startTLS=\"false\"/>\n    <connectiontimeout>",
+                        "<tls socketTLS=\"false\" startTLS=\"true\"><keystore>file://conf/keystore.p12</keystore>"
+                            + "<keystoreType>PKCS12</keystoreType><secret>changeit</secret></tls>\n    <connectiontimeout>");
                 Files.writeString(conf.resolve(file.getFileName()), text);
             }
+        }
+        try (var out = Files.newOutputStream(conf.resolve("keystore.p12"))) {
+            jamesKeystore.store(out, "changeit".toCharArray());
         }
         Properties properties = new Properties();
         properties.putAll(settings);
@@ -411,10 +443,31 @@ class SecureDeliveryEndToEndTest {
     /** Submits a mail to James by SMTP, as a client on loopback (an authorized network) would. */
     private String send(String domain, Map<String, String> headers) throws Exception {
         String rcpt = "user-" + UUID.randomUUID().toString().substring(0, 8) + "@" + domain;
+        Transport.send(message(Session.getInstance(smtpClient()), rcpt, headers));
+        return rcpt;
+    }
+
+    /** Submits over STARTTLS with the REQUIRETLS MAIL FROM parameter (RFC 8689). */
+    private String sendRequireTls(String domain) throws Exception {
+        String rcpt = "user-" + UUID.randomUUID().toString().substring(0, 8) + "@" + domain;
+        Properties props = smtpClient();
+        props.put("mail.smtp.starttls.enable", "true");
+        props.put("mail.smtp.starttls.required", "true");
+        props.put("mail.smtp.ssl.trust", "*");
+        props.put("mail.smtp.mailextension", "REQUIRETLS");
+        Transport.send(message(Session.getInstance(props), rcpt, Map.of()));
+        return rcpt;
+    }
+
+    private Properties smtpClient() {
         Properties props = new Properties();
         props.put("mail.smtp.host", "127.0.0.1");
         props.put("mail.smtp.port", String.valueOf(james.smtpPort()));
-        Session session = Session.getInstance(props);
+        return props;
+    }
+
+    private static MimeMessage message(Session session, String rcpt, Map<String, String> headers) throws Exception {
+        String domain = rcpt.substring(rcpt.indexOf('@') + 1);
         MimeMessage message = new MimeMessage(session);
         message.setFrom(new InternetAddress("sender@localhost"));
         message.setRecipient(Message.RecipientType.TO, new InternetAddress(rcpt));
@@ -423,8 +476,7 @@ class SecureDeliveryEndToEndTest {
         for (Map.Entry<String, String> h : headers.entrySet()) {
             message.setHeader(h.getKey(), h.getValue());
         }
-        Transport.send(message);
-        return rcpt;
+        return message;
     }
 
     private LoopbackMx.Received awaitDelivery(String mxName, String rcpt) {
