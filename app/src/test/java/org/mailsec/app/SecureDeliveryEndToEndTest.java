@@ -74,11 +74,12 @@ class SecureDeliveryEndToEndTest {
         TestPki.Identity issuing = root.issue("mailsec e2e issuing CA", now.minus(Duration.ofDays(1)),
             now.plus(Duration.ofDays(365)), true);
         TestPki.Identity good = issuing.issueServer("good.mx.test", "requiretls.mx.test", "mx.dane3.test",
-            "mx.dane2.test", "mx.danebad.test", "mx.bogus.test", "mx.servfail.test");
+            "mx.dane2.test", "mx.danebad.test", "mx.bogus.test", "mx.servfail.test", "mx.daneunusable.test");
         TestPki.Identity other = issuing.issueServer("other.mx.test");
         TestPki.Identity expired = issuing.issueExpired("expired.mx.test");
         TestPki.Identity wrongName = issuing.issueServer("somewhere-else.example");
-        TestPki.Identity untrusted = TestPki.rootCa("rogue root").issueServer("untrusted.mx.test");
+        TestPki.Identity rogue = TestPki.rootCa("rogue root");
+        TestPki.Identity untrusted = rogue.issueServer("untrusted.mx.test");
 
         mxPort = LoopbackMx.freePort();
         mx.put("good", LoopbackMx.start("127.0.0.2", mxPort, good.serverContext()));
@@ -97,7 +98,8 @@ class SecureDeliveryEndToEndTest {
             wrongname A 127.0.0.6
             requiretls A 127.0.0.7
             """);
-        https = new PolicyHttpsServer(issuing.issueServer(policyHosts()).serverContext());
+        https = new PolicyHttpsServer(issuing.issueServer(policyHosts()),
+            Map.of("mta-sts.webpki.test", rogue.issueServer("mta-sts.webpki.test")));
 
         stsDomain("enforce.test", "good", "enforce", "good.mx.test");
         stsDomain("testing.test", "expired", "testing", "expired.mx.test");
@@ -110,13 +112,14 @@ class SecureDeliveryEndToEndTest {
         stsDomain("requiretls.test", "requiretls", "enforce", "requiretls.mx.test");
         stsDomain("requiretls-missing.test", "good", "enforce", "good.mx.test");
         stsDomain("optional.test", "expired", "enforce", "expired.mx.test");
-        for (String failing : List.of("e404.test", "e500.test", "big.test", "redirect.test")) {
+        for (String failing : List.of("e404.test", "e500.test", "big.test", "redirect.test", "invalid.test", "webpki.test")) {
             stsDomain(failing, "good", "enforce", "good.mx.test");
         }
         https.answer("e404.test", PolicyHttpsServer.Answer.status(404));
         https.answer("e500.test", PolicyHttpsServer.Answer.status(500));
         https.answer("big.test", PolicyHttpsServer.Answer.oversize(100_000));
         https.answer("redirect.test", PolicyHttpsServer.Answer.redirect("https://mta-sts.enforce.test/.well-known/mta-sts.txt"));
+        https.answer("invalid.test", PolicyHttpsServer.Answer.policy("version: STSv1\nmode: enforce\nmx: good.mx.test\n"));
         dns.addZone("failover.test", """
             @ MX 10 expired.mx.test.
             @ MX 20 good.mx.test.
@@ -135,6 +138,7 @@ class SecureDeliveryEndToEndTest {
         daneDomain("bogus.test", tlsa + " TLSA 3 1 1 " + hex(TestPki.tlsa(3, 1, 1, good.certificate())));
         dns.breakSignature(tlsa + ".bogus.test", "TLSA");
         daneDomain("servfail.test", tlsa + " TLSA 3 1 1 " + hex(TestPki.tlsa(3, 1, 1, good.certificate())));
+        daneDomain("daneunusable.test", tlsa + " TLSA 1 1 1 " + hex(TestPki.tlsa(1, 1, 1, good.certificate())));
         dns.servfail(tlsa + ".servfail.test");
 
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
@@ -268,6 +272,17 @@ class SecureDeliveryEndToEndTest {
         }
 
         @Test
+        void anInvalidPolicyOrAPolicyHostWithoutAValidCertificateIsCountedAndIgnored() throws Exception {
+            String invalid = send("invalid.test");
+            assertThat(awaitDelivery("good", invalid).tls()).isTrue();
+            assertThat(awaitResult("invalid.test", "sts-policy-invalid").get("failureReasonCode").asText())
+                .startsWith("policy-invalid");
+            String webpki = send("webpki.test");
+            assertThat(awaitDelivery("good", webpki).tls()).isTrue();
+            awaitResult("webpki.test", "sts-webpki-invalid");
+        }
+
+        @Test
         void firstMxFailsTheSecondTakesTheMail() throws Exception {
             String rcpt = send("failover.test");
             assertThat(awaitDelivery("good", rcpt).tls()).isTrue();
@@ -312,6 +327,14 @@ class SecureDeliveryEndToEndTest {
             JsonNode row = awaitResult("mx.bogus.test", "dnssec-invalid");
             assertThat(row.get("failureReasonCode").asText()).isEqualTo("tlsa-bogus");
             assertNotDelivered("good", rcpt);
+        }
+
+        @Test
+        void onlyUnusableTlsaRecordsStillRequireTlsAndAreCounted() throws Exception {
+            String rcpt = send("daneunusable.test");
+            assertThat(awaitDelivery("good", rcpt).tls()).isTrue();
+            assertThat(awaitResult("mx.daneunusable.test", "tlsa-invalid").get("failureReasonCode").asText())
+                .isEqualTo("no-usable-tlsa");
         }
 
         @Test
@@ -367,6 +390,24 @@ class SecureDeliveryEndToEndTest {
     }
 
     @Test
+    void anOperatorCanDropADaysResultsAndACachedPolicy() throws Exception {
+        send("enforce.test");
+        awaitResult("enforce.test", "success");
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        assertThat(get("/mailsec/tls-results/enforce.test/" + today)).isNotEmpty();
+        assertThat(delete("/mailsec/tls-results/enforce.test/" + today)).isEqualTo(204);
+        assertThat(get("/mailsec/tls-results/enforce.test/" + today)).isEmpty();
+        assertThat(delete("/mailsec/tls-results/enforce.test/" + today)).isEqualTo(404);
+
+        assertThat(get("/mailsec/mta-sts/policies/enforce.test").get("mode").asText()).isEqualTo("enforce");
+        assertThat(delete("/mailsec/mta-sts/policies/enforce.test")).isEqualTo(204);
+        assertThat(delete("/mailsec/mta-sts/policies/enforce.test")).isEqualTo(404);
+        int fetches = https.requests("enforce.test");
+        awaitDelivery("good", send("enforce.test"));
+        assertThat(https.requests("enforce.test")).as("fetched again after the drop").isEqualTo(fetches + 1);
+    }
+
+    @Test
     void unknownDayIsABadRequest() throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + james.webAdminPort() + "/mailsec/tls-results?day=yesterday")).build(),
@@ -379,7 +420,7 @@ class SecureDeliveryEndToEndTest {
 
     private String[] policyHosts() {
         return Stream.of("enforce", "testing", "plain-enforce", "plain-testing", "expired", "wrongname", "untrusted",
-                "mismatch", "e404", "e500", "big", "redirect", "failover", "requiretls", "requiretls-missing",
+                "mismatch", "e404", "e500", "big", "redirect", "invalid", "webpki", "failover", "requiretls", "requiretls-missing",
                 "optional", "dane3")
             .map(d -> "mta-sts." + d + ".test").toArray(String[]::new);
     }
@@ -521,6 +562,11 @@ class SecureDeliveryEndToEndTest {
             URI.create("http://127.0.0.1:" + james.webAdminPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(path + " " + response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
+    }
+
+    private int delete(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + james.webAdminPort() + path)).DELETE().build(),
+            HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
     private static String hex(org.mailsec.dns.TlsaRecord r) {

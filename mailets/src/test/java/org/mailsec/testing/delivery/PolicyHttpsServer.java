@@ -12,7 +12,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.security.KeyStore;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
+import org.mailsec.testing.TestPki;
 
 /** A real HTTPS server on loopback serving {@code /.well-known/mta-sts.txt} per policy host (Host header). */
 public final class PolicyHttpsServer implements AutoCloseable {
@@ -47,6 +56,94 @@ public final class PolicyHttpsServer implements AutoCloseable {
     public PolicyHttpsServer(SSLContext tls) throws IOException {
         server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 50);
         server.setHttpsConfigurator(new HttpsConfigurator(tls));
+        init();
+    }
+
+    /**
+     * Presents {@code byServerName}'s certificate to clients asking for that name (SNI), the default one
+     * to the others: one port serves good and bad policy hosts alike.
+     */
+    public PolicyHttpsServer(TestPki.Identity defaultIdentity, Map<String, TestPki.Identity> byServerName) throws IOException {
+        server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 50);
+        server.setHttpsConfigurator(new HttpsConfigurator(sniContext(defaultIdentity, byServerName)));
+        init();
+    }
+
+    private static SSLContext sniContext(TestPki.Identity fallback, Map<String, TestPki.Identity> byName) {
+        try {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            keys.setKeyEntry("default", fallback.keys().getPrivate(), PASSWORD, fallback.sentChain());
+            for (Map.Entry<String, TestPki.Identity> e : byName.entrySet()) {
+                keys.setKeyEntry(e.getKey(), e.getValue().keys().getPrivate(), PASSWORD, e.getValue().sentChain());
+            }
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509");
+            kmf.init(keys, PASSWORD);
+            X509ExtendedKeyManager base = (X509ExtendedKeyManager) kmf.getKeyManagers()[0];
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(new KeyManager[] {new SniKeyManager(base, byName.keySet())}, null, null);
+            return context;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot build the policy server's TLS context", e);
+        }
+    }
+
+    private static final char[] PASSWORD = "x".toCharArray();
+
+    /** Chooses the key by the SNI host name the client sent. */
+    private static final class SniKeyManager extends X509ExtendedKeyManager {
+        private final X509ExtendedKeyManager keys;
+        private final java.util.Set<String> names;
+
+        SniKeyManager(X509ExtendedKeyManager keys, java.util.Set<String> names) {
+            this.keys = keys;
+            this.names = names;
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, java.security.Principal[] issuers, SSLEngine engine) {
+            if (engine.getHandshakeSession() instanceof ExtendedSSLSession session) {
+                for (SNIServerName name : session.getRequestedServerNames()) {
+                    if (name instanceof SNIHostName host && names.contains(host.getAsciiName())) {
+                        return host.getAsciiName();
+                    }
+                }
+            }
+            return "default";
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+            return "default";
+        }
+
+        @Override
+        public java.security.cert.X509Certificate[] getCertificateChain(String alias) {
+            return keys.getCertificateChain(alias);
+        }
+
+        @Override
+        public java.security.PrivateKey getPrivateKey(String alias) {
+            return keys.getPrivateKey(alias);
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+            return null;
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+            return keys.getServerAliases(keyType, issuers);
+        }
+    }
+
+    private void init() {
         server.setExecutor(Executors.newFixedThreadPool(4));
         server.createContext("/", this::handle);
         server.start();
