@@ -41,6 +41,7 @@ public final class MtaStsPolicies {
     public static final Duration BACKOFF = Duration.ofMinutes(5);
     /** lastUse is written back to the store at most this often per policy (it only drives retention). */
     private static final Duration TOUCH_INTERVAL = Duration.ofHours(1);
+    private static final int MAX_REMEMBERED_FAILURES = 10_000;
     private static final Logger LOG = LoggerFactory.getLogger(MtaStsPolicies.class);
 
     private record Hot(CachedPolicy cached, MtaStsPolicy policy, Instant touched) {
@@ -160,6 +161,7 @@ public final class MtaStsPolicies {
             return StsDecision.of(policy, false);
         }
         LOG.warn("MTA-STS policy of {} could not be fetched: {}", name, fetch.reason());
+        forgetOldFailures(now);
         failedAt.put(name, now);
         lastFailure.put(name, fetch);
         if (current.isPresent()) {
@@ -171,6 +173,14 @@ public final class MtaStsPolicies {
             return use(current.get(), now);
         }
         return StsDecision.failed(fetch);
+    }
+
+    /** Failures past their backoff are only kept for the admin API; bound what they cost. */
+    private void forgetOldFailures(Instant now) {
+        if (failedAt.size() >= MAX_REMEMBERED_FAILURES) {
+            failedAt.entrySet().removeIf(e -> !now.isBefore(e.getValue().plus(BACKOFF)));
+            lastFailure.keySet().retainAll(failedAt.keySet());
+        }
     }
 
     private boolean inBackoff(String name, Optional<Hot> current, Instant now) {
