@@ -32,7 +32,14 @@ import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
 import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.dnsservice.api.InMemoryDNSService;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.ClassOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestClassOrder;
+import org.mailsec.tlsrpt.TlsReport;
+import org.mailsec.tlsrpt.TlsReportReader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -50,6 +57,7 @@ import org.mailsec.testing.delivery.PolicyHttpsServer;
  * {@code GET /mailsec/tls-results} shows, as an operator would.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestClassOrder(ClassOrderer.OrderAnnotation.class)
 class SecureDeliveryEndToEndTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -64,6 +72,7 @@ class SecureDeliveryEndToEndTest {
     private final HttpClient http = HttpClient.newHttpClient();
     private int mxPort;
     private java.security.KeyStore jamesKeystore;
+    private KeyPair dkimKeys;
 
     @BeforeAll
     void boot(@TempDir Path dir) throws Exception {
@@ -74,7 +83,8 @@ class SecureDeliveryEndToEndTest {
         TestPki.Identity issuing = root.issue("mailsec e2e issuing CA", now.minus(Duration.ofDays(1)),
             now.plus(Duration.ofDays(365)), true);
         TestPki.Identity good = issuing.issueServer("good.mx.test", "requiretls.mx.test", "mx.dane3.test",
-            "mx.dane2.test", "mx.danebad.test", "mx.bogus.test", "mx.servfail.test", "mx.daneunusable.test");
+            "mx.dane2.test", "mx.danebad.test", "mx.bogus.test", "mx.servfail.test", "mx.daneunusable.test",
+            "mx.rpt-dane.test", "mx2.rpt-dane.test");
         TestPki.Identity other = issuing.issueServer("other.mx.test");
         TestPki.Identity expired = issuing.issueExpired("expired.mx.test");
         TestPki.Identity wrongName = issuing.issueServer("somewhere-else.example");
@@ -125,8 +135,20 @@ class SecureDeliveryEndToEndTest {
             @ MX 20 good.mx.test.
             _mta-sts TXT "v=STSv1; id=1"
             mta-sts A 127.0.0.1
-            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@failover.test"
+            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test"
             """);
+        // Where reports about the test domains are mailed (no policy of its own).
+        dns.addZone("reports.test", "@ MX 10 good.mx.test.\n");
+        // Report tests: a domain whose first MX fails, one with only successes, a DANE host reporting by HTTPS.
+        stsDomain("rpt-ok.test", "good", "enforce", "good.mx.test");
+        dns.addZone("rpt-mixed.test", """
+            @ MX 10 expired.mx.test.
+            @ MX 20 good.mx.test.
+            _mta-sts TXT "v=STSv1; id=1"
+            mta-sts A 127.0.0.1
+            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test"
+            """);
+        policy("rpt-mixed.test", "enforce", "*.mx.test");
         policy("failover.test", "enforce", "*.mx.test");
 
         String tlsa = "_" + mxPort + "._tcp.mx";
@@ -139,6 +161,23 @@ class SecureDeliveryEndToEndTest {
         dns.breakSignature(tlsa + ".bogus.test", "TLSA");
         daneDomain("servfail.test", tlsa + " TLSA 3 1 1 " + hex(TestPki.tlsa(3, 1, 1, good.certificate())));
         daneDomain("daneunusable.test", tlsa + " TLSA 1 1 1 " + hex(TestPki.tlsa(1, 1, 1, good.certificate())));
+        dns.addSignedZone("rpt-dane.test", """
+            @ MX 10 mx
+            @ MX 20 mx2
+            mx A 127.0.0.2
+            mx2 A 127.0.0.2
+            %s.mx TLSA 3 1 1 %s
+            %s.mx2 TLSA 3 1 1 %s
+            _smtp._tls.mx TXT "v=TLSRPTv1; rua=https://tlsrpt.reports.test:%d/tlsrpt"
+            """.formatted(tlsa.substring(0, tlsa.length() - 3), hex(TestPki.tlsa(3, 1, 1, other.certificate())),
+                tlsa.substring(0, tlsa.length() - 3), hex(TestPki.tlsa(3, 1, 1, good.certificate())), https.port()));
+
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        dkimKeys = rsa.generateKeyPair();
+        Path dkimKey = Files.writeString(tmp.resolve("dkim.pem"), "-----BEGIN PRIVATE KEY-----\n"
+            + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(dkimKeys.getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n");
         dns.servfail(tlsa + ".servfail.test");
 
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
@@ -149,7 +188,7 @@ class SecureDeliveryEndToEndTest {
         keystore.load(null, null);
         keystore.setKeyEntry("james", jamesIdentity.keys().getPrivate(), "changeit".toCharArray(), jamesIdentity.sentChain());
         jamesKeystore = keystore;
-        Path conf = sampleConfiguration(Map.of(
+        Path conf = sampleConfiguration(pairs(
             "mailsec.dns.servers", dns.hostPort(),
             "mailsec.dns.timeout", "PT1S",
             "mailsec.dns.retries", "0",
@@ -158,7 +197,11 @@ class SecureDeliveryEndToEndTest {
             "mailsec.delivery.smtp.port", String.valueOf(mxPort),
             "mailsec.tls.webpki.roots", roots.toString(),
             "mailsec.mtasts.https.port", String.valueOf(https.port()),
-            "mailsec.mtasts.fetch.timeout", "PT5S"));
+            "mailsec.mtasts.fetch.timeout", "PT5S",
+            "mailsec.reports.submitter", "sender.test",
+            "mailsec.reports.dkim.domain", "sender.test",
+            "mailsec.reports.dkim.selector", "tlsrpt",
+            "mailsec.reports.dkim.key", dkimKey.toString()));
 
         InMemoryDNSService jamesDns = new InMemoryDNSService()
             .registerRecord("127.0.0.0", InetAddress.getByName("127.0.0.0"), "127.0.0.0")
@@ -183,6 +226,7 @@ class SecureDeliveryEndToEndTest {
     }
 
     @Nested
+    @Order(1)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class MtaSts {
         @Test
@@ -293,6 +337,7 @@ class SecureDeliveryEndToEndTest {
     }
 
     @Nested
+    @Order(2)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class Dane {
         @Test
@@ -346,6 +391,96 @@ class SecureDeliveryEndToEndTest {
     }
 
     @Nested
+    @Order(4)
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class TlsReports {
+        @Test
+        void theDaysReportsAreMailedSignedAndPostedOnceWithTheCountsDelivered() throws Exception {
+            List<String> mixed = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                mixed.add(send("rpt-mixed.test"));
+            }
+            List<String> dane = List.of(send("rpt-dane.test"), send("rpt-dane.test"));
+            String ok = send("rpt-ok.test");
+            for (String rcpt : mixed) {
+                awaitDelivery("good", rcpt);
+            }
+            for (String rcpt : dane) {
+                awaitDelivery("good", rcpt);
+            }
+            awaitDelivery("good", ok);
+            String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+
+            JsonNode first = post("/mailsec/tls-reports/send?day=" + today);
+            assertThat(first.get("mailed").asInt()).isPositive();
+            assertThat(first.get("posted").asInt()).isEqualTo(1);
+
+            LoopbackMx.Received mail = awaitReport("rpt-mixed.test");
+            assertThat(mail.tls()).isTrue();
+            TlsReport report = single(new TlsReportReader().read(mail.data(), "report.eml"));
+            assertThat(report.organizationName()).isEqualTo("sender.test");
+            TlsReport.PolicyResult sts = report.policies().stream()
+                .filter(p -> p.policy().type().equals("sts")).findFirst().orElseThrow();
+            assertThat(sts.policy().domain()).isEqualTo("rpt-mixed.test");
+            assertThat(sts.successCount()).isEqualTo(3);
+            assertThat(sts.failureCount()).isEqualTo(3);
+            assertThat(sts.failureDetails()).singleElement().satisfies(d -> {
+                assertThat(d.resultType()).isEqualTo("certificate-expired");
+                assertThat(d.receivingMxHostname()).isEqualTo("expired.mx.test");
+                assertThat(d.failedSessionCount()).isEqualTo(3);
+            });
+            assertThat(dkimVerifies(mail.data())).as("DKIM signature of the report mail").isTrue();
+
+            PolicyHttpsServer.Posted posted = https.posts().stream().filter(p -> p.path().equals("/tlsrpt")).findFirst()
+                .orElseThrow();
+            assertThat(posted.contentType()).isEqualTo("application/tlsrpt+gzip");
+            TlsReport hostReport = single(new TlsReportReader().read(posted.body(), "report.json.gz"));
+            assertThat(hostReport.policies()).singleElement().satisfies(p -> {
+                assertThat(p.policy().type()).isEqualTo("tlsa");
+                assertThat(p.policy().domain()).isEqualTo("rpt-dane.test");
+                assertThat(p.policy().mxHosts()).containsExactly("mx.rpt-dane.test");
+                assertThat(p.failureCount()).isEqualTo(2);
+                assertThat(p.failureDetails()).singleElement()
+                    .satisfies(d -> assertThat(d.failureReasonCode()).isEqualTo("tlsa-mismatch"));
+            });
+
+            // Only successes: no report by default.
+            assertThat(mx.get("good").messages()).noneMatch(m -> m.text().contains("TLS-Report-Domain: rpt-ok.test"));
+
+            JsonNode second = post("/mailsec/tls-reports/send?day=" + today);
+            assertThat(second.get("mailed").asInt()).isZero();
+            assertThat(second.get("posted").asInt()).isZero();
+            Thread.sleep(500);
+            assertThat(https.posts()).filteredOn(p -> p.path().equals("/tlsrpt")).hasSize(1);
+        }
+
+        private LoopbackMx.Received awaitReport(String policyDomain) {
+            List<LoopbackMx.Received> found = new ArrayList<>();
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+                mx.get("good").messages().stream()
+                    .filter(m -> m.recipients().contains("tlsrpt@reports.test"))
+                    .filter(m -> m.text().contains("TLS-Report-Domain: " + policyDomain))
+                    .findFirst().ifPresent(found::add);
+                return !found.isEmpty();
+            });
+            return found.get(0);
+        }
+
+        private boolean dkimVerifies(byte[] raw) throws Exception {
+            String record = "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(dkimKeys.getPublic().getEncoded());
+            org.apache.james.jdkim.DKIMVerifier verifier = new org.apache.james.jdkim.DKIMVerifier(
+                (method, selector, token) -> {
+                    assertThat(selector.toString()).isEqualTo("tlsrpt");
+                    assertThat(token.toString()).isEqualTo("sender.test");
+                    return List.of(record);
+                });
+            List<org.apache.james.jdkim.api.SignatureRecord> signatures = verifier.verify(new java.io.ByteArrayInputStream(raw));
+            return signatures != null && !signatures.isEmpty();
+        }
+    }
+
+    @Nested
+    @Order(3)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class Rfc8689 {
         @Test
@@ -421,8 +556,12 @@ class SecureDeliveryEndToEndTest {
     private String[] policyHosts() {
         return Stream.of("enforce", "testing", "plain-enforce", "plain-testing", "expired", "wrongname", "untrusted",
                 "mismatch", "e404", "e500", "big", "redirect", "invalid", "webpki", "failover", "requiretls", "requiretls-missing",
-                "optional", "dane3")
-            .map(d -> "mta-sts." + d + ".test").toArray(String[]::new);
+                "optional", "dane3", "rpt-ok", "rpt-mixed")
+            .map(d -> "mta-sts." + d + ".test").collect(java.util.stream.Collectors.collectingAndThen(
+                java.util.stream.Collectors.toList(), names -> {
+                    names.add("tlsrpt.reports.test");
+                    return names.toArray(String[]::new);
+                }));
     }
 
     private void stsDomain(String domain, String mxName, String mode, String policyMx) throws IOException {
@@ -430,8 +569,8 @@ class SecureDeliveryEndToEndTest {
             @ MX 10 %s.mx.test.
             _mta-sts TXT "v=STSv1; id=20261122"
             mta-sts A 127.0.0.1
-            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@%s"
-            """.formatted(mxName, domain));
+            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test"
+            """.formatted(mxName));
         policy(domain, mode, policyMx);
     }
 
@@ -449,6 +588,14 @@ class SecureDeliveryEndToEndTest {
             %s
             """.formatted(tlsaRecord, domain, domain.equals("dane3.test")
                 ? "_mta-sts TXT \"v=STSv1; id=1\"\nmta-sts A 127.0.0.1" : ""));
+    }
+
+    private static Map<String, String> pairs(String... keyValues) {
+        Map<String, String> map = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            map.put(keyValues[i], keyValues[i + 1]);
+        }
+        return map;
     }
 
     private Path sampleConfiguration(Map<String, String> settings) throws Exception {
@@ -562,6 +709,19 @@ class SecureDeliveryEndToEndTest {
             URI.create("http://127.0.0.1:" + james.webAdminPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(path + " " + response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
+    }
+
+    private JsonNode post(String path) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + james.webAdminPort() + path)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(path + " " + response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    private static TlsReport single(List<TlsReport> reports) {
+        assertThat(reports).hasSize(1);
+        return reports.get(0);
     }
 
     private int delete(String path) throws Exception {

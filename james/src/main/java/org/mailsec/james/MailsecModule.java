@@ -56,6 +56,7 @@ public class MailsecModule extends AbstractModule {
     @Override
     protected void configure() {
         bind(MailsecLifecycle.class).in(Singleton.class);
+        install(new ReportsModule());
     }
 
     @Provides

@@ -20,7 +20,16 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
                               Optional<Path> trustAnchors, Duration dnsCacheMaxAge,
                               boolean dane, boolean mtaSts, Set<String> daneRequired, int smtpPort,
                               Optional<Path> webPkiRoots, int mtaStsHttpsPort, Duration mtaStsFetchTimeout,
-                              Duration mtaStsRefreshInterval, Duration recorderFlushInterval) {
+                              Duration mtaStsRefreshInterval, Duration recorderFlushInterval,
+                              Reports reports) {
+
+    /**
+     * The daily TLS reports. Identity values left empty default to James's default domain.
+     */
+    public record Reports(boolean enabled, String organization, String submitter, String from, String contact,
+                          String processor, boolean sendSuccessOnly, String dkimDomain, String dkimSelector,
+                          Optional<Path> dkimKey, Duration httpsTimeout, Duration spread, Duration maxPause) {
+    }
 
     /** A setting that cannot be used; the message names the key. */
     public static final class InvalidSettingException extends IllegalArgumentException {
@@ -45,7 +54,29 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
             integer(p, "mailsec.mtasts.https.port", 443, 1, 65535),
             duration(p, "mailsec.mtasts.fetch.timeout", Duration.ofSeconds(10)),
             duration(p, "mailsec.mtasts.refresh.interval", Duration.ofHours(6)),
-            duration(p, "mailsec.recorder.flush.interval", Duration.ofSeconds(1)));
+            duration(p, "mailsec.recorder.flush.interval", Duration.ofSeconds(1)),
+            reports(p));
+    }
+
+    private static Reports reports(Properties p) {
+        Optional<Path> key = file(p, "mailsec.reports.dkim.key");
+        String dkimDomain = value(p, "mailsec.reports.dkim.domain");
+        String selector = value(p, "mailsec.reports.dkim.selector");
+        if (key.isPresent() && (dkimDomain.isEmpty() || selector.isEmpty())) {
+            throw new InvalidSettingException("mailsec.reports.dkim.key", key.get().toString(),
+                "usable without mailsec.reports.dkim.domain and mailsec.reports.dkim.selector");
+        }
+        return new Reports(bool(p, "mailsec.reports.enabled", true),
+            value(p, "mailsec.reports.organization"),
+            value(p, "mailsec.reports.submitter"),
+            value(p, "mailsec.reports.from"),
+            value(p, "mailsec.reports.contact"),
+            value(p, "mailsec.reports.processor").isEmpty() ? "transport" : value(p, "mailsec.reports.processor"),
+            bool(p, "mailsec.reports.send.success.only.days", false),
+            dkimDomain, selector, key,
+            duration(p, "mailsec.reports.https.timeout", Duration.ofSeconds(30)),
+            duration(p, "mailsec.reports.spread", Duration.ofHours(4)),
+            duration(p, "mailsec.reports.max.pause", Duration.ofMinutes(5)));
     }
 
     private static String value(Properties p, String key) {

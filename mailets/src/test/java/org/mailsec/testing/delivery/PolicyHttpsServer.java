@@ -52,6 +52,11 @@ public final class PolicyHttpsServer implements AutoCloseable {
     private final HttpsServer server;
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     private final Map<String, Integer> requests = new ConcurrentHashMap<>();
+    private final java.util.List<Posted> posts = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** A POST received (TLS reports sent to an https rua). */
+    public record Posted(String host, String path, String contentType, byte[] body) {
+    }
 
     public PolicyHttpsServer(SSLContext tls) throws IOException {
         server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 50);
@@ -161,9 +166,21 @@ public final class PolicyHttpsServer implements AutoCloseable {
         return requests.getOrDefault("mta-sts." + domain, 0);
     }
 
+    /** Every POST so far. */
+    public java.util.List<Posted> posts() {
+        return java.util.List.copyOf(posts);
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         String host = String.valueOf(exchange.getRequestHeaders().getFirst("Host")).toLowerCase(Locale.ROOT);
         host = host.contains(":") ? host.substring(0, host.indexOf(':')) : host;
+        if ("POST".equals(exchange.getRequestMethod())) {
+            posts.add(new Posted(host, exchange.getRequestURI().getPath(),
+                exchange.getRequestHeaders().getFirst("Content-Type"), exchange.getRequestBody().readAllBytes()));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+            return;
+        }
         requests.merge(host, 1, Integer::sum);
         Answer answer = "/.well-known/mta-sts.txt".equals(exchange.getRequestURI().getPath())
             ? answers.getOrDefault(host, Answer.status(404)) : Answer.status(404);

@@ -1,0 +1,90 @@
+package org.mailsec.james;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.annotation.PreDestroy;
+import javax.inject.Inject;
+import org.apache.james.utils.UserDefinedStartable;
+import org.mailsec.reporting.TlsReportRun;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daily TLS report run ({@code guice.extension.startable}): just after 00:00 UTC (plus 240–360 s of
+ * jitter) it sends the reports of the day before and of the day before that if any were left, pausing
+ * between reports so a run spreads over at most {@code mailsec.reports.spread} (4 h) with pauses of at most
+ * {@code mailsec.reports.max.pause} (5 min). Stops with James.
+ */
+public class TlsReportJob implements UserDefinedStartable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TlsReportJob.class);
+
+    private final TlsReportRun run;
+    private final MailsecSettings settings;
+    private final Clock clock = Clock.systemUTC();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "mailsec-tls-reports");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @Inject
+    public TlsReportJob(TlsReportRun run, MailsecSettings settings) {
+        this.run = run;
+        this.settings = settings;
+    }
+
+    @Override
+    public void start() {
+        if (!settings.reports().enabled()) {
+            LOG.info("mailsec TLS reports are disabled (mailsec.reports.enabled=false)");
+            return;
+        }
+        scheduleNext();
+    }
+
+    private void scheduleNext() {
+        Instant now = clock.instant();
+        Instant midnight = LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Instant at = midnight.plusSeconds(240 + ThreadLocalRandom.current().nextInt(121));
+        scheduler.schedule(this::runDaily, Duration.between(now, at).toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("next TLS report run at {}", at);
+    }
+
+    private void runDaily() {
+        try {
+            LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
+            // Results are kept 48 hours: the day before yesterday can still hold reports a failed run left.
+            for (LocalDate day : new LocalDate[] {today.minusDays(2), today.minusDays(1)}) {
+                run.run(day, this::pause);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (RuntimeException e) {
+            LOG.error("TLS report run failed; unsent reports are retried tomorrow", e);
+        }
+        scheduleNext();
+    }
+
+    private void pause(int sent, int total) throws InterruptedException {
+        Duration spread = settings.reports().spread();
+        Duration pause = total <= 1 ? Duration.ZERO : spread.dividedBy(total);
+        if (pause.compareTo(settings.reports().maxPause()) > 0) {
+            pause = settings.reports().maxPause();
+        }
+        Thread.sleep(pause.toMillis());
+    }
+
+    @PreDestroy
+    public void stop() {
+        scheduler.shutdownNow();
+    }
+}

@@ -1,0 +1,56 @@
+package org.mailsec.webadmin;
+
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import javax.inject.Inject;
+import org.apache.james.webadmin.Routes;
+import org.apache.james.webadmin.utils.JsonTransformer;
+import org.mailsec.reporting.TlsReportRun;
+import org.mailsec.store.tls.CoalescingRecorder;
+import spark.Service;
+
+/**
+ * {@code POST /mailsec/tls-reports/send?day=YYYY-MM-DD}: sends the TLS reports of a UTC day now (default:
+ * yesterday), without the daily job's pauses. Reports already sent are not sent again.
+ */
+public class TlsReportRoutes implements Routes {
+
+    public static final String BASE = "/mailsec/tls-reports/send";
+
+    private final TlsReportRun run;
+    private final CoalescingRecorder recorder;
+    private final JsonTransformer json = new JsonTransformer();
+
+    @Inject
+    public TlsReportRoutes(TlsReportRun run, CoalescingRecorder recorder) {
+        this.run = run;
+        this.recorder = recorder;
+    }
+
+    @Override
+    public String getBasePath() {
+        return BASE;
+    }
+
+    @Override
+    public void define(Service service) {
+        service.post(BASE, (request, response) -> {
+            LocalDate day = Optional.ofNullable(request.queryParams("day")).map(TlsResultRoutes::day)
+                .orElse(LocalDate.now(ZoneOffset.UTC).minusDays(1));
+            recorder.flush();
+            TlsReportRun.Summary summary = run.run(day, TlsReportRun.Pacer.NONE);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("day", summary.day().toString());
+            body.put("mailed", summary.mailed());
+            body.put("posted", summary.posted());
+            body.put("failed", summary.failed());
+            body.put("suppressed", summary.suppressed());
+            body.put("skipped", summary.skipped());
+            response.type("application/json");
+            return body;
+        }, json);
+    }
+}

@@ -1,0 +1,267 @@
+package org.mailsec.reporting;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.mail.MessagingException;
+import javax.mail.internet.AddressException;
+import javax.mail.internet.InternetAddress;
+import javax.mail.internet.MimeMessage;
+import javax.net.ssl.SSLContext;
+import org.apache.james.core.MailAddress;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.server.core.MailImpl;
+import org.apache.james.lifecycle.api.LifecycleUtil;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.MailetContext;
+import org.mailsec.record.RecordException;
+import org.mailsec.store.suppression.Suppression;
+import org.mailsec.store.suppression.SuppressionList;
+import org.mailsec.store.tls.ReportClaims;
+import org.mailsec.store.tls.TlsResultCount;
+import org.mailsec.store.tls.TlsResultStore;
+import org.mailsec.tlsrpt.TlsReport;
+import org.mailsec.tlsrpt.TlsReportAccumulator;
+import org.mailsec.tlsrpt.TlsReportMail;
+import org.mailsec.tlsrpt.TlsRptLookup;
+import org.mailsec.tlsrpt.TlsRptRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the TLS reports of one UTC day (RFC 8460 §5). Each (policy domain, day) is claimed in the store
+ * first, so among James nodes sharing a store exactly one sends it, and a report marked sent is never sent
+ * again. Recipient domains come first, then MX hosts with their own TLSRPT record.
+ */
+public final class TlsReportRun {
+
+    /** What a run did. */
+    public record Summary(LocalDate day, int mailed, int posted, int failed, int suppressed, int skipped) {
+    }
+
+    /** Pauses between reports, so a run spreads its sends (the job waits; operator-triggered runs do not). */
+    @FunctionalInterface
+    public interface Pacer {
+        void pause(int sent, int total) throws InterruptedException;
+
+        Pacer NONE = (sent, total) -> { };
+    }
+
+    static final AttributeName OWN_REPORT = AttributeName.of("mailsec.report");
+    private static final Duration CLAIM = Duration.ofMinutes(30);
+    private static final Logger LOG = LoggerFactory.getLogger(TlsReportRun.class);
+
+    private final TlsResultStore results;
+    private final ReportClaims claims;
+    private final SuppressionList suppressions;
+    private final TlsRptLookup tlsRpt;
+    private final MailetContext mailetContext;
+    private final ReportSettings settings;
+    private final Optional<ReportDkimSigner> signer;
+    private final HttpClient http;
+    private final MetricFactory metrics;
+    private final Clock clock;
+    private final String node;
+
+    public TlsReportRun(TlsResultStore results, ReportClaims claims, SuppressionList suppressions, TlsRptLookup tlsRpt,
+                        MailetContext mailetContext, ReportSettings settings, SSLContext webPki, MetricFactory metrics,
+                        Clock clock, String node) {
+        this.results = results;
+        this.claims = claims;
+        this.suppressions = suppressions;
+        this.tlsRpt = tlsRpt;
+        this.mailetContext = mailetContext;
+        this.settings = settings;
+        this.signer = settings.dkim().map(ReportDkimSigner::new);
+        this.http = HttpClient.newBuilder().sslContext(webPki).connectTimeout(settings.httpsTimeout())
+            .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.metrics = metrics;
+        this.clock = clock;
+        this.node = node;
+    }
+
+    /** Sends every report of {@code day} not sent yet. */
+    public Summary run(LocalDate day, Pacer pacer) throws InterruptedException {
+        Counter counter = new Counter();
+        List<String> recipientDomains = new ArrayList<>();
+        List<String> hosts = new ArrayList<>();
+        List<TlsResultCount> hostRows = new ArrayList<>();
+        for (String policyDomain : results.policyDomains(day)) {
+            List<TlsResultCount> rows = results.results(policyDomain, day);
+            if (rows.stream().anyMatch(r -> r.key().isHost())) {
+                hosts.add(policyDomain);
+                hostRows.addAll(rows);
+            } else {
+                recipientDomains.add(policyDomain);
+            }
+        }
+        Map<String, List<TlsResultCount>> hostRowsByRecipient = TlsReportBuilder.byRecipientDomain(hostRows);
+        int total = recipientDomains.size() + hosts.size();
+        int done = 0;
+        for (String domain : recipientDomains) {
+            List<TlsResultCount> rows = new ArrayList<>(results.results(domain, day));
+            rows.addAll(hostRowsByRecipient.getOrDefault(domain, List.of()));
+            if (send(domain, day, rows, true, counter)) {
+                pacer.pause(++done, total);
+            }
+        }
+        for (String host : hosts) {
+            if (send(host, day, results.results(host, day), false, counter)) {
+                pacer.pause(++done, total);
+            }
+        }
+        Summary summary = new Summary(day, counter.mailed, counter.posted, counter.failed, counter.suppressed, counter.skipped);
+        LOG.info("TLS reports for {}: {}", day, summary);
+        return summary;
+    }
+
+    private static final class Counter {
+        int mailed;
+        int posted;
+        int failed;
+        int suppressed;
+        int skipped;
+    }
+
+    /** Claims, builds and sends one report; true when something was sent. */
+    private boolean send(String policyDomain, LocalDate day, List<TlsResultCount> rows, boolean recipientDomain,
+                         Counter counter) {
+        if (claims.sent(policyDomain, day)) {
+            return false;
+        }
+        TlsRptRecord record;
+        try {
+            record = tlsRpt.lookup(policyDomain);
+        } catch (RecordException e) {
+            if (e.kind() == RecordException.Kind.TEMPORARY_DNS) {
+                // Kept for the next run: the results stay 48 hours.
+                LOG.info("TLS report for {} on {} postponed: {}", policyDomain, day, e.getMessage());
+            } else {
+                counter.skipped++;
+            }
+            return false;
+        }
+        String rua = ruaKey(record);
+        if (!recipientDomain) {
+            // A host's results already went to the same address inside its recipient domain's report.
+            rows = rows.stream().filter(r -> !alreadyReportedTo(r.key().recipientDomain(), day, rua)).toList();
+        }
+        TlsReportAccumulator accumulator = TlsReportBuilder.accumulate(rows);
+        if (accumulator.isEmpty() || (!accumulator.hasFailures() && !settings.sendSuccessOnly())) {
+            counter.skipped++;
+            return false;
+        }
+        Instant now = clock.instant();
+        if (!claims.claim(policyDomain, day, node, now.plus(CLAIM), now)) {
+            return false;
+        }
+        TlsReport report = TlsReportBuilder.build(accumulator, settings, policyDomain, day);
+        List<InternetAddress> mailto = new ArrayList<>();
+        for (String address : record.mailtoAddresses()) {
+            if (suppressions.suppressed(Suppression.Kind.TLS, address, now)) {
+                counter.suppressed++;
+                metrics.generate("mailsec_tls_reports_suppressed").increment();
+                continue;
+            }
+            try {
+                mailto.add(new InternetAddress(address, true));
+            } catch (AddressException e) {
+                LOG.info("TLS report for {}: rua address {} is not usable", policyDomain, address);
+            }
+        }
+        boolean sent = false;
+        if (!mailto.isEmpty()) {
+            sent |= mail(report, policyDomain, mailto, counter);
+        }
+        for (URI endpoint : record.httpsEndpoints()) {
+            sent |= post(report, policyDomain, endpoint, counter);
+        }
+        if (sent || (mailto.isEmpty() && record.httpsEndpoints().isEmpty())) {
+            // Nothing more to try: suppressed or unusable addresses are not retried either.
+            claims.markSent(policyDomain, day, node, clock.instant());
+            claims.recordDelivery(policyDomain, day, recipientDomain, !recipientDomain, recipientDomain ? rua : "");
+        }
+        return sent;
+    }
+
+    private boolean alreadyReportedTo(String recipientDomain, LocalDate day, String rua) {
+        if (recipientDomain.isEmpty()) {
+            return false;
+        }
+        return claims.state(recipientDomain, day)
+            .filter(state -> state.sentAt() != null && state.sentToRecipientDomain())
+            .map(state -> rua.equals(state.recipientDomainRua()))
+            .orElse(false);
+    }
+
+    /** The rua of a record in a comparable form: its URIs, sorted, lower case. */
+    static String ruaKey(TlsRptRecord record) {
+        return record.rua().stream().map(u -> u.toString().toLowerCase(java.util.Locale.ROOT)).sorted()
+            .collect(java.util.stream.Collectors.joining(","));
+    }
+
+    private boolean mail(TlsReport report, String policyDomain, List<InternetAddress> to, Counter counter) {
+        MailImpl mail = null;
+        try {
+            MimeMessage message = TlsReportMail.message(TlsReportMail.session(), report, new InternetAddress(settings.from()),
+                to, settings.submitter(), policyDomain);
+            if (signer.isPresent()) {
+                signer.get().sign(message);
+            }
+            MailImpl.Builder builder = MailImpl.builder().name("tlsrpt-" + policyDomain + "-" + report.reportId())
+                .sender(new MailAddress(settings.from())).mimeMessage(message)
+                .addAttribute(new Attribute(OWN_REPORT, AttributeValue.of(true)));
+            for (InternetAddress address : to) {
+                builder.addRecipient(new MailAddress(address));
+            }
+            mail = builder.build();
+            mailetContext.sendMail(mail, settings.processor());
+            counter.mailed++;
+            metrics.generate("mailsec_tls_reports_queued").increment();
+            LOG.info("TLS report {} for {} queued to {}", report.reportId(), policyDomain, to);
+            return true;
+        } catch (MessagingException | RuntimeException e) {
+            counter.failed++;
+            metrics.generate("mailsec_tls_reports_failed").increment();
+            LOG.warn("TLS report for {} could not be queued", policyDomain, e);
+            return false;
+        } finally {
+            LifecycleUtil.dispose(mail);
+        }
+    }
+
+    private boolean post(TlsReport report, String policyDomain, URI endpoint, Counter counter) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(settings.httpsTimeout())
+                .header("Content-Type", "application/tlsrpt+gzip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(TlsReportMail.gzip(report))).build();
+            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+            if (response.statusCode() / 100 == 2) {
+                counter.posted++;
+                metrics.generate("mailsec_tls_reports_posted").increment();
+                LOG.info("TLS report {} for {} posted to {}", report.reportId(), policyDomain, endpoint);
+                return true;
+            }
+            LOG.warn("TLS report for {} refused by {}: HTTP {}", policyDomain, endpoint, response.statusCode());
+        } catch (IOException e) {
+            LOG.warn("TLS report for {} could not be posted to {}: {}", policyDomain, endpoint, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        counter.failed++;
+        metrics.generate("mailsec_tls_reports_failed").increment();
+        return false;
+    }
+}
