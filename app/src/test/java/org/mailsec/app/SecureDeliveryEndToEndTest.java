@@ -149,6 +149,16 @@ class SecureDeliveryEndToEndTest {
             _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test"
             """);
         policy("rpt-mixed.test", "enforce", "*.mx.test");
+        // Its reporting address refuses mail for good: reports to it get suppressed automatically.
+        dns.addZone("rpt-bounce.test", """
+            @ MX 10 expired.mx.test.
+            @ MX 20 good.mx.test.
+            _mta-sts TXT "v=STSv1; id=1"
+            mta-sts A 127.0.0.1
+            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@bouncing.test"
+            """);
+        policy("rpt-bounce.test", "enforce", "*.mx.test");
+        dns.addZone("bouncing.test", "@ MX 10 good.mx.test.\n");
         policy("failover.test", "enforce", "*.mx.test");
 
         String tlsa = "_" + mxPort + "._tcp.mx";
@@ -402,6 +412,8 @@ class SecureDeliveryEndToEndTest {
             }
             List<String> dane = List.of(send("rpt-dane.test"), send("rpt-dane.test"));
             String ok = send("rpt-ok.test");
+            mx.get("good").refuse("tlsrpt@bouncing.test");
+            awaitDelivery("good", send("rpt-bounce.test"));
             for (String rcpt : mixed) {
                 awaitDelivery("good", rcpt);
             }
@@ -443,6 +455,14 @@ class SecureDeliveryEndToEndTest {
                 assertThat(p.failureDetails()).singleElement()
                     .satisfies(d -> assertThat(d.failureReasonCode()).isEqualTo("tlsa-mismatch"));
             });
+
+            // The reporting address that answered 550 gets no report for 30 days, with the reason.
+            await().atMost(WAIT).until(() -> get("/mailsec/suppressions/tls").size() > 0);
+            JsonNode suppression = get("/mailsec/suppressions/tls").get(0);
+            assertThat(suppression.get("address").asText()).isEqualTo("tlsrpt@bouncing.test");
+            assertThat(suppression.get("comment").asText()).startsWith("automatic").contains("550");
+            assertThat(Duration.between(Instant.now(), Instant.parse(suppression.get("until").asText())))
+                .isBetween(Duration.ofDays(29), Duration.ofDays(31));
 
             // Only successes: no report by default.
             assertThat(mx.get("good").messages()).noneMatch(m -> m.text().contains("TLS-Report-Domain: rpt-ok.test"));
@@ -543,6 +563,24 @@ class SecureDeliveryEndToEndTest {
     }
 
     @Test
+    void anOperatorManagesTheSuppressionList() throws Exception {
+        String address = "/mailsec/suppressions/tls/reports@operator.test";
+        HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + james.webAdminPort() + address))
+            .PUT(HttpRequest.BodyPublishers.ofString("{\"until\":\"2030-01-01T00:00:00Z\",\"comment\":\"asked us to stop\"}"))
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).isEqualTo(200);
+        assertThat(get("/mailsec/suppressions/tls")).anySatisfy(s -> {
+            assertThat(s.get("address").asText()).isEqualTo("reports@operator.test");
+            assertThat(s.get("comment").asText()).isEqualTo("asked us to stop");
+        });
+        assertThat(delete(address)).isEqualTo(204);
+        assertThat(delete(address)).isEqualTo(404);
+        HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + james.webAdminPort() + address))
+            .PUT(HttpRequest.BodyPublishers.ofString("{\"until\":\"soon\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(bad.statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void unknownDayIsABadRequest() throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + james.webAdminPort() + "/mailsec/tls-results?day=yesterday")).build(),
@@ -556,7 +594,7 @@ class SecureDeliveryEndToEndTest {
     private String[] policyHosts() {
         return Stream.of("enforce", "testing", "plain-enforce", "plain-testing", "expired", "wrongname", "untrusted",
                 "mismatch", "e404", "e500", "big", "redirect", "invalid", "webpki", "failover", "requiretls", "requiretls-missing",
-                "optional", "dane3", "rpt-ok", "rpt-mixed")
+                "optional", "dane3", "rpt-ok", "rpt-mixed", "rpt-bounce")
             .map(d -> "mta-sts." + d + ".test").collect(java.util.stream.Collectors.collectingAndThen(
                 java.util.stream.Collectors.toList(), names -> {
                     names.add("tlsrpt.reports.test");

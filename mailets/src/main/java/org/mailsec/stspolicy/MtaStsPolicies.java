@@ -56,6 +56,7 @@ public final class MtaStsPolicies {
     /** Failed fetches of domains with nothing cached: node-local backoff. */
     private final Map<String, Instant> failedAt = new ConcurrentHashMap<>();
     private final Map<String, PolicyFetch> lastFailure = new ConcurrentHashMap<>();
+    private final Map<String, Object> fetchLocks = new ConcurrentHashMap<>();
 
     public MtaStsPolicies(MtaStsLookup lookup, MtaStsPolicyFetcher fetcher, PolicyCache cache, Clock clock,
                           Listener listener) {
@@ -85,7 +86,18 @@ public final class MtaStsPolicies {
         if (current.isPresent() && current.get().cached().recordId().equals(record.id())) {
             return use(current.get(), now);
         }
-        return refetch(name, record, current, now);
+        // One fetch per domain at a time: concurrent deliveries wait for it and use its result.
+        synchronized (fetchLocks.computeIfAbsent(name, n -> new Object())) {
+            try {
+                Optional<Hot> fresh = current(name, clock.instant());
+                if (fresh.isPresent() && fresh.get().cached().recordId().equals(record.id())) {
+                    return use(fresh.get(), now);
+                }
+                return refetch(name, record, fresh, now);
+            } finally {
+                fetchLocks.remove(name);
+            }
+        }
     }
 
     /**

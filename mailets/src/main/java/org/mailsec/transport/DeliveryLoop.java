@@ -62,12 +62,15 @@ final class DeliveryLoop {
     private final MetricFactory metrics;
     private final Metric outgoing;
     private final Metric droppedReports;
+    private final ReportBounceListener reportBounces;
     private Disposable subscription;
     private Scheduler workers;
     private Scheduler dequeuer;
 
     DeliveryLoop(MailQueue queue, RemoteDeliveryConfiguration configuration, MailDelivrer mailDelivrer,
-                 DeliveryPlanner planner, Bouncer bouncer, MailetContext context, MetricFactory metrics) {
+                 DeliveryPlanner planner, Bouncer bouncer, MailetContext context, MetricFactory metrics,
+                 ReportBounceListener reportBounces) {
+        this.reportBounces = reportBounces;
         this.queue = queue;
         this.configuration = configuration;
         this.mailDelivrer = mailDelivrer;
@@ -163,6 +166,8 @@ final class DeliveryLoop {
     private void permanentFailure(Mail mail, DeliveryFlags flags, ExecutionResult result) {
         if (flags.ownReport()) {
             dropReport(mail, result);
+            String reason = result.getException().map(DeliveryLoop::serverAnswer).orElse("permanent failure");
+            mail.getRecipients().forEach(rcpt -> reportBounces.hardBounce(rcpt, reason));
             return;
         }
         mail.setAttribute(new Attribute(IS_DELIVERY_PERMANENT_ERROR, AttributeValue.of(true)));
@@ -205,6 +210,19 @@ final class DeliveryLoop {
         LOG.warn("TLS report mail {} to {} given up after {} attempt(s), not bounced: {}", mail.getName(),
             mail.getRecipients(), DeliveryRetriesHelper.retrieveRetries(mail) + 1,
             result.getException().map(Throwable::getMessage).orElse("failure"));
+    }
+
+    /** The receiving server's own words (e.g. "550 5.1.1 no such mailbox"), deepest in javax.mail's chain. */
+    static String serverAnswer(Exception error) {
+        String answer = String.valueOf(error.getMessage()).trim();
+        Exception next = error;
+        while (next instanceof MessagingException me && me.getNextException() != null && me.getNextException() != me) {
+            next = me.getNextException();
+            if (next.getMessage() != null && !next.getMessage().isBlank()) {
+                answer = next.getMessage().trim();
+            }
+        }
+        return answer;
     }
 
     static DeliveryFlags flags(Mail mail) {

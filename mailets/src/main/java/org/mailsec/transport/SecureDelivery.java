@@ -25,7 +25,8 @@ public final class SecureDelivery {
             security.pkix(), security.clock());
         MailDelivrer mailDelivrer = new MailDelivrer(configuration, toHost, new PolicyAwareDnsService(dnsService), bouncer,
             context);
-        this.loop = new DeliveryLoop(queue, configuration, mailDelivrer, security.planner(), bouncer, context, metrics);
+        this.loop = new DeliveryLoop(queue, configuration, mailDelivrer, security.planner(), bouncer, context, metrics,
+            security.reportBounces());
     }
 
     public void start(int concurrency) {

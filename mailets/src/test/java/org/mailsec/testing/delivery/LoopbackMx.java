@@ -33,6 +33,7 @@ public final class LoopbackMx implements AutoCloseable {
     private final SMTPServer server;
     private final List<Received> messages = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
+    private final java.util.Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private LoopbackMx(String address, int port, SSLContext tls, boolean advertiseRequireTls) throws IOException {
         SMTPServer.Builder builder = SMTPServer.port(port).bindAddress(InetAddress.getByName(address))
@@ -85,6 +86,11 @@ public final class LoopbackMx implements AutoCloseable {
         return messages();
     }
 
+    /** RCPT TO this address is answered {@code 550 5.1.1} from now on (a hard bounce). */
+    public void refuse(String address) {
+        refused.add(address.toLowerCase(java.util.Locale.ROOT));
+    }
+
     public void clear() {
         messages.clear();
         connections.set(0);
@@ -107,7 +113,10 @@ public final class LoopbackMx implements AutoCloseable {
             }
 
             @Override
-            public void recipient(String recipient) {
+            public void recipient(String recipient) throws org.subethamail.smtp.RejectException {
+                if (refused.contains(recipient.toLowerCase(java.util.Locale.ROOT))) {
+                    throw new org.subethamail.smtp.RejectException(550, "5.1.1 no such mailbox: " + recipient);
+                }
                 recipients.add(recipient);
             }
 

@@ -29,7 +29,22 @@ public final class JdbcPolicyCache implements PolicyCache {
 
     @Override
     public void put(CachedPolicy p) {
-        // Replace in one transaction so readers on other nodes see the old or the new policy, never none.
+        // Two nodes storing the same new domain at once: the loser's insert collides; its retry replaces.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                replace(p);
+                return;
+            } catch (SQLException e) {
+                if (attempt < 3 && Jdbc.UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    continue;
+                }
+                throw new StoreException("cannot cache the MTA-STS policy of " + p.domain() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Replaces in one transaction, so readers on other nodes see the old or the new policy, never none. */
+    private void replace(CachedPolicy p) throws SQLException {
         try (Connection c = jdbc.database().connection()) {
             c.setAutoCommit(false);
             try (var delete = c.prepareStatement("DELETE FROM mtasts_policy WHERE domain = ?");
@@ -44,8 +59,6 @@ public final class JdbcPolicyCache implements PolicyCache {
                 c.rollback();
                 throw e;
             }
-        } catch (SQLException e) {
-            throw new StoreException("cannot cache the MTA-STS policy of " + p.domain() + ": " + e.getMessage(), e);
         }
     }
 
