@@ -191,14 +191,14 @@ class SecureDeliveryEndToEndTest {
         dns.servfail(tlsa + ".servfail.test");
 
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
-        Path roots = Files.writeString(tmp.resolve("roots.pem"), pem(root.certificate()));
+        Path roots = Files.writeString(tmp.resolve("roots.pem"), E2e.pem(root.certificate()));
         // James's own SMTP server gets a certificate, so clients can use STARTTLS and REQUIRETLS.
         TestPki.Identity jamesIdentity = issuing.issueServer("james.test");
         java.security.KeyStore keystore = java.security.KeyStore.getInstance("PKCS12");
         keystore.load(null, null);
         keystore.setKeyEntry("james", jamesIdentity.keys().getPrivate(), "changeit".toCharArray(), jamesIdentity.sentChain());
         jamesKeystore = keystore;
-        Path conf = sampleConfiguration(pairs(
+        Path conf = E2e.configuration(tmp, E2e.pairs(
             "mailsec.dns.servers", dns.hostPort(),
             "mailsec.dns.timeout", "PT1S",
             "mailsec.dns.retries", "0",
@@ -211,7 +211,7 @@ class SecureDeliveryEndToEndTest {
             "mailsec.reports.submitter", "sender.test",
             "mailsec.reports.dkim.domain", "sender.test",
             "mailsec.reports.dkim.selector", "tlsrpt",
-            "mailsec.reports.dkim.key", dkimKey.toString()));
+            "mailsec.reports.dkim.key", dkimKey.toString()), Optional.of(jamesKeystore));
 
         InMemoryDNSService jamesDns = new InMemoryDNSService()
             .registerRecord("127.0.0.0", InetAddress.getByName("127.0.0.0"), "127.0.0.0")
@@ -565,9 +565,8 @@ class SecureDeliveryEndToEndTest {
     @Test
     void anOperatorManagesTheSuppressionList() throws Exception {
         String address = "/mailsec/suppressions/tls/reports@operator.test";
-        HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + james.webAdminPort() + address))
-            .PUT(HttpRequest.BodyPublishers.ofString("{\"until\":\"2030-01-01T00:00:00Z\",\"comment\":\"asked us to stop\"}"))
-            .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> put = E2e.put(james.webAdminPort(), address,
+            "{\"until\":\"2030-01-01T00:00:00Z\",\"comment\":\"asked us to stop\"}");
         assertThat(put.statusCode()).isEqualTo(200);
         assertThat(get("/mailsec/suppressions/tls")).anySatisfy(s -> {
             assertThat(s.get("address").asText()).isEqualTo("reports@operator.test");
@@ -575,8 +574,7 @@ class SecureDeliveryEndToEndTest {
         });
         assertThat(delete(address)).isEqualTo(204);
         assertThat(delete(address)).isEqualTo(404);
-        HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + james.webAdminPort() + address))
-            .PUT(HttpRequest.BodyPublishers.ofString("{\"until\":\"soon\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> bad = E2e.put(james.webAdminPort(), address, "{\"until\":\"soon\"}");
         assertThat(bad.statusCode()).isEqualTo(400);
     }
 
@@ -628,49 +626,13 @@ class SecureDeliveryEndToEndTest {
                 ? "_mta-sts TXT \"v=STSv1; id=1\"\nmta-sts A 127.0.0.1" : ""));
     }
 
-    private static Map<String, String> pairs(String... keyValues) {
-        Map<String, String> map = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            map.put(keyValues[i], keyValues[i + 1]);
-        }
-        return map;
-    }
-
-    private Path sampleConfiguration(Map<String, String> settings) throws Exception {
-        Path source = Path.of(System.getProperty("mailsec.conf", "../conf"));
-        Path conf = Files.createDirectories(tmp.resolve("conf"));
-        try (Stream<Path> files = Files.list(source)) {
-            for (Path file : files.toList()) {
-                String text = Files.readString(file)
-                    .replace("127.0.0.1:2525", "127.0.0.1:0")
-                    .replace("127.0.0.1:1143", "127.0.0.1:0")
-                    .replace("port=8000", "port=0")
-                    .replace("<tls socketTLS=\"false\" startTLS=\"false\"/>\n    <connectiontimeout>",
-                        "<tls socketTLS=\"false\" startTLS=\"true\"><keystore>file://conf/keystore.p12</keystore>"
-                            + "<keystoreType>PKCS12</keystoreType><secret>changeit</secret></tls>\n    <connectiontimeout>");
-                Files.writeString(conf.resolve(file.getFileName()), text);
-            }
-        }
-        try (var out = Files.newOutputStream(conf.resolve("keystore.p12"))) {
-            jamesKeystore.store(out, "changeit".toCharArray());
-        }
-        Properties properties = new Properties();
-        properties.putAll(settings);
-        StringBuilder text = new StringBuilder(Files.readString(conf.resolve("mailsec.properties")));
-        settings.forEach((k, v) -> text.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
-        Files.writeString(conf.resolve("mailsec.properties"), text.toString());
-        return conf;
-    }
-
     private String send(String domain) throws Exception {
         return send(domain, Map.of());
     }
 
     /** Submits a mail to James by SMTP, as a client on loopback (an authorized network) would. */
     private String send(String domain, Map<String, String> headers) throws Exception {
-        String rcpt = "user-" + UUID.randomUUID().toString().substring(0, 8) + "@" + domain;
-        Transport.send(message(Session.getInstance(smtpClient()), rcpt, headers));
-        return rcpt;
+        return E2e.submit(james.smtpPort(), domain, headers);
     }
 
     /** Submits over STARTTLS with the REQUIRETLS MAIL FROM parameter (RFC 8689). */
@@ -683,26 +645,6 @@ class SecureDeliveryEndToEndTest {
         props.put("mail.smtp.mailextension", "REQUIRETLS");
         Transport.send(message(Session.getInstance(props), rcpt, Map.of()));
         return rcpt;
-    }
-
-    private Properties smtpClient() {
-        Properties props = new Properties();
-        props.put("mail.smtp.host", "127.0.0.1");
-        props.put("mail.smtp.port", String.valueOf(james.smtpPort()));
-        return props;
-    }
-
-    private static MimeMessage message(Session session, String rcpt, Map<String, String> headers) throws Exception {
-        String domain = rcpt.substring(rcpt.indexOf('@') + 1);
-        MimeMessage message = new MimeMessage(session);
-        message.setFrom(new InternetAddress("sender@localhost"));
-        message.setRecipient(Message.RecipientType.TO, new InternetAddress(rcpt));
-        message.setSubject("mailsec e2e to " + domain);
-        message.setText("hello " + domain);
-        for (Map.Entry<String, String> h : headers.entrySet()) {
-            message.setHeader(h.getKey(), h.getValue());
-        }
-        return message;
     }
 
     private LoopbackMx.Received awaitDelivery(String mxName, String rcpt) {
@@ -742,19 +684,20 @@ class SecureDeliveryEndToEndTest {
         return out;
     }
 
+    private Properties smtpClient() {
+        return E2e.smtpClient(james.smtpPort());
+    }
+
+    private static MimeMessage message(Session session, String rcpt, Map<String, String> headers) throws Exception {
+        return E2e.message(session, rcpt, headers);
+    }
+
     private JsonNode get(String path) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + james.webAdminPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(path + " " + response.body()).isEqualTo(200);
-        return JSON.readTree(response.body());
+        return E2e.get(james.webAdminPort(), path);
     }
 
     private JsonNode post(String path) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + james.webAdminPort() + path)).POST(HttpRequest.BodyPublishers.noBody()).build(),
-            HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(path + " " + response.body()).isEqualTo(200);
-        return JSON.readTree(response.body());
+        return E2e.post(james.webAdminPort(), path);
     }
 
     private static TlsReport single(List<TlsReport> reports) {
@@ -763,17 +706,11 @@ class SecureDeliveryEndToEndTest {
     }
 
     private int delete(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + james.webAdminPort() + path)).DELETE().build(),
-            HttpResponse.BodyHandlers.ofString()).statusCode();
+        return E2e.delete(james.webAdminPort(), path);
     }
 
     private static String hex(org.mailsec.dns.TlsaRecord r) {
-        return java.util.HexFormat.of().formatHex(r.data());
+        return E2e.hex(r);
     }
 
-    private static String pem(X509Certificate certificate) throws Exception {
-        return "-----BEGIN CERTIFICATE-----\n"
-            + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(certificate.getEncoded())
-            + "\n-----END CERTIFICATE-----\n";
-    }
 }

@@ -1,0 +1,171 @@
+package org.mailsec.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.dnsservice.api.InMemoryDNSService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.store.StoreConfig;
+import org.mailsec.store.TestDatabases;
+import org.mailsec.testing.TestPki;
+import org.mailsec.testing.delivery.LoopbackMx;
+import org.mailsec.tlsrpt.TlsReport;
+import org.mailsec.tlsrpt.TlsReportReader;
+
+/**
+ * Two real James nodes sharing one PostgreSQL store: both deliver, both count, both run the day's report job
+ * at the same moment — each report is sent once, with the counts of both nodes summed.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterEndToEndTest {
+
+    private static final List<String> DOMAINS = List.of("cluster-a.test", "cluster-b.test", "cluster-c.test");
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private LoopbackDnsServer dns;
+    private LoopbackMx mx;
+    private final List<MailsecServer> nodes = new ArrayList<>();
+
+    @BeforeAll
+    void boot(@TempDir Path tmp) throws Exception {
+        LoopbackHosts.write(List.of());
+        TestPki.Identity root = TestPki.rootCa("cluster root");
+        List<String> names = new ArrayList<>(List.of("good.mx.test"));
+        DOMAINS.forEach(d -> {
+            names.add("mx." + d);
+            names.add("mx2." + d);
+        });
+        TestPki.Identity good = root.issueServer(names.toArray(String[]::new));
+        TestPki.Identity other = root.issueServer("other.test");
+        int port = LoopbackMx.freePort();
+        mx = LoopbackMx.start("127.0.0.2", port, good.serverContext());
+
+        dns = LoopbackDnsServer.start();
+        dns.addZone("reports.test", "@ MX 10 good.mx.test.\n");
+        dns.addZone("mx.test", "good A 127.0.0.2\n");
+        String tlsa = "_" + port + "._tcp";
+        for (String domain : DOMAINS) {
+            // mx fails DANE (its TLSA matches another certificate), mx2 passes; mx reports to a mailbox.
+            dns.addSignedZone(domain, """
+                @ MX 10 mx
+                @ MX 20 mx2
+                mx A 127.0.0.2
+                mx2 A 127.0.0.2
+                %s.mx TLSA 3 1 1 %s
+                %s.mx2 TLSA 3 1 1 %s
+                _smtp._tls.mx TXT "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test"
+                """.formatted(tlsa, E2e.hex(TestPki.tlsa(3, 1, 1, other.certificate())),
+                    tlsa, E2e.hex(TestPki.tlsa(3, 1, 1, good.certificate()))));
+        }
+        Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
+        StoreConfig store = TestDatabases.fresh(StoreConfig.Dialect.POSTGRESQL);
+        InMemoryDNSService jamesDns = new InMemoryDNSService()
+            .registerRecord("127.0.0.0", java.net.InetAddress.getByName("127.0.0.0"), "127.0.0.0")
+            .registerRecord("255.0.0.0", java.net.InetAddress.getByName("255.0.0.0"), "255.0.0.0")
+            .registerRecord("255.255.255.255", java.net.InetAddress.getByName("255.255.255.255"), "255.255.255.255")
+            .registerRecord("localhost", java.net.InetAddress.getByName("127.0.0.1"), "localhost");
+        for (String node : List.of("node-1", "node-2")) {
+            Path dir = Files.createDirectories(tmp.resolve(node));
+            Path conf = E2e.configuration(dir, E2e.pairs(
+                "mailsec.dns.servers", dns.hostPort(),
+                "mailsec.dns.timeout", "PT1S",
+                "mailsec.dns.retries", "0",
+                "mailsec.dns.trust.anchors", anchors.toString(),
+                "mailsec.dns.cache.max.age", "PT0S",
+                "mailsec.delivery.smtp.port", String.valueOf(port),
+                "mailsec.store.url", store.jdbcUrl(),
+                "mailsec.store.user", store.user(),
+                "mailsec.store.password", store.password(),
+                "mailsec.reports.submitter", "cluster.test"), Optional.empty(), "-" + node);
+            nodes.add(MailsecServer.start(conf, dir.resolve("james"),
+                binder -> binder.bind(DNSService.class).toInstance(jamesDns)));
+        }
+    }
+
+    @AfterAll
+    void stop() {
+        nodes.forEach(MailsecServer::close);
+        if (mx != null) {
+            mx.close();
+        }
+        if (dns != null) {
+            dns.close();
+        }
+    }
+
+    @Test
+    void eachReportIsSentOnceWithTheCountsOfBothNodes() throws Exception {
+        List<String> recipients = new ArrayList<>();
+        for (int i = 0; i < DOMAINS.size(); i++) {
+            String domain = DOMAINS.get(i);
+            for (int n = 0; n < i + 1; n++) {
+                recipients.add(E2e.submit(nodes.get(0).smtpPort(), domain, Map.of()));
+                recipients.add(E2e.submit(nodes.get(1).smtpPort(), domain, Map.of()));
+            }
+        }
+        await().atMost(WAIT).until(() -> mx.messages().stream().flatMap(m -> m.recipients().stream())
+            .filter(recipients::contains).count() == recipients.size());
+
+        String day = LocalDate.now(ZoneOffset.UTC).toString();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        int mailed = 0;
+        try {
+            List<Callable<JsonNode>> runs = new ArrayList<>();
+            for (MailsecServer node : nodes) {
+                runs.add(() -> E2e.post(node.webAdminPort(), "/mailsec/tls-reports/send?day=" + day));
+            }
+            for (Future<JsonNode> result : pool.invokeAll(runs)) {
+                mailed += result.get().get("mailed").asInt();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(mailed).isEqualTo(DOMAINS.size());
+
+        await().atMost(WAIT).until(() -> reports().size() >= DOMAINS.size());
+        Thread.sleep(1000);
+        List<TlsReport> reports = reports();
+        assertThat(reports).hasSize(DOMAINS.size());
+        for (int i = 0; i < DOMAINS.size(); i++) {
+            String domain = DOMAINS.get(i);
+            long expected = 2L * (i + 1);
+            assertThat(reports).filteredOn(r -> r.policies().get(0).policy().domain().equals(domain))
+                .singleElement().satisfies(r -> {
+                    assertThat(r.policies()).singleElement().satisfies(p -> {
+                        assertThat(p.policy().mxHosts()).containsExactly("mx." + domain);
+                        assertThat(p.failureCount()).as(domain + ": both nodes' failures").isEqualTo(expected);
+                    });
+                });
+        }
+    }
+
+    private List<TlsReport> reports() throws Exception {
+        List<TlsReport> out = new ArrayList<>();
+        for (LoopbackMx.Received m : mx.messages()) {
+            if (m.recipients().contains("tlsrpt@reports.test")) {
+                out.addAll(new TlsReportReader().read(m.data(), "report.eml"));
+            }
+        }
+        return out;
+    }
+}
