@@ -41,7 +41,7 @@ public class TlsReportRoutes implements Routes {
             LocalDate day = Optional.ofNullable(request.queryParams("day")).map(TlsResultRoutes::day)
                 .orElse(LocalDate.now(ZoneOffset.UTC).minusDays(1));
             recorder.flush();
-            TlsReportRun.Summary summary = run.run(day, TlsReportRun.Pacer.NONE);
+            TlsReportRun.Summary summary = run.runNow(day, Runtime.getRuntime().availableProcessors());
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("day", summary.day().toString());
             body.put("mailed", summary.mailed());

@@ -92,8 +92,20 @@ public final class TlsReportRun {
         this.node = node;
     }
 
-    /** Sends every report of {@code day} not sent yet. */
+    /** Sends every report of {@code day} not sent yet, one after the other, pausing as {@code pacer} says. */
     public Summary run(LocalDate day, Pacer pacer) throws InterruptedException {
+        return run(day, pacer, 1);
+    }
+
+    /**
+     * Sends every report of {@code day} not sent yet, now, with {@code workers} reports built in parallel
+     * (an operator's run, or a backlog); recipient domains all go before MX hosts, whose reports depend on them.
+     */
+    public Summary runNow(LocalDate day, int workers) throws InterruptedException {
+        return run(day, Pacer.NONE, workers);
+    }
+
+    private Summary run(LocalDate day, Pacer pacer, int workers) throws InterruptedException {
         Counter counter = new Counter();
         List<String> recipientDomains = new ArrayList<>();
         List<String> hosts = new ArrayList<>();
@@ -109,30 +121,69 @@ public final class TlsReportRun {
         }
         Map<String, List<TlsResultCount>> hostRowsByRecipient = TlsReportBuilder.byRecipientDomain(hostRows);
         int total = recipientDomains.size() + hosts.size();
-        int done = 0;
-        for (String domain : recipientDomains) {
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        forEach(recipientDomains, workers, domain -> {
             List<TlsResultCount> rows = new ArrayList<>(results.results(domain, day));
             rows.addAll(hostRowsByRecipient.getOrDefault(domain, List.of()));
             if (send(domain, day, rows, true, counter)) {
-                pacer.pause(++done, total);
+                pacer.pause(done.incrementAndGet(), total);
             }
-        }
-        for (String host : hosts) {
+        });
+        forEach(hosts, workers, host -> {
             if (send(host, day, results.results(host, day), false, counter)) {
-                pacer.pause(++done, total);
+                pacer.pause(done.incrementAndGet(), total);
             }
-        }
-        Summary summary = new Summary(day, counter.mailed, counter.posted, counter.failed, counter.suppressed, counter.skipped);
+        });
+        Summary summary = new Summary(day, counter.mailed.get(), counter.posted.get(), counter.failed.get(),
+            counter.suppressed.get(), counter.skipped.get());
         LOG.info("TLS reports for {}: {}", day, summary);
         return summary;
     }
 
+    /** Counts of a run; workers update them concurrently. */
     private static final class Counter {
-        int mailed;
-        int posted;
-        int failed;
-        int suppressed;
-        int skipped;
+        final java.util.concurrent.atomic.AtomicInteger mailed = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger posted = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger suppressed = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger skipped = new java.util.concurrent.atomic.AtomicInteger();
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        void run(String domain) throws InterruptedException;
+    }
+
+    /** Runs {@code step} for each domain, on the calling thread or on {@code workers} threads. */
+    private static void forEach(List<String> domains, int workers, Step step) throws InterruptedException {
+        if (workers <= 1) {
+            for (String domain : domains) {
+                step.run(domain);
+            }
+            return;
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
+        try {
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                running.add(pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < domains.size(); i = next.getAndIncrement()) {
+                        step.run(domains.get(i));
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : running) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("TLS report worker failed", e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** Claims, builds and sends one report; true when something was sent. */
@@ -149,7 +200,7 @@ public final class TlsReportRun {
                 // Kept for the next run: the results stay 48 hours.
                 LOG.info("TLS report for {} on {} postponed: {}", policyDomain, day, e.getMessage());
             } else {
-                counter.skipped++;
+                counter.skipped.incrementAndGet();
             }
             return false;
         }
@@ -160,7 +211,7 @@ public final class TlsReportRun {
         }
         TlsReportAccumulator accumulator = TlsReportBuilder.accumulate(rows);
         if (accumulator.isEmpty() || (!accumulator.hasFailures() && !settings.sendSuccessOnly())) {
-            counter.skipped++;
+            counter.skipped.incrementAndGet();
             return false;
         }
         Instant now = clock.instant();
@@ -171,7 +222,7 @@ public final class TlsReportRun {
         List<InternetAddress> mailto = new ArrayList<>();
         for (String address : record.mailtoAddresses()) {
             if (suppressions.suppressed(Suppression.Kind.TLS, address, now)) {
-                counter.suppressed++;
+                counter.suppressed.incrementAndGet();
                 metrics.generate("mailsec_tls_reports_suppressed").increment();
                 continue;
             }
@@ -228,12 +279,12 @@ public final class TlsReportRun {
             }
             mail = builder.build();
             mailetContext.sendMail(mail, settings.processor());
-            counter.mailed++;
+            counter.mailed.incrementAndGet();
             metrics.generate("mailsec_tls_reports_queued").increment();
             LOG.info("TLS report {} for {} queued to {}", report.reportId(), policyDomain, to);
             return true;
         } catch (MessagingException | RuntimeException e) {
-            counter.failed++;
+            counter.failed.incrementAndGet();
             metrics.generate("mailsec_tls_reports_failed").increment();
             LOG.warn("TLS report for {} could not be queued", policyDomain, e);
             return false;
@@ -249,7 +300,7 @@ public final class TlsReportRun {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(TlsReportMail.gzip(report))).build();
             HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
             if (response.statusCode() / 100 == 2) {
-                counter.posted++;
+                counter.posted.incrementAndGet();
                 metrics.generate("mailsec_tls_reports_posted").increment();
                 LOG.info("TLS report {} for {} posted to {}", report.reportId(), policyDomain, endpoint);
                 return true;
@@ -260,7 +311,7 @@ public final class TlsReportRun {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        counter.failed++;
+        counter.failed.incrementAndGet();
         metrics.generate("mailsec_tls_reports_failed").increment();
         return false;
     }

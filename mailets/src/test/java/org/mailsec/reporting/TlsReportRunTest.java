@@ -184,7 +184,7 @@ class TlsReportRunTest {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             List<Callable<TlsReportRun.Summary>> nodes = List.of(
-                () -> run(one, "node-1").run(DAY, TlsReportRun.Pacer.NONE),
+                () -> run(one, "node-1").runNow(DAY, 4),
                 () -> run(two, "node-2").run(DAY, TlsReportRun.Pacer.NONE));
             int mailed = 0;
             for (Future<TlsReportRun.Summary> f : pool.invokeAll(nodes)) {

@@ -1,0 +1,178 @@
+package org.mailsec.bench.reports;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.lang.reflect.Proxy;
+import javax.net.ssl.SSLContext;
+import org.apache.james.metrics.tests.RecordingMetricFactory;
+import org.apache.mailet.Mail;
+import org.apache.mailet.MailetContext;
+import org.mailsec.dns.DnsAnswer;
+import org.mailsec.dns.DnsPermanentException;
+import org.mailsec.dns.DnsResolver;
+import org.mailsec.dns.DnssecStatus;
+import org.mailsec.dns.MxRecord;
+import org.mailsec.dns.TlsaRecord;
+import org.mailsec.reporting.ReportSettings;
+import org.mailsec.reporting.TlsReportRun;
+import org.mailsec.store.Database;
+import org.mailsec.store.StoreConfig;
+import org.mailsec.store.suppression.JdbcSuppressionList;
+import org.mailsec.store.tls.JdbcReportClaims;
+import org.mailsec.store.tls.JdbcTlsResultStore;
+import org.mailsec.store.tls.TlsResultKey;
+import org.mailsec.tlsrpt.TlsRptLookup;
+
+/**
+ * One day's reports for many policy domains: counted results in the embedded H2 store are claimed, built into
+ * RFC 8460 reports, gzip'ed, DKIM-signed (RSA-2048) and handed to the mail pipeline, which is stubbed: the
+ * mails are counted and dropped at the queue boundary, and the TLSRPT records come from memory (DNS latency is
+ * not what this measures). Prints wall time and the peak heap.
+ * {@code java -Xmx512m -cp bench/target/mailsec-bench.jar org.mailsec.bench.reports.TlsReportRunBenchmark [domains] [workers] [dkim]}
+ */
+public final class TlsReportRunBenchmark {
+
+    private static final LocalDate DAY = LocalDate.of(2026, 11, 21);
+
+    public static void main(String[] args) throws Exception {
+        int domains = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        int workers = args.length > 1 ? Integer.parseInt(args[1]) : Runtime.getRuntime().availableProcessors();
+        boolean dkim = args.length <= 2 || Boolean.parseBoolean(args[2]);
+        Path dir = Files.createTempDirectory("mailsec-report-bench");
+        try (Database database = Database.open(StoreConfig.embedded(dir))) {
+            JdbcTlsResultStore results = new JdbcTlsResultStore(database);
+            long loadStart = System.nanoTime();
+            Map<TlsResultKey, Long> batch = new HashMap<>();
+            for (int i = 0; i < domains; i++) {
+                String domain = "d" + i + ".bench.test";
+                batch.put(key(domain, "certificate-expired"), 1L + i % 7);
+                batch.put(key(domain, ""), 100L + i % 50);
+                if (batch.size() >= 500) {
+                    results.add(batch);
+                    batch.clear();
+                }
+            }
+            results.add(batch);
+            System.out.printf("stored the results of %,d policy domains in %.1f s%n", domains,
+                (System.nanoTime() - loadStart) / 1e9);
+
+            Optional<ReportSettings.DkimKey> key = Optional.empty();
+            if (dkim) {
+                KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+                rsa.initialize(2048);
+                key = Optional.of(new ReportSettings.DkimKey("sender.test", "tlsrpt", rsa.generateKeyPair().getPrivate()));
+            }
+            ReportSettings settings = new ReportSettings("Sender Org", "sender.test", "tlsrpt@sender.test",
+                "postmaster@sender.test", "transport", false, key, Duration.ofSeconds(5));
+            QueueBoundary queue = new QueueBoundary();
+            TlsReportRun run = new TlsReportRun(results, new JdbcReportClaims(database), new JdbcSuppressionList(database),
+                new TlsRptLookup(new KnownRecords()), queue.context(), settings, SSLContext.getDefault(),
+                new RecordingMetricFactory(), Clock.systemUTC(), "bench");
+
+            System.gc();
+            resetPeaks();
+            long start = System.nanoTime();
+            TlsReportRun.Summary summary = run.runNow(DAY, workers);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("%,d reports (%s, %d workers, DKIM %s) in %.1f s: %.0f reports/s, %,d bytes handed over;"
+                    + " peak heap %.0f MB (max %.0f MB)%n", summary.mailed(), summary, workers, dkim ? "on" : "off", seconds,
+                summary.mailed() / seconds, queue.bytes.get(), peakHeap() / 1e6,
+                Runtime.getRuntime().maxMemory() / 1e6);
+        } finally {
+            try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private static TlsResultKey key(String domain, String result) {
+        return new TlsResultKey(domain, DAY, domain, false, false, "sts",
+            List.of("version: STSv1", "mode: enforce", "mx: mx." + domain, "max_age: 86400"), "mx." + domain, result,
+            "192.0.2.1", "mx." + domain, "", "198.51.100.7", result.isEmpty() ? "" : "expired");
+    }
+
+    private static void resetPeaks() {
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            pool.resetPeakUsage();
+        }
+    }
+
+    private static long peakHeap() {
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        return peak;
+    }
+
+    /** James's mail pipeline, stubbed where a report mail would be queued: counts its bytes and drops it. */
+    private static final class QueueBoundary {
+        final AtomicLong bytes = new AtomicLong();
+
+        MailetContext context() {
+            return (MailetContext) Proxy.newProxyInstance(MailetContext.class.getClassLoader(),
+                new Class<?>[] {MailetContext.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("sendMail") && args != null && args.length == 2 && args[0] instanceof Mail mail) {
+                        bytes.addAndGet(mail.getMessageSize());
+                        return null;
+                    }
+                    throw new UnsupportedOperationException(method.getName() + " is not part of the benchmark");
+                });
+        }
+    }
+
+    /** Every bench domain publishes a mailto TLSRPT record. */
+    private static final class KnownRecords implements DnsResolver {
+        @Override
+        public DnsAnswer<String> txt(String name) {
+            return new DnsAnswer<>(name, List.of("v=TLSRPTv1; rua=mailto:tlsrpt@" + name.substring("_smtp._tls.".length())),
+                DnssecStatus.INSECURE, false, Optional.empty());
+        }
+
+        @Override
+        public DnsAnswer<MxRecord> mx(String domain) throws DnsPermanentException {
+            throw unused(domain);
+        }
+
+        @Override
+        public DnsAnswer<TlsaRecord> tlsa(String name) throws DnsPermanentException {
+            throw unused(name);
+        }
+
+        @Override
+        public DnsAnswer<InetAddress> a(String name) throws DnsPermanentException {
+            throw unused(name);
+        }
+
+        @Override
+        public DnsAnswer<InetAddress> aaaa(String name) throws DnsPermanentException {
+            throw unused(name);
+        }
+
+        @Override
+        public DnsAnswer<String> cname(String name) {
+            return new DnsAnswer<>(name, List.of(), DnssecStatus.INSECURE, false, Optional.empty());
+        }
+
+        private static DnsPermanentException unused(String name) {
+            return new DnsPermanentException(name, "not used by the report run", null);
+        }
+    }
+}
