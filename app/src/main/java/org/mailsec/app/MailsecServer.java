@@ -1,7 +1,6 @@
 package org.mailsec.app;
 
 import com.google.inject.Module;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;

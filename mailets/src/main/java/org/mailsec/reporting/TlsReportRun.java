@@ -23,9 +23,9 @@ import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.server.core.MailImpl;
 import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.mailet.Attribute;
-import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.MailetContext;
+import org.mailsec.delivery.MailsecAttributes;
 import org.mailsec.record.RecordException;
 import org.mailsec.store.suppression.Suppression;
 import org.mailsec.store.suppression.SuppressionList;
@@ -59,7 +59,6 @@ public final class TlsReportRun {
         Pacer NONE = (sent, total) -> { };
     }
 
-    static final AttributeName OWN_REPORT = AttributeName.of("mailsec.report");
     private static final Duration CLAIM = Duration.ofMinutes(30);
     private static final Logger LOG = LoggerFactory.getLogger(TlsReportRun.class);
 
@@ -273,7 +272,7 @@ public final class TlsReportRun {
             }
             MailImpl.Builder builder = MailImpl.builder().name("tlsrpt-" + policyDomain + "-" + report.reportId())
                 .sender(new MailAddress(settings.from())).mimeMessage(message)
-                .addAttribute(new Attribute(OWN_REPORT, AttributeValue.of(true)));
+                .addAttribute(new Attribute(MailsecAttributes.OWN_REPORT, AttributeValue.of(true)));
             for (InternetAddress address : to) {
                 builder.addRecipient(new MailAddress(address));
             }

@@ -9,9 +9,9 @@ import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.MailParametersHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Attribute;
-import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
+import org.mailsec.delivery.MailsecAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +24,6 @@ import org.slf4j.LoggerFactory;
 public class RequireTlsHandler implements MailParametersHook, EhloExtension, JamesMessageHook {
 
     public static final String KEYWORD = "REQUIRETLS";
-    /** The attribute SecureRemoteDelivery reads. */
-    public static final AttributeName REQUIRE_TLS = AttributeName.of("mailsec.requiretls");
     private static final ProtocolSession.AttachmentKey<Boolean> REQUESTED =
         ProtocolSession.AttachmentKey.of("mailsec.requiretls", Boolean.class);
     private static final Logger LOG = LoggerFactory.getLogger(RequireTlsHandler.class);
@@ -58,7 +56,7 @@ public class RequireTlsHandler implements MailParametersHook, EhloExtension, Jam
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
         if (session.getAttachment(REQUESTED, ProtocolSession.State.Transaction).orElse(false)) {
-            mail.setAttribute(new Attribute(REQUIRE_TLS, AttributeValue.of(true)));
+            mail.setAttribute(new Attribute(MailsecAttributes.REQUIRE_TLS, AttributeValue.of(true)));
             LOG.debug("mail {} requires TLS all the way (REQUIRETLS)", mail.getName());
         }
         return HookResult.DECLINED;

@@ -27,6 +27,7 @@ import org.apache.mailet.MailetContext;
 import org.mailsec.delivery.DeliveryFlags;
 import org.mailsec.delivery.DeliveryPlan;
 import org.mailsec.delivery.DeliveryPlanner;
+import org.mailsec.delivery.MailsecAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -42,10 +43,6 @@ import reactor.core.scheduler.Schedulers;
  */
 final class DeliveryLoop {
 
-    /** Set to {@code true} on a mail that must travel with RFC 8689 REQUIRETLS. */
-    static final AttributeName REQUIRE_TLS = AttributeName.of("mailsec.requiretls");
-    /** Set on mails carrying a mailsec TLS report. */
-    static final AttributeName OWN_REPORT = AttributeName.of("mailsec.report");
     static final int REPORT_ATTEMPTS = 5;
     static final String OUTGOING_METRIC = "mailsec_outgoing_mails";
     static final String TRIAL_METRIC = "mailsec_delivery_trial";
@@ -226,8 +223,8 @@ final class DeliveryLoop {
     }
 
     static DeliveryFlags flags(Mail mail) {
-        boolean requireTls = isTrue(mail, REQUIRE_TLS);
-        boolean ownReport = isTrue(mail, OWN_REPORT);
+        boolean requireTls = isTrue(mail, MailsecAttributes.REQUIRE_TLS);
+        boolean ownReport = isTrue(mail, MailsecAttributes.OWN_REPORT);
         boolean tlsOptional = false;
         try {
             String[] tlsRequired = mail.getMessage().getHeader("TLS-Required");

@@ -3,12 +3,9 @@ package org.mailsec.reporting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,7 +15,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.apache.mailet.base.test.FakeMailContext;
@@ -34,6 +30,7 @@ import org.mailsec.store.suppression.Suppression;
 import org.mailsec.store.tls.JdbcReportClaims;
 import org.mailsec.store.tls.JdbcTlsResultStore;
 import org.mailsec.store.tls.TlsResultKey;
+import org.mailsec.testing.MovableClock;
 import org.mailsec.testing.TestPki;
 import org.mailsec.testing.delivery.PolicyHttpsServer;
 import org.mailsec.tlsrpt.TlsReport;
@@ -48,36 +45,13 @@ class TlsReportRunTest {
 
     private static final LocalDate DAY = LocalDate.of(2026, 11, 21);
 
-    /** A clock the test moves. */
-    private static final class MovableClock extends Clock {
-        private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-22T00:05:00Z"));
-
-        void advance(Duration d) {
-            now.updateAndGet(i -> i.plus(d));
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    }
 
     private LoopbackDnsServer dns;
     private PolicyHttpsServer https;
     private SSLContext trust;
     private Database database;
     private JdbcTlsResultStore results;
-    private final MovableClock clock = new MovableClock();
+    private final MovableClock clock = new MovableClock(Instant.parse("2026-11-22T00:05:00Z"));
 
     private void start(StoreConfig.Dialect dialect) throws Exception {
         TestPki.Identity root = TestPki.rootCa("report test root");
@@ -159,7 +133,7 @@ class TlsReportRunTest {
         assertThat(report.start()).isEqualTo(Instant.parse("2026-11-21T00:00:00Z"));
         FakeMailContext.SentMail sent = context.getSentMails().get(0);
         assertThat(sent.getState()).isEqualTo("transport");
-        assertThat(sent.getAttributes()).containsKey(TlsReportRun.OWN_REPORT);
+        assertThat(sent.getAttributes()).containsKey(org.mailsec.delivery.MailsecAttributes.OWN_REPORT);
         assertThat(sent.getMsg().getHeader("TLS-Report-Domain")).containsExactly("a.test");
         assertThat(sent.getMsg().getHeader("TLS-Required")).containsExactly("No");
         assertThat(reports(context, "rua@b.test")).as("only successes").isEmpty();

@@ -3,11 +3,8 @@ package org.mailsec.stspolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,6 +18,7 @@ import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
 import org.mailsec.store.policy.JdbcPolicyCache;
 import org.mailsec.store.policy.PolicyCache;
+import org.mailsec.testing.MovableClock;
 import org.mailsec.testing.TestPki;
 import org.mailsec.testing.delivery.PolicyHttpsServer;
 import org.mailsec.tlsrpt.ResultType;
@@ -33,35 +31,12 @@ class MtaStsPoliciesTest {
 
     private static final String DOMAIN = "ok.test";
 
-    /** A clock the test moves forward. */
-    private static final class MovableClock extends Clock {
-        private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-22T10:00:00Z"));
-
-        void advance(Duration d) {
-            now.updateAndGet(i -> i.plus(d));
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    }
 
     private LoopbackDnsServer dns;
     private PolicyHttpsServer https;
     private Database database;
     private PolicyCache cache;
-    private final MovableClock clock = new MovableClock();
+    private final MovableClock clock = new MovableClock(Instant.parse("2026-11-22T10:00:00Z"));
     private TestPki.Identity root;
 
     @BeforeEach
