@@ -29,6 +29,7 @@ public class MailsecJobs implements UserDefinedStartable {
     private final TlsResultStore results;
     private final PolicyCache policyCache;
     private final MailsecSettings settings;
+    private final java.time.Clock clock;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "mailsec-jobs");
         t.setDaemon(true);
@@ -37,7 +38,8 @@ public class MailsecJobs implements UserDefinedStartable {
 
     @Inject
     public MailsecJobs(MtaStsPolicies policies, TlsResultStore results, PolicyCache policyCache, MailsecSettings settings,
-                       MailsecLifecycle lifecycle) {
+                       MailsecLifecycle lifecycle, java.time.Clock clock) {
+        this.clock = clock;
         this.policies = policies;
         this.results = results;
         this.policyCache = policyCache;
@@ -65,7 +67,7 @@ public class MailsecJobs implements UserDefinedStartable {
 
     void retention() {
         try {
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             int tls = results.deleteBefore(java.time.LocalDate.ofInstant(now.minus(Retention.TLS_RESULTS), java.time.ZoneOffset.UTC));
             int unused = policyCache.deleteUnusedSince(now.minus(Retention.UNUSED_POLICIES));
             if (tls + unused > 0) {

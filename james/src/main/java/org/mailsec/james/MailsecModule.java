@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
 /**
  * mailsec's bindings in James's extension injector ({@code guice.extension.module} in
  * {@code extensions.properties}): configuration from {@code conf/mailsec.properties}, the DNSSEC resolver,
- * the store, the MTA-STS policy service and what {@code SecureRemoteDelivery} needs.
+ * the store, the MTA-STS policy service and what {@code SecureRemoteDelivery} needs. Time comes from James's
+ * {@code Clock} binding, so tests can move it.
  */
 public class MailsecModule extends AbstractModule {
 
@@ -143,22 +144,23 @@ public class MailsecModule extends AbstractModule {
     @Provides
     @Singleton
     MtaStsPolicies mtaStsPolicies(DnsResolver resolver, PolicyCache cache, MailsecSettings settings, X509TrustManager webPki,
-                                  MetricFactory metrics) throws GeneralSecurityException {
+                                  MetricFactory metrics, Clock clock) throws GeneralSecurityException {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, new TrustManager[] {webPki}, null);
         MtaStsPolicyFetcher fetcher = MtaStsPolicyFetcher.builder(resolver)
             .sslContext(context)
             .port(settings.mtaStsHttpsPort())
             .timeout(settings.mtaStsFetchTimeout())
+            .clock(clock)
             .build();
-        return new MtaStsPolicies(new MtaStsLookup(resolver, fetcher), fetcher, cache, Clock.systemUTC(),
+        return new MtaStsPolicies(new MtaStsLookup(resolver, fetcher), fetcher, cache, clock,
             new MetricsBridge.Policies(metrics));
     }
 
     @Provides
     @Singleton
-    TlsOutcomes outcomes(CoalescingRecorder recorder, MetricFactory metrics) {
-        return new TlsOutcomes(recorder, metrics, Clock.systemUTC());
+    TlsOutcomes outcomes(CoalescingRecorder recorder, MetricFactory metrics, Clock clock) {
+        return new TlsOutcomes(recorder, metrics, clock);
     }
 
     @Provides
@@ -171,15 +173,15 @@ public class MailsecModule extends AbstractModule {
     @Provides
     @Singleton
     TransportSecurity transportSecurity(DeliveryPlanner planner, TlsOutcomes outcomes, X509TrustManager webPki,
-                                        SuppressionList suppressions, MetricFactory metrics) {
+                                        SuppressionList suppressions, MetricFactory metrics, Clock clock) {
         // A reporting address that refuses our report for good gets no report for 30 days (mox#295).
         ReportBounceListener bounces = (recipient, reason) -> {
-            java.time.Instant now = java.time.Instant.now();
+            java.time.Instant now = clock.instant();
             suppressions.suppress(Suppression.Kind.TLS, recipient.asString(), now.plus(java.time.Duration.ofDays(30)),
                 "automatic: the TLS report of " + now + " was refused: " + reason, now);
             metrics.generate("mailsec_tls_reports_suppressed_automatically").increment();
             LOG.warn("TLS reports to {} suppressed for 30 days: {}", recipient.asString(), reason);
         };
-        return new TransportSecurity(planner, outcomes, webPki, Clock.systemUTC(), bounces);
+        return new TransportSecurity(planner, outcomes, webPki, clock, bounces);
     }
 }

@@ -79,11 +79,11 @@ public class ReportsModule extends AbstractModule {
     @Singleton
     TlsReportRun reportRun(TlsResultStore results, ReportClaims claims, SuppressionList suppressions, DnsResolver resolver,
                            MailetContext mailetContext, ReportSettings settings, X509TrustManager webPki,
-                           MetricFactory metrics) throws GeneralSecurityException {
+                           MetricFactory metrics, Clock clock) throws GeneralSecurityException {
         SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(null, new TrustManager[] {webPki}, null);
         return new TlsReportRun(results, claims, suppressions, new TlsRptLookup(resolver), mailetContext, settings, tls,
-            metrics, Clock.systemUTC(), nodeName());
+            metrics, clock, nodeName());
     }
 
     /** Names this James node in report claims: host name plus a per-start tag. */

@@ -28,7 +28,7 @@ public class TlsReportJob implements UserDefinedStartable {
 
     private final TlsReportRun run;
     private final MailsecSettings settings;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "mailsec-tls-reports");
         t.setDaemon(true);
@@ -36,8 +36,9 @@ public class TlsReportJob implements UserDefinedStartable {
     });
 
     @Inject
-    public TlsReportJob(TlsReportRun run, MailsecSettings settings) {
+    public TlsReportJob(TlsReportRun run, MailsecSettings settings, Clock clock) {
         this.run = run;
+        this.clock = clock;
         this.settings = settings;
     }
 

@@ -32,11 +32,13 @@ public class SuppressionRoutes implements Routes {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final SuppressionList suppressions;
+    private final java.time.Clock clock;
     private final JsonTransformer json = new JsonTransformer();
 
     @Inject
-    public SuppressionRoutes(SuppressionList suppressions) {
+    public SuppressionRoutes(SuppressionList suppressions, java.time.Clock clock) {
         this.suppressions = suppressions;
+        this.clock = clock;
     }
 
     @Override
@@ -57,7 +59,7 @@ public class SuppressionRoutes implements Routes {
             Instant until = Optional.ofNullable(body.get("until")).map(JsonNode::asText).map(SuppressionRoutes::instant)
                 .orElseThrow(() -> badRequest("'until' (an ISO-8601 instant, e.g. 2026-12-31T00:00:00Z) is required"));
             String comment = Optional.ofNullable(body.get("comment")).map(JsonNode::asText).orElse("");
-            Suppression entry = suppressions.suppress(kind, address(request), until, comment, Instant.now());
+            Suppression entry = suppressions.suppress(kind, address(request), until, comment, clock.instant());
             response.type("application/json");
             return view(entry);
         }, json);

@@ -24,10 +24,13 @@ public class TlsReportRoutes implements Routes {
     private final CoalescingRecorder recorder;
     private final JsonTransformer json = new JsonTransformer();
 
+    private final java.time.Clock clock;
+
     @Inject
-    public TlsReportRoutes(TlsReportRun run, CoalescingRecorder recorder) {
+    public TlsReportRoutes(TlsReportRun run, CoalescingRecorder recorder, java.time.Clock clock) {
         this.run = run;
         this.recorder = recorder;
+        this.clock = clock;
     }
 
     @Override
@@ -39,7 +42,7 @@ public class TlsReportRoutes implements Routes {
     public void define(Service service) {
         service.post(BASE, (request, response) -> {
             LocalDate day = Optional.ofNullable(request.queryParams("day")).map(TlsResultRoutes::day)
-                .orElse(LocalDate.now(ZoneOffset.UTC).minusDays(1));
+                .orElse(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).minusDays(1));
             recorder.flush();
             TlsReportRun.Summary summary = run.runNow(day, Runtime.getRuntime().availableProcessors());
             Map<String, Object> body = new LinkedHashMap<>();

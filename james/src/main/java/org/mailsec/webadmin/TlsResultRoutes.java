@@ -37,10 +37,13 @@ public class TlsResultRoutes implements Routes {
     private final CoalescingRecorder recorder;
     private final JsonTransformer json = new JsonTransformer();
 
+    private final java.time.Clock clock;
+
     @Inject
-    public TlsResultRoutes(TlsResultStore store, CoalescingRecorder recorder) {
+    public TlsResultRoutes(TlsResultStore store, CoalescingRecorder recorder, java.time.Clock clock) {
         this.store = store;
         this.recorder = recorder;
+        this.clock = clock;
     }
 
     @Override
@@ -51,7 +54,7 @@ public class TlsResultRoutes implements Routes {
     @Override
     public void define(Service service) {
         service.get(BASE, (request, response) -> {
-            LocalDate day = day(Optional.ofNullable(request.queryParams("day")).orElse(today()));
+            LocalDate day = day(Optional.ofNullable(request.queryParams("day")).orElse(today(clock)));
             Optional<String> policyDomain = param(request, "policyDomain");
             Optional<String> recipientDomain = param(request, "recipientDomain");
             Optional<Boolean> isHost = param(request, "isHost").map(MailsecRoutes::bool);
@@ -109,8 +112,8 @@ public class TlsResultRoutes implements Routes {
             .map(s -> s.toLowerCase(Locale.ROOT));
     }
 
-    private static String today() {
-        return LocalDate.now(ZoneOffset.UTC).toString();
+    private static String today(java.time.Clock clock) {
+        return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toString();
     }
 
     static LocalDate day(String value) {
