@@ -106,17 +106,11 @@ public final class TlsReportRun {
 
     private Summary run(LocalDate day, Pacer pacer, int workers) throws InterruptedException {
         Counter counter = new Counter();
-        List<String> recipientDomains = new ArrayList<>();
-        List<String> hosts = new ArrayList<>();
+        java.util.Set<String> hosts = new java.util.LinkedHashSet<>(results.hostPolicyDomains(day));
+        List<String> recipientDomains = results.policyDomains(day).stream().filter(d -> !hosts.contains(d)).toList();
         List<TlsResultCount> hostRows = new ArrayList<>();
-        for (String policyDomain : results.policyDomains(day)) {
-            List<TlsResultCount> rows = results.results(policyDomain, day);
-            if (rows.stream().anyMatch(r -> r.key().isHost())) {
-                hosts.add(policyDomain);
-                hostRows.addAll(rows);
-            } else {
-                recipientDomains.add(policyDomain);
-            }
+        for (String host : hosts) {
+            hostRows.addAll(results.results(host, day));
         }
         Map<String, List<TlsResultCount>> hostRowsByRecipient = TlsReportBuilder.byRecipientDomain(hostRows);
         int total = recipientDomains.size() + hosts.size();
@@ -128,7 +122,7 @@ public final class TlsReportRun {
                 pacer.pause(done.incrementAndGet(), total);
             }
         });
-        forEach(hosts, workers, host -> {
+        forEach(List.copyOf(hosts), workers, host -> {
             if (send(host, day, results.results(host, day), false, counter)) {
                 pacer.pause(done.incrementAndGet(), total);
             }
@@ -240,8 +234,8 @@ public final class TlsReportRun {
         }
         if (sent || (mailto.isEmpty() && record.httpsEndpoints().isEmpty())) {
             // Nothing more to try: suppressed or unusable addresses are not retried either.
-            claims.markSent(policyDomain, day, node, clock.instant());
-            claims.recordDelivery(policyDomain, day, recipientDomain, !recipientDomain, recipientDomain ? rua : "");
+            claims.markSent(policyDomain, day, node, clock.instant(), recipientDomain, !recipientDomain,
+                recipientDomain ? rua : "");
         }
         return sent;
     }

@@ -75,6 +75,25 @@ public final class JdbcReportClaims implements ReportClaims {
     }
 
     @Override
+    public boolean markSent(String policyDomain, LocalDate day, String node, Instant sentAt, boolean toRecipientDomain,
+                            boolean toPolicyDomain, String recipientDomainRua) {
+        try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement("UPDATE tls_report_state "
+                + "SET sent_at = ?, sent_to_recipient_domain = ?, sent_to_policy_domain = ?, recipient_domain_rua = ? "
+                + "WHERE policy_domain = ? AND utc_day = ? AND claimed_by = ? AND sent_at IS NULL")) {
+            s.setTimestamp(1, Timestamp.from(sentAt));
+            s.setBoolean(2, toRecipientDomain);
+            s.setBoolean(3, toPolicyDomain);
+            s.setString(4, recipientDomainRua);
+            s.setString(5, policyDomain);
+            s.setDate(6, Date.valueOf(day));
+            s.setString(7, node);
+            return s.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw new StoreException("cannot mark the report of " + policyDomain + " for " + day + " sent: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public boolean sent(String policyDomain, LocalDate day) {
         try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement(
                 "SELECT sent_at FROM tls_report_state WHERE policy_domain = ? AND utc_day = ?")) {

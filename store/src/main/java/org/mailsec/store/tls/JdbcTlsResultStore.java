@@ -149,8 +149,17 @@ public final class JdbcTlsResultStore implements TlsResultStore {
 
     @Override
     public List<String> policyDomains(LocalDate day) {
+        return domains(day, "SELECT DISTINCT policy_domain FROM tls_result WHERE utc_day = ? ORDER BY policy_domain");
+    }
+
+    @Override
+    public List<String> hostPolicyDomains(LocalDate day) {
+        return domains(day, "SELECT DISTINCT policy_domain FROM tls_result WHERE utc_day = ? AND is_host ORDER BY policy_domain");
+    }
+
+    private List<String> domains(LocalDate day, String query) {
         try (Connection c = database.connection();
-             PreparedStatement s = c.prepareStatement("SELECT DISTINCT policy_domain FROM tls_result WHERE utc_day = ? ORDER BY policy_domain")) {
+             PreparedStatement s = c.prepareStatement(query)) {
             s.setDate(1, Date.valueOf(day));
             List<String> out = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {

@@ -16,6 +16,19 @@ public interface ReportClaims {
     /** Records that {@code node} sent the report; false when it no longer held the claim. */
     boolean markSent(String policyDomain, LocalDate day, String node, Instant sentAt);
 
+    /**
+     * {@link #markSent} and {@link #recordDelivery} in one step; false when {@code node} no longer held the claim
+     * (then nothing is recorded).
+     */
+    default boolean markSent(String policyDomain, LocalDate day, String node, Instant sentAt, boolean toRecipientDomain,
+                             boolean toPolicyDomain, String recipientDomainRua) {
+        if (!markSent(policyDomain, day, node, sentAt)) {
+            return false;
+        }
+        recordDelivery(policyDomain, day, toRecipientDomain, toPolicyDomain, recipientDomainRua);
+        return true;
+    }
+
     /** Whether the report of that day was sent. */
     boolean sent(String policyDomain, LocalDate day);
 

@@ -16,6 +16,9 @@ public interface TlsResultStore {
     /** The policy domains with results for a day. */
     List<String> policyDomains(LocalDate day);
 
+    /** The policy domains of a day whose results are MX hosts' own (DANE, is-host). */
+    List<String> hostPolicyDomains(LocalDate day);
+
     /** Removes a policy domain's results for a day; returns how many counters went. */
     int delete(String policyDomain, LocalDate day);
 

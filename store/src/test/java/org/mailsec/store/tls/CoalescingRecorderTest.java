@@ -48,6 +48,11 @@ class CoalescingRecorderTest {
         }
 
         @Override
+        public List<String> hostPolicyDomains(LocalDate day) {
+            return real.hostPolicyDomains(day);
+        }
+
+        @Override
         public int delete(String policyDomain, LocalDate day) {
             return real.delete(policyDomain, day);
         }
