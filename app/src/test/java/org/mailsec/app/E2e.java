@@ -124,6 +124,15 @@ final class E2e {
         return JSON.readTree(response.body());
     }
 
+    /** Starts the task sending a day's TLS reports and waits for it; returns the task's final state. */
+    static JsonNode runReportTask(int webadminPort, String day) throws Exception {
+        HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(uri(webadminPort, "/mailsec/tls-reports/send?day=" + day))
+            .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String taskId = JSON.readTree(created.body()).get("taskId").asText();
+        return get(webadminPort, "/tasks/" + taskId + "/await?timeout=60s");
+    }
+
     static int delete(int webadminPort, String path) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(uri(webadminPort, path)).DELETE().build(),
             HttpResponse.BodyHandlers.ofString()).statusCode();

@@ -1,35 +1,44 @@
 package org.mailsec.webadmin;
 
+import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import javax.inject.Inject;
+import org.apache.james.task.Task;
+import org.apache.james.task.TaskManager;
+import org.apache.james.task.TaskType;
 import org.apache.james.webadmin.Routes;
+import org.apache.james.webadmin.tasks.TaskFromRequest;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.mailsec.reporting.TlsReportRun;
 import org.mailsec.store.tls.CoalescingRecorder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import spark.Service;
 
 /**
- * {@code POST /mailsec/tls-reports/send?day=YYYY-MM-DD}: sends the TLS reports of a UTC day now (default:
- * yesterday), without the daily job's pauses. Reports already sent are not sent again.
+ * {@code POST /mailsec/tls-reports/send?day=YYYY-MM-DD}: a James task that sends the TLS reports of a UTC day now
+ * (default: yesterday), without the daily job's pauses. Answers 201 with {@code {"taskId"}}; follow it with
+ * {@code GET /tasks/{taskId}} or {@code /tasks/{taskId}/await}. Reports already sent are not sent again.
  */
 public class TlsReportRoutes implements Routes {
 
     public static final String BASE = "/mailsec/tls-reports/send";
+    public static final TaskType SEND_REPORTS = TaskType.of("mailsec-send-tls-reports");
+    private static final Logger LOG = LoggerFactory.getLogger(TlsReportRoutes.class);
 
-    private final TlsReportRun run;
+    private final TlsReportRun reportRun;
     private final CoalescingRecorder recorder;
+    private final TaskManager taskManager;
+    private final Clock clock;
     private final JsonTransformer json = new JsonTransformer();
 
-    private final java.time.Clock clock;
-
     @Inject
-    public TlsReportRoutes(TlsReportRun run, CoalescingRecorder recorder, java.time.Clock clock) {
-        this.run = run;
+    public TlsReportRoutes(TlsReportRun run, CoalescingRecorder recorder, TaskManager taskManager, Clock clock) {
+        this.reportRun = run;
         this.recorder = recorder;
+        this.taskManager = taskManager;
         this.clock = clock;
     }
 
@@ -40,20 +49,31 @@ public class TlsReportRoutes implements Routes {
 
     @Override
     public void define(Service service) {
-        service.post(BASE, (request, response) -> {
-            LocalDate day = Optional.ofNullable(request.queryParams("day")).map(TlsResultRoutes::day)
-                .orElse(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).minusDays(1));
+        TaskFromRequest task = request -> new SendTask(Optional.ofNullable(request.queryParams("day"))
+            .map(TlsResultRoutes::day)
+            .orElse(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).minusDays(1)));
+        service.post(BASE, task.asRoute(taskManager), json);
+    }
+
+    /** One day's reports, sent with one worker per core. */
+    private final class SendTask implements Task {
+        private final LocalDate day;
+
+        SendTask(LocalDate day) {
+            this.day = day;
+        }
+
+        @Override
+        public Result run() throws InterruptedException {
             recorder.flush();
-            TlsReportRun.Summary summary = run.runNow(day, Runtime.getRuntime().availableProcessors());
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("day", summary.day().toString());
-            body.put("mailed", summary.mailed());
-            body.put("posted", summary.posted());
-            body.put("failed", summary.failed());
-            body.put("suppressed", summary.suppressed());
-            body.put("skipped", summary.skipped());
-            response.type("application/json");
-            return body;
-        }, json);
+            TlsReportRun.Summary summary = reportRun.runNow(day, Runtime.getRuntime().availableProcessors());
+            LOG.info("task {} for {}: {}", SEND_REPORTS.asString(), day, summary);
+            return summary.failed() == 0 ? Result.COMPLETED : Result.PARTIAL;
+        }
+
+        @Override
+        public TaskType type() {
+            return SEND_REPORTS;
+        }
     }
 }
