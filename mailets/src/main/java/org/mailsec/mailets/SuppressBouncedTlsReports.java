@@ -1,0 +1,127 @@
+package org.mailsec.mailets;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.inject.Inject;
+import javax.mail.BodyPart;
+import javax.mail.MessagingException;
+import javax.mail.internet.ContentType;
+import javax.mail.internet.InternetHeaders;
+import javax.mail.internet.MimeMultipart;
+import org.apache.james.core.MailAddress;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.GenericMailet;
+import org.mailsec.reporting.ReportSettings;
+import org.mailsec.store.suppression.Suppression;
+import org.mailsec.store.suppression.SuppressionList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the bounces our TLS reports cause. A delivery status notification (RFC 3464) sent to mailsec's
+ * reporting address that says a report failed for good (Action: failed, Status: 5.x.x) suppresses that
+ * reporting address for 30 days, with the diagnostic as the comment. Such bounces are consumed, since nobody
+ * reads the reporting address; other mail passes untouched. Place it early in the root processor:
+ * {@code <mailet match="All" class="org.mailsec.mailets.SuppressBouncedTlsReports"/>}.
+ */
+public class SuppressBouncedTlsReports extends GenericMailet {
+
+    static final Duration SUPPRESSION = Duration.ofDays(30);
+    private static final Logger LOG = LoggerFactory.getLogger(SuppressBouncedTlsReports.class);
+
+    /** One failed recipient of a DSN. */
+    record Failure(String address, String status, String diagnostic) {
+    }
+
+    private final SuppressionList suppressions;
+    private final ReportSettings settings;
+    private final Clock clock;
+
+    @Inject
+    public SuppressBouncedTlsReports(SuppressionList suppressions, ReportSettings settings, Clock clock) {
+        this.suppressions = suppressions;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        MailAddress reportingAddress = new MailAddress(settings.from());
+        if (!mail.getRecipients().contains(reportingAddress)) {
+            return;
+        }
+        List<Failure> failures;
+        try {
+            failures = failures(mail);
+        } catch (IOException | MessagingException e) {
+            LOG.info("mail {} to the TLS reporting address is not a readable bounce: {}", mail.getName(), e.getMessage());
+            return;
+        }
+        if (failures.isEmpty()) {
+            return;
+        }
+        Instant now = clock.instant();
+        for (Failure failure : failures) {
+            suppressions.suppress(Suppression.Kind.TLS, failure.address(), now.plus(SUPPRESSION),
+                "automatic: a TLS report bounced (" + failure.status() + " " + failure.diagnostic() + ")", now);
+            LOG.warn("TLS reports to {} suppressed for 30 days: bounce {} {}", failure.address(), failure.status(),
+                failure.diagnostic());
+        }
+        if (mail.getRecipients().size() == 1) {
+            mail.setState(Mail.GHOST);
+        } else {
+            List<MailAddress> others = new ArrayList<>(mail.getRecipients());
+            others.remove(reportingAddress);
+            mail.setRecipients(others);
+        }
+    }
+
+    /** The permanent failures a DSN reports (RFC 3464 §2.3), or none when the mail is no DSN. */
+    static List<Failure> failures(Mail mail) throws MessagingException, IOException {
+        ContentType type = new ContentType(mail.getMessage().getContentType());
+        if (!type.match("multipart/report") || !"delivery-status".equalsIgnoreCase(type.getParameter("report-type"))) {
+            return List.of();
+        }
+        MimeMultipart report = (MimeMultipart) mail.getMessage().getContent();
+        List<Failure> failures = new ArrayList<>();
+        for (int i = 0; i < report.getCount(); i++) {
+            BodyPart part = report.getBodyPart(i);
+            if (part.isMimeType("message/delivery-status")) {
+                try (InputStream in = part.getInputStream()) {
+                    failures.addAll(parse(new String(in.readNBytes(64 * 1024), java.nio.charset.StandardCharsets.UTF_8)));
+                }
+            }
+        }
+        return failures;
+    }
+
+    /** The per-recipient blocks of a delivery-status body that say the delivery failed for good. */
+    static List<Failure> parse(String deliveryStatus) throws MessagingException {
+        List<Failure> failures = new ArrayList<>();
+        String[] blocks = deliveryStatus.replace("\r\n", "\n").split("\n\\s*\n");
+        // The first block describes the message; each later block one recipient.
+        for (int b = 1; b < blocks.length; b++) {
+            InternetHeaders fields = new InternetHeaders(new java.io.ByteArrayInputStream(
+                (blocks[b].trim() + "\n\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            String action = first(fields, "Action").toLowerCase(Locale.ROOT);
+            String status = first(fields, "Status");
+            String recipient = first(fields, "Final-Recipient");
+            if (action.equals("failed") && status.startsWith("5") && recipient.contains(";")) {
+                failures.add(new Failure(recipient.substring(recipient.indexOf(';') + 1).trim(), status,
+                    first(fields, "Diagnostic-Code")));
+            }
+        }
+        return failures;
+    }
+
+    private static String first(InternetHeaders fields, String name) {
+        String[] values = fields.getHeader(name);
+        return values == null || values.length == 0 ? "" : values[0].trim();
+    }
+}
