@@ -21,7 +21,10 @@ import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.dnsservice.api.InMemoryDNSService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailsec.dns.testing.LoopbackDnsServer;
@@ -37,21 +40,51 @@ import org.mailsec.tlsrpt.TlsReportReader;
  * at the same moment — each report is sent once, with the counts of both nodes summed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterEndToEndTest {
 
     private static final List<String> DOMAINS = List.of("cluster-a.test", "cluster-b.test", "cluster-c.test");
+    /** Domains of the restart test: one a dead node claimed, one it sent, one untouched. */
+    private static final List<String> RESTART = List.of("restart-claimed.test", "restart-sent.test", "restart-free.test");
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     private LoopbackDnsServer dns;
     private LoopbackMx mx;
     private final List<MailsecServer> nodes = new ArrayList<>();
+    private StoreConfig store;
+    /** Both nodes' time: the real time plus an offset the test moves. */
+    private final OffsetClock clock = new OffsetClock();
+
+    private static final class OffsetClock extends java.time.Clock {
+        private final java.util.concurrent.atomic.AtomicReference<Duration> offset =
+            new java.util.concurrent.atomic.AtomicReference<>(Duration.ZERO);
+
+        void advance(Duration d) {
+            offset.updateAndGet(o -> o.plus(d));
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.now().plus(offset.get());
+        }
+    }
 
     @BeforeAll
     void boot(@TempDir Path tmp) throws Exception {
         LoopbackHosts.write(List.of());
         TestPki.Identity root = TestPki.rootCa("cluster root");
         List<String> names = new ArrayList<>(List.of("good.mx.test"));
-        DOMAINS.forEach(d -> {
+        java.util.stream.Stream.concat(DOMAINS.stream(), RESTART.stream()).forEach(d -> {
             names.add("mx." + d);
             names.add("mx2." + d);
         });
@@ -64,7 +97,7 @@ class ClusterEndToEndTest {
         dns.addZone("reports.test", "@ MX 10 good.mx.test.\n");
         dns.addZone("mx.test", "good A 127.0.0.2\n");
         String tlsa = "_" + port + "._tcp";
-        for (String domain : DOMAINS) {
+        for (String domain : java.util.stream.Stream.concat(DOMAINS.stream(), RESTART.stream()).toList()) {
             // mx fails DANE (its TLSA matches another certificate), mx2 passes; mx reports to a mailbox.
             dns.addSignedZone(domain, """
                 @ MX 10 mx
@@ -78,7 +111,7 @@ class ClusterEndToEndTest {
                     tlsa, E2e.hex(TestPki.tlsa(3, 1, 1, good.certificate()))));
         }
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
-        StoreConfig store = TestDatabases.fresh(StoreConfig.Dialect.POSTGRESQL);
+        store = TestDatabases.fresh(StoreConfig.Dialect.POSTGRESQL);
         InMemoryDNSService jamesDns = new InMemoryDNSService()
             .registerRecord("127.0.0.0", java.net.InetAddress.getByName("127.0.0.0"), "127.0.0.0")
             .registerRecord("255.0.0.0", java.net.InetAddress.getByName("255.0.0.0"), "255.0.0.0")
@@ -98,7 +131,8 @@ class ClusterEndToEndTest {
                 "mailsec.store.password", store.password(),
                 "mailsec.reports.submitter", "cluster.test"), Optional.empty(), "-" + node);
             nodes.add(MailsecServer.start(conf, dir.resolve("james"),
-                binder -> binder.bind(DNSService.class).toInstance(jamesDns)));
+                binder -> binder.bind(DNSService.class).toInstance(jamesDns),
+                binder -> binder.bind(java.time.Clock.class).toInstance(clock)));
         }
     }
 
@@ -114,6 +148,7 @@ class ClusterEndToEndTest {
     }
 
     @Test
+    @Order(1)
     void eachReportIsSentOnceWithTheCountsOfBothNodes() throws Exception {
         List<String> recipients = new ArrayList<>();
         for (int i = 0; i < DOMAINS.size(); i++) {
@@ -155,6 +190,43 @@ class ClusterEndToEndTest {
                     });
                 });
         }
+    }
+
+    @Test
+    @Order(2)
+    void aRunCutShortByANodesDeathEndsWithEveryReportSentOnce() throws Exception {
+        List<String> recipients = new ArrayList<>();
+        for (String domain : RESTART) {
+            recipients.add(E2e.submit(nodes.get(0).smtpPort(), domain, Map.of()));
+        }
+        await().atMost(WAIT).until(() -> mx.messages().stream().flatMap(m -> m.recipients().stream())
+            .filter(recipients::contains).count() == recipients.size());
+        LocalDate day = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        // Where a node died mid-run: it held the claim of one domain and had sent another's report.
+        try (org.mailsec.store.Database db = org.mailsec.store.Database.open(store)) {
+            org.mailsec.store.tls.JdbcReportClaims claims = new org.mailsec.store.tls.JdbcReportClaims(db);
+            java.time.Instant now = clock.instant();
+            claims.claim("mx.restart-claimed.test", day, "dead-node", now.plus(Duration.ofMinutes(30)), now);
+            claims.claim("mx.restart-sent.test", day, "dead-node", now.plus(Duration.ofMinutes(30)), now);
+            claims.markSent("mx.restart-sent.test", day, "dead-node", now);
+        }
+        int before = reports().size();
+
+        assertThat(E2e.runReportTask(nodes.get(1).webAdminPort(), day.toString()).get("status").asText()).isEqualTo("completed");
+        await().atMost(WAIT).until(() -> reportsFor("restart-free.test") == 1);
+        assertThat(reportsFor("restart-claimed.test")).as("its claim is still held").isZero();
+
+        clock.advance(Duration.ofMinutes(31));
+        assertThat(E2e.runReportTask(nodes.get(0).webAdminPort(), day.toString()).get("status").asText()).isEqualTo("completed");
+        await().atMost(WAIT).until(() -> reportsFor("restart-claimed.test") == 1);
+        Thread.sleep(1000);
+        assertThat(reportsFor("restart-free.test")).isEqualTo(1);
+        assertThat(reportsFor("restart-sent.test")).as("sent before the node died").isZero();
+        assertThat(reports()).hasSize(before + 2);
+    }
+
+    private long reportsFor(String domain) throws Exception {
+        return reports().stream().filter(r -> r.policies().get(0).policy().domain().equals(domain)).count();
     }
 
     private List<TlsReport> reports() throws Exception {
