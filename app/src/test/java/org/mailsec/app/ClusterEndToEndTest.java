@@ -112,11 +112,7 @@ class ClusterEndToEndTest {
         }
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
         store = TestDatabases.fresh(StoreConfig.Dialect.POSTGRESQL);
-        InMemoryDNSService jamesDns = new InMemoryDNSService()
-            .registerRecord("127.0.0.0", java.net.InetAddress.getByName("127.0.0.0"), "127.0.0.0")
-            .registerRecord("255.0.0.0", java.net.InetAddress.getByName("255.0.0.0"), "255.0.0.0")
-            .registerRecord("255.255.255.255", java.net.InetAddress.getByName("255.255.255.255"), "255.255.255.255")
-            .registerRecord("localhost", java.net.InetAddress.getByName("127.0.0.1"), "localhost");
+        InMemoryDNSService jamesDns = E2e.jamesDns();
         for (String node : List.of("node-1", "node-2")) {
             Path dir = Files.createDirectories(tmp.resolve(node));
             Path conf = E2e.configuration(dir, E2e.pairs(

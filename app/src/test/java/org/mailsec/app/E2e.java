@@ -75,6 +75,18 @@ final class E2e {
         return conf;
     }
 
+    /**
+     * James's own DNS service in tests (SMTP, authorized networks): it must resolve the literals James reads
+     * from its configuration. mailsec's delivery uses its own resolver and the loopback DNS server instead.
+     */
+    static org.apache.james.dnsservice.api.InMemoryDNSService jamesDns() throws java.net.UnknownHostException {
+        return new org.apache.james.dnsservice.api.InMemoryDNSService()
+            .registerRecord("127.0.0.0", java.net.InetAddress.getByName("127.0.0.0"), "127.0.0.0")
+            .registerRecord("255.0.0.0", java.net.InetAddress.getByName("255.0.0.0"), "255.0.0.0")
+            .registerRecord("255.255.255.255", java.net.InetAddress.getByName("255.255.255.255"), "255.255.255.255")
+            .registerRecord("localhost", java.net.InetAddress.getByName("127.0.0.1"), "localhost");
+    }
+
     static Map<String, String> pairs(String... keyValues) {
         Map<String, String> map = new LinkedHashMap<>();
         for (int i = 0; i < keyValues.length; i += 2) {

@@ -210,11 +210,7 @@ class SecureDeliveryEndToEndTest {
             "mailsec.reports.dkim.selector", "tlsrpt",
             "mailsec.reports.dkim.key", dkimKey.toString()), Optional.of(jamesKeystore));
 
-        InMemoryDNSService jamesDns = new InMemoryDNSService()
-            .registerRecord("127.0.0.0", InetAddress.getByName("127.0.0.0"), "127.0.0.0")
-            .registerRecord("255.0.0.0", InetAddress.getByName("255.0.0.0"), "255.0.0.0")
-            .registerRecord("255.255.255.255", InetAddress.getByName("255.255.255.255"), "255.255.255.255")
-            .registerRecord("localhost", InetAddress.getByName("127.0.0.1"), "localhost");
+        InMemoryDNSService jamesDns = E2e.jamesDns();
         james = MailsecServer.start(conf, tmp.resolve("james"), binder -> binder.bind(DNSService.class).toInstance(jamesDns));
     }
 
