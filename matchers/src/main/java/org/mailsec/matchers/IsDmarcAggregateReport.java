@@ -1,0 +1,37 @@
+package org.mailsec.matchers;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import javax.mail.MessagingException;
+import javax.mail.Part;
+import org.apache.james.core.MailAddress;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.GenericMatcher;
+
+/**
+ * Matches mail carrying a DMARC aggregate report (RFC 7489 §7.2.1.1): an XML, gzip or zip attachment as
+ * reporters send them — by type ({@code application/zip}, {@code application/gzip}, {@code text/xml}...), or as
+ * {@code application/octet-stream} with a {@code .xml}, {@code .xml.gz}, {@code .gz} or {@code .zip} name.
+ * {@code match="org.mailsec.matchers.IsDmarcAggregateReport"}.
+ */
+public class IsDmarcAggregateReport extends GenericMatcher {
+
+    private static final Set<String> REPORT_TYPES = Set.of("application/zip", "application/x-zip-compressed",
+        "application/gzip", "application/x-gzip", "application/xml", "text/xml");
+
+    @Override
+    public Collection<MailAddress> match(Mail mail) throws MessagingException {
+        return ReportParts.any(mail.getMessage(), IsDmarcAggregateReport::isReportPart) ? mail.getRecipients() : List.of();
+    }
+
+    static boolean isReportPart(Part part) {
+        String type = ReportParts.baseType(part);
+        String name = ReportParts.fileName(part);
+        if (REPORT_TYPES.contains(type)) {
+            return !type.endsWith("xml") || name.endsWith(".xml") || name.isEmpty();
+        }
+        return type.equals("application/octet-stream")
+            && (name.endsWith(".xml") || name.endsWith(".xml.gz") || name.endsWith(".gz") || name.endsWith(".zip"));
+    }
+}

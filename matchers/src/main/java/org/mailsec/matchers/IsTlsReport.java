@@ -1,0 +1,32 @@
+package org.mailsec.matchers;
+
+import java.util.Collection;
+import java.util.List;
+import javax.mail.MessagingException;
+import javax.mail.Part;
+import org.apache.james.core.MailAddress;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.GenericMatcher;
+
+/**
+ * Matches mail carrying an SMTP TLS report (RFC 8460 §5.3): a {@code multipart/report} with
+ * {@code report-type=tlsrpt}, or any part of type {@code application/tlsrpt+gzip} or
+ * {@code application/tlsrpt+json} (senders differ; some send the report alone).
+ * {@code match="org.mailsec.matchers.IsTlsReport"}.
+ */
+public class IsTlsReport extends GenericMatcher {
+
+    @Override
+    public Collection<MailAddress> match(Mail mail) throws MessagingException {
+        return ReportParts.any(mail.getMessage(), IsTlsReport::isTlsReportPart) ? mail.getRecipients() : List.of();
+    }
+
+    static boolean isTlsReportPart(Part part) {
+        String type = ReportParts.baseType(part);
+        if (type.equals("multipart/report")) {
+            String reportType = ReportParts.type(part).getParameter("report-type");
+            return reportType != null && reportType.trim().equalsIgnoreCase("tlsrpt");
+        }
+        return type.equals("application/tlsrpt+gzip") || type.equals("application/tlsrpt+json");
+    }
+}
