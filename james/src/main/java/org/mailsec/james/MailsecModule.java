@@ -109,6 +109,18 @@ public class MailsecModule extends AbstractModule {
 
     @Provides
     @Singleton
+    org.mailsec.store.report.IncomingTlsReports incomingTlsReports(Database database) {
+        return new org.mailsec.store.report.JdbcIncomingTlsReports(database);
+    }
+
+    @Provides
+    @Singleton
+    org.mailsec.store.dmarc.IncomingDmarcReports incomingDmarcReports(Database database) {
+        return new org.mailsec.store.dmarc.JdbcIncomingDmarcReports(database);
+    }
+
+    @Provides
+    @Singleton
     PolicyCache policyCache(Database database) {
         return new JdbcPolicyCache(database);
     }

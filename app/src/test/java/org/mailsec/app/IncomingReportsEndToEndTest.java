@@ -1,0 +1,163 @@
+package org.mailsec.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.stream.Stream;
+import javax.mail.Session;
+import javax.mail.Transport;
+import javax.mail.internet.InternetAddress;
+import javax.mail.internet.MimeMessage;
+import org.apache.james.dnsservice.api.DNSService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.TestData;
+
+/**
+ * Every real report mail in ../shared/testdata, sent over SMTP to a local reporting address of a real James
+ * with the sample conf/: each is recognised, stored once, and visible through webadmin with the counts the
+ * test data's expected.json gives; the mail still reaches the mailbox.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class IncomingReportsEndToEndTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String RUA = "rua@localhost";
+
+    private LoopbackDnsServer dns;
+    private MailsecServer james;
+
+    @BeforeAll
+    void boot(@TempDir Path tmp) throws Exception {
+        LoopbackHosts.write(List.of());
+        dns = LoopbackDnsServer.start();
+        dns.addSignedZone("anchor.test", "@ A 127.0.0.1\n");
+        Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
+        Path conf = E2e.configuration(tmp, E2e.pairs(
+            "mailsec.dns.servers", dns.hostPort(),
+            "mailsec.dns.trust.anchors", anchors.toString(),
+            "mailsec.reports.enabled", "false"), Optional.empty());
+        var jamesDns = E2e.jamesDns();
+        james = MailsecServer.start(conf, tmp.resolve("james"), binder -> binder.bind(DNSService.class).toInstance(jamesDns));
+        var created = E2e.put(james.webAdminPort(), "/users/" + RUA, "{\"password\":\"secret\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(204);
+    }
+
+    @AfterAll
+    void stop() {
+        if (james != null) {
+            james.close();
+        }
+        if (dns != null) {
+            dns.close();
+        }
+    }
+
+    private static List<Path> emails(String dir) throws Exception {
+        try (Stream<Path> files = Files.list(TestData.dir().resolve(dir))) {
+            return files.filter(p -> p.toString().endsWith(".eml")).sorted().toList();
+        }
+    }
+
+    /** Sends the file's bytes as they are (javax.mail must not rewrite a reporter's message). */
+    private void sendAsIs(Path eml) throws Exception {
+        Properties props = E2e.smtpClient(james.smtpPort());
+        props.put("mail.smtp.from", "reports@reporter.example");
+        Session session = Session.getInstance(props);
+        MimeMessage message = new MimeMessage(session, new ByteArrayInputStream(Files.readAllBytes(eml))) {
+            @Override
+            protected void updateHeaders() {
+                // keep the reporter's headers and encodings
+            }
+        };
+        Transport.send(message, new InternetAddress[] {new InternetAddress(RUA)});
+    }
+
+    @Test
+    void everyRealTlsReportMailIsStoredAndShownWithItsCounts() throws Exception {
+        JsonNode expected = E2e.JSON.readTree(TestData.dir().resolve("tlsrpt-reports/expected.json").toFile());
+        List<String> reportIds = new ArrayList<>();
+        for (Path eml : emails("tlsrpt-reports")) {
+            sendAsIs(eml);
+            JsonNode want = expected.get(eml.getFileName().toString());
+            if (want != null && "ok".equals(want.path("parse").asText())) {
+                reportIds.add(want.get("reportId").asText());
+            }
+        }
+        assertThat(reportIds).isNotEmpty();
+        await().atMost(WAIT).until(() -> storedTls().size() >= reportIds.stream().distinct().count());
+        List<JsonNode> stored = storedTls();
+        for (Path eml : emails("tlsrpt-reports")) {
+            JsonNode want = expected.get(eml.getFileName().toString());
+            if (want == null || !"ok".equals(want.path("parse").asText())) {
+                continue;
+            }
+            assertThat(stored).as(eml.getFileName().toString()).anySatisfy(r -> {
+                assertThat(r.get("reportId").asText()).isEqualTo(want.get("reportId").asText());
+                assertThat(r.get("organization").asText()).isEqualTo(want.get("organization").asText());
+                assertThat(r.get("success").asLong()).isEqualTo(want.get("totalSuccess").asLong());
+                assertThat(r.get("failure").asLong()).isEqualTo(want.get("totalFailure").asLong());
+            });
+        }
+        JsonNode one = E2e.get(james.webAdminPort(), "/mailsec/tls-reports/received/" + stored.get(0).get("id").asText());
+        assertThat(one.get("report").get("report-id").asText()).isEqualTo(stored.get(0).get("reportId").asText());
+        assertThat(E2e.get(james.webAdminPort(), "/mailsec/tls-reports/received/summaries?start=2000-01-01T00:00:00Z")).isNotEmpty();
+
+        // The same mails again: stored once.
+        int before = stored.size();
+        for (Path eml : emails("tlsrpt-reports")) {
+            sendAsIs(eml);
+        }
+        Thread.sleep(3000);
+        assertThat(storedTls()).hasSize(before);
+    }
+
+    @Test
+    void everyRealDmarcReportMailIsStoredAndShownWithItsCounts() throws Exception {
+        JsonNode expected = E2e.JSON.readTree(TestData.dir().resolve("dmarc-aggregate/expected.json").toFile());
+        List<JsonNode> wanted = new ArrayList<>();
+        for (Path eml : emails("dmarc-aggregate")) {
+            sendAsIs(eml);
+            JsonNode want = expected.get(eml.getFileName().toString());
+            if (want != null && "ok".equals(want.path("parse").asText())) {
+                wanted.add(want);
+            }
+        }
+        assertThat(wanted).isNotEmpty();
+        await().atMost(WAIT).until(() -> storedDmarc().size() >= wanted.size());
+        List<JsonNode> stored = storedDmarc();
+        for (JsonNode want : wanted) {
+            assertThat(stored).as(want.get("reportId").asText()).anySatisfy(r -> {
+                assertThat(r.get("reportId").asText()).isEqualTo(want.get("reportId").asText());
+                assertThat(r.get("organization").asText()).isEqualTo(want.get("organization").asText());
+                assertThat(r.get("domain").asText()).isEqualTo(want.get("domain").asText());
+                assertThat(r.get("records").asInt()).isEqualTo(want.get("records").asInt());
+            });
+        }
+    }
+
+    private List<JsonNode> storedTls() throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        E2e.get(james.webAdminPort(), "/mailsec/tls-reports/received?start=2000-01-01T00:00:00Z").forEach(out::add);
+        return out;
+    }
+
+    private List<JsonNode> storedDmarc() throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        E2e.get(james.webAdminPort(), "/mailsec/dmarc-reports/received?start=2000-01-01T00:00:00Z").forEach(out::add);
+        return out;
+    }
+}
