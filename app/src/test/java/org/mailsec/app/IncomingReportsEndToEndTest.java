@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,12 +73,16 @@ class IncomingReportsEndToEndTest {
         }
     }
 
-    /** Sends the file's bytes as they are (javax.mail must not rewrite a reporter's message). */
     private void sendAsIs(Path eml) throws Exception {
+        sendAsIs(Files.readAllBytes(eml));
+    }
+
+    /** Sends the bytes as they are (javax.mail must not rewrite a reporter's message). */
+    private void sendAsIs(byte[] raw) throws Exception {
         Properties props = E2e.smtpClient(james.smtpPort());
         props.put("mail.smtp.from", "reports@reporter.example");
         Session session = Session.getInstance(props);
-        MimeMessage message = new MimeMessage(session, new ByteArrayInputStream(Files.readAllBytes(eml))) {
+        MimeMessage message = new MimeMessage(session, new ByteArrayInputStream(raw)) {
             @Override
             protected void updateHeaders() {
                 // keep the reporter's headers and encodings
@@ -146,6 +151,82 @@ class IncomingReportsEndToEndTest {
                 assertThat(r.get("domain").asText()).isEqualTo(want.get("domain").asText());
                 assertThat(r.get("records").asInt()).isEqualTo(want.get("records").asInt());
             });
+        }
+    }
+
+    @Test
+    void hostileReportMailsNeverCrashTheMailetNorLoseTheMail() throws Exception {
+        int inbox = inboxCount();
+        int storedTls = storedTls().size();
+        int storedDmarc = storedDmarc().size();
+
+        sendAsIs(hostile("tlsrpt", "application/tlsrpt+gzip", "bomb.json.gz", gzipBomb()));
+        sendAsIs(hostile("dmarc", "application/xml", "report.xml", xxe()));
+        sendAsIs(hostile("tlsrpt", "application/tlsrpt+gzip", "huge.json.gz", new byte[16 * 1024 * 1024]));
+        sendAsIs(("Content-Type: multipart/report; report-type=tlsrpt; boundary=\"never-closed\"\r\n"
+            + "Subject: malformed\r\nFrom: reports@reporter.example\r\n\r\n--never-closed\r\n"
+            + "Content-Type: application/tlsrpt+json\r\n\r\n{\"report-id\": [[[[\r\n").getBytes(StandardCharsets.US_ASCII));
+
+        await().atMost(WAIT).until(() -> inboxCount() == inbox + 4);
+        assertThat(storedTls()).hasSize(storedTls);
+        assertThat(storedDmarc()).hasSize(storedDmarc);
+    }
+
+    private static byte[] hostile(String kind, String type, String name, byte[] payload) throws Exception {
+        MimeMessage message = new MimeMessage(Session.getInstance(new Properties()));
+        message.setFrom(new InternetAddress("reports@reporter.example"));
+        message.setRecipient(javax.mail.Message.RecipientType.TO, new InternetAddress(RUA));
+        message.setSubject("hostile " + kind + " " + name);
+        javax.mail.internet.MimeBodyPart text = new javax.mail.internet.MimeBodyPart();
+        text.setText("report attached");
+        javax.mail.internet.MimeBodyPart attachment = new javax.mail.internet.MimeBodyPart();
+        attachment.setDataHandler(new javax.activation.DataHandler(new javax.mail.util.ByteArrayDataSource(payload, type)));
+        attachment.setFileName(name);
+        javax.mail.internet.MimeMultipart body = kind.equals("tlsrpt")
+            ? new javax.mail.internet.MimeMultipart("report; report-type=tlsrpt") : new javax.mail.internet.MimeMultipart();
+        body.addBodyPart(text);
+        body.addBodyPart(attachment);
+        message.setContent(body);
+        message.saveChanges();
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+        message.writeTo(raw);
+        return raw.toByteArray();
+    }
+
+    /** 1 GB of JSON in about 1 MB of gzip. */
+    private static byte[] gzipBomb() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] spaces = new byte[1 << 20];
+        java.util.Arrays.fill(spaces, (byte) ' ');
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+            gz.write("{\"report-id\":\"bomb\",\"pad\":\"".getBytes(StandardCharsets.US_ASCII));
+            for (int i = 0; i < 1024; i++) {
+                gz.write(spaces);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] xxe() {
+        return ("<?xml version=\"1.0\"?><!DOCTYPE feedback [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>"
+            + "<feedback><report_metadata><org_name>&xxe;</org_name><report_id>xxe</report_id></report_metadata></feedback>")
+            .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Messages in the reporting address's INBOX, read over IMAP as its owner would. */
+    private int inboxCount() throws Exception {
+        javax.mail.Store store = Session.getInstance(new Properties()).getStore("imap");
+        store.connect("127.0.0.1", james.imapPort(), RUA, "secret");
+        try {
+            javax.mail.Folder inbox = store.getFolder("INBOX");
+            inbox.open(javax.mail.Folder.READ_ONLY);
+            try {
+                return inbox.getMessageCount();
+            } finally {
+                inbox.close(false);
+            }
+        } finally {
+            store.close();
         }
     }
 
