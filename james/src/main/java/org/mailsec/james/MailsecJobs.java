@@ -1,7 +1,6 @@
 package org.mailsec.james;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -10,15 +9,14 @@ import javax.annotation.PreDestroy;
 import javax.inject.Inject;
 import org.apache.james.utils.UserDefinedStartable;
 import org.mailsec.store.Retention;
-import org.mailsec.store.policy.PolicyCache;
-import org.mailsec.store.tls.TlsResultStore;
 import org.mailsec.stspolicy.MtaStsPolicies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * mailsec's background jobs ({@code guice.extension.startable}): the proactive MTA-STS policy refresh
- * (RFC 8461 §10.2) and retention of TLS results (48 hours) and unused policies (180 days). It also makes
+ * (RFC 8461 §10.2) and the store's retention (TLS results 48 hours, unused policies 180 days, DMARC evaluations
+ * 7 days, received reports {@code mailsec.reports.received.retention}, 180 days). It also makes
  * James open mailsec's store at startup, so a wrong store setting stops the server at once.
  */
 public class MailsecJobs implements UserDefinedStartable {
@@ -26,8 +24,7 @@ public class MailsecJobs implements UserDefinedStartable {
     private static final Logger LOG = LoggerFactory.getLogger(MailsecJobs.class);
 
     private final MtaStsPolicies policies;
-    private final TlsResultStore results;
-    private final PolicyCache policyCache;
+    private final Retention retention;
     private final MailsecSettings settings;
     private final java.time.Clock clock;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -37,12 +34,11 @@ public class MailsecJobs implements UserDefinedStartable {
     });
 
     @Inject
-    public MailsecJobs(MtaStsPolicies policies, TlsResultStore results, PolicyCache policyCache, MailsecSettings settings,
+    public MailsecJobs(MtaStsPolicies policies, Retention retention, MailsecSettings settings,
                        MailsecLifecycle lifecycle, java.time.Clock clock) {
         this.clock = clock;
+        this.retention = retention;
         this.policies = policies;
-        this.results = results;
-        this.policyCache = policyCache;
         this.settings = settings;
     }
 
@@ -67,12 +63,8 @@ public class MailsecJobs implements UserDefinedStartable {
 
     void retention() {
         try {
-            Instant now = clock.instant();
-            int tls = results.deleteBefore(java.time.LocalDate.ofInstant(now.minus(Retention.TLS_RESULTS), java.time.ZoneOffset.UTC));
-            int unused = policyCache.deleteUnusedSince(now.minus(Retention.UNUSED_POLICIES));
-            if (tls + unused > 0) {
-                LOG.info("mailsec retention removed {} TLS result rows and {} unused policies", tls, unused);
-            }
+            Retention.Removed removed = retention.run(clock.instant());
+            LOG.info("mailsec retention: {}", removed);
         } catch (RuntimeException e) {
             LOG.error("mailsec retention failed", e);
         }

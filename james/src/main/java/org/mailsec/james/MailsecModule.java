@@ -121,6 +121,22 @@ public class MailsecModule extends AbstractModule {
 
     @Provides
     @Singleton
+    org.mailsec.store.dmarc.Evaluations evaluations(Database database) {
+        return new org.mailsec.store.dmarc.JdbcEvaluations(database);
+    }
+
+    @Provides
+    @Singleton
+    org.mailsec.store.Retention retention(TlsResultStore results, PolicyCache policies,
+                                          org.mailsec.store.dmarc.Evaluations evaluations,
+                                          org.mailsec.store.report.IncomingTlsReports tlsReports,
+                                          org.mailsec.store.dmarc.IncomingDmarcReports dmarcReports, MailsecSettings settings) {
+        return new org.mailsec.store.Retention(results, policies, evaluations, tlsReports, dmarcReports,
+            settings.receivedReportRetention());
+    }
+
+    @Provides
+    @Singleton
     PolicyCache policyCache(Database database) {
         return new JdbcPolicyCache(database);
     }

@@ -21,7 +21,7 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
                               boolean dane, boolean mtaSts, Set<String> daneRequired, int smtpPort,
                               Optional<Path> webPkiRoots, int mtaStsHttpsPort, Duration mtaStsFetchTimeout,
                               Duration mtaStsRefreshInterval, Duration recorderFlushInterval,
-                              Reports reports) {
+                              Reports reports, Duration receivedReportRetention) {
 
     /**
      * The daily TLS reports. Identity values left empty default to James's default domain.
@@ -55,7 +55,8 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
             duration(p, "mailsec.mtasts.fetch.timeout", Duration.ofSeconds(10)),
             duration(p, "mailsec.mtasts.refresh.interval", Duration.ofHours(6)),
             duration(p, "mailsec.recorder.flush.interval", Duration.ofSeconds(1)),
-            reports(p));
+            reports(p),
+            duration(p, "mailsec.reports.received.retention", Duration.ofDays(180)));
     }
 
     private static Reports reports(Properties p) {

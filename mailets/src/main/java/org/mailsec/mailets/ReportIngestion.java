@@ -39,6 +39,23 @@ final class ReportIngestion {
         return out.toByteArray();
     }
 
+    /** Whether {@code domain} is one of James's domains or below one (an MX host of ours reports as itself). */
+    static boolean ours(String domain, org.apache.james.domainlist.api.DomainList domains) {
+        String name = domain.toLowerCase(java.util.Locale.ROOT);
+        try {
+            for (org.apache.james.core.Domain d : domains.getDomains()) {
+                String ourName = d.asString().toLowerCase(java.util.Locale.ROOT);
+                if (name.equals(ourName) || name.endsWith("." + ourName)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (org.apache.james.domainlist.api.DomainListException e) {
+            // Unknown: store rather than lose a report about a domain that may be ours.
+            return true;
+        }
+    }
+
     static void rejected(Mail mail, String why) {
         mail.setAttribute(new Attribute(REJECTED, AttributeValue.of(why)));
     }

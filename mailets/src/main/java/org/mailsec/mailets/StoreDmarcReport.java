@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
  * Stores the DMARC aggregate reports other servers mail to us (XML, gzip, zip; XXE-safe and within size caps),
  * once per (organization, report-id, date range). The mail then goes on as usual, or is consumed with
  * {@code <ghost>true</ghost>}; an unreadable report leaves it untouched but for {@code mailsec.report.rejected}.
+ * {@code <onlyOurDomains>true</onlyOurDomains>} keeps only reports about James's domains.
  * Use with {@code match="org.mailsec.matchers.IsDmarcAggregateReport"}.
  */
 public class StoreDmarcReport extends GenericMailet {
@@ -30,12 +31,16 @@ public class StoreDmarcReport extends GenericMailet {
     private final IncomingDmarcReports reports;
     private final MetricFactory metrics;
     private final Clock clock;
+    private final org.apache.james.domainlist.api.DomainList domains;
     private final InputLimits limits = InputLimits.DEFAULT;
     private final AggregateReportReader reader = new AggregateReportReader(InputLimits.DEFAULT);
     private boolean ghost;
+    private boolean onlyOurDomains;
 
     @Inject
-    public StoreDmarcReport(IncomingDmarcReports reports, MetricFactory metrics, Clock clock) {
+    public StoreDmarcReport(IncomingDmarcReports reports, MetricFactory metrics, Clock clock,
+                          org.apache.james.domainlist.api.DomainList domains) {
+        this.domains = domains;
         this.reports = reports;
         this.metrics = metrics;
         this.clock = clock;
@@ -44,6 +49,7 @@ public class StoreDmarcReport extends GenericMailet {
     @Override
     public void init() {
         ghost = getInitParameter("ghost", false);
+        onlyOurDomains = getInitParameter("onlyOurDomains", false);
     }
 
     @Override
@@ -60,7 +66,15 @@ public class StoreDmarcReport extends GenericMailet {
         }
         String fromDomain = mail.getMaybeSender().asOptional().map(a -> a.getDomain().asString()).orElse("");
         List<String> ids = new ArrayList<>();
+        boolean accepted = false;
         for (AggregateReport report : read) {
+            if (onlyOurDomains && !ReportIngestion.ours(report.policy().domain(), domains)) {
+                ReportIngestion.rejected(mail, "report " + report.metadata().reportId() + " is about no domain of ours");
+                LOG.info("DMARC report {} about {} is about no domain of ours; not stored", report.metadata().reportId(),
+                    report.policy().domain());
+                continue;
+            }
+            accepted = true;
             Optional<Long> id = reports.add(report, fromDomain, clock.instant());
             if (id.isPresent()) {
                 ids.add(String.valueOf(id.get()));
@@ -72,7 +86,8 @@ public class StoreDmarcReport extends GenericMailet {
             }
         }
         ReportIngestion.stored(mail, String.join(",", ids));
-        if (ghost) {
+        // Consumed only when its report was taken; anything refused stays in the mailbox.
+        if (ghost && accepted) {
             mail.setState(Mail.GHOST);
         }
     }

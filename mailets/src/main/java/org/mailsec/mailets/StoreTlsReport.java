@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * Stores the SMTP TLS reports (RFC 8460) other servers mail to us, read leniently and within size caps, once
  * per (organization, report-id, date range). The mail then goes on as usual, or is consumed with
  * {@code <ghost>true</ghost>}. A report that cannot be read leaves the mail untouched but for the attribute
- * {@code mailsec.report.rejected}. Use with {@code match="org.mailsec.matchers.IsTlsReport"}.
+ * {@code mailsec.report.rejected}. {@code <onlyOurDomains>true</onlyOurDomains>} keeps only reports about James's
+ * domains (or hosts below them). Use with {@code match="org.mailsec.matchers.IsTlsReport"}.
  */
 public class StoreTlsReport extends GenericMailet {
 
@@ -30,12 +31,16 @@ public class StoreTlsReport extends GenericMailet {
     private final IncomingTlsReports reports;
     private final MetricFactory metrics;
     private final Clock clock;
+    private final org.apache.james.domainlist.api.DomainList domains;
     private final InputLimits limits = InputLimits.DEFAULT;
     private final TlsReportReader reader = new TlsReportReader(InputLimits.DEFAULT);
     private boolean ghost;
+    private boolean onlyOurDomains;
 
     @Inject
-    public StoreTlsReport(IncomingTlsReports reports, MetricFactory metrics, Clock clock) {
+    public StoreTlsReport(IncomingTlsReports reports, MetricFactory metrics, Clock clock,
+                          org.apache.james.domainlist.api.DomainList domains) {
+        this.domains = domains;
         this.reports = reports;
         this.metrics = metrics;
         this.clock = clock;
@@ -44,6 +49,7 @@ public class StoreTlsReport extends GenericMailet {
     @Override
     public void init() {
         ghost = getInitParameter("ghost", false);
+        onlyOurDomains = getInitParameter("onlyOurDomains", false);
     }
 
     @Override
@@ -60,8 +66,16 @@ public class StoreTlsReport extends GenericMailet {
         String sender = mail.getMaybeSender().asString("");
         String fromDomain = mail.getMaybeSender().asOptional().map(a -> a.getDomain().asString()).orElse("");
         List<String> ids = new ArrayList<>();
+        boolean accepted = false;
         for (TlsReport report : read) {
             String policyDomain = report.policies().isEmpty() ? "" : report.policies().get(0).policy().domain();
+            if (onlyOurDomains && report.policies().stream().noneMatch(p -> ReportIngestion.ours(p.policy().domain(), domains))) {
+                ReportIngestion.rejected(mail, "report " + report.reportId() + " is about no domain of ours");
+                LOG.info("TLS report {} from {} is about no domain of ours; not stored", report.reportId(),
+                    report.organizationName());
+                continue;
+            }
+            accepted = true;
             Optional<Long> id = reports.add(report, policyDomain, fromDomain, sender, false, false, clock.instant());
             if (id.isPresent()) {
                 ids.add(String.valueOf(id.get()));
@@ -74,7 +88,8 @@ public class StoreTlsReport extends GenericMailet {
             }
         }
         ReportIngestion.stored(mail, String.join(",", ids));
-        if (ghost) {
+        // Consumed only when its report was taken; anything refused stays in the mailbox.
+        if (ghost && accepted) {
             mail.setState(Mail.GHOST);
         }
     }

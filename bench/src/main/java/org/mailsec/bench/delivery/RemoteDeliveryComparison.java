@@ -8,7 +8,6 @@ import java.util.Properties;
 import javax.mail.Session;
 import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
-import org.apache.james.core.Domain;
 import org.apache.james.core.MailAddress;
 import org.apache.james.dnsservice.api.InMemoryDNSService;
 import org.apache.james.domainlist.api.DomainList;
@@ -39,7 +38,7 @@ public final class RemoteDeliveryComparison {
                 .registerRecord(DeliveryBench.MX, java.net.InetAddress.getByName(DeliveryBench.MX_ADDRESS), DeliveryBench.MX)
                 .registerRecord(DeliveryBench.DOMAIN, List.of(), List.of(DeliveryBench.MX + ":" + world.port), List.of());
             MemoryMailQueueFactory queues = new MemoryMailQueueFactory(new RawMailQueueItemDecoratorFactory());
-            DomainList domains = new FixedDomainList();
+            DomainList domains = new org.mailsec.bench.FixedDomainList("bench.local");
 
             RemoteDelivery stock = new RemoteDelivery(jamesDns, domains, queues, world.metrics);
             stock.init(config("stock", "outgoing-stock")
@@ -116,33 +115,5 @@ public final class RemoteDeliveryComparison {
         Collections.sort(sorted);
         int n = sorted.size();
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
-
-    /** James's domain list as remote delivery needs it: only the default domain is asked. */
-    private static final class FixedDomainList implements DomainList {
-        @Override
-        public List<Domain> getDomains() {
-            return List.of(Domain.of("bench.local"));
-        }
-
-        @Override
-        public boolean containsDomain(Domain domain) {
-            return domain.equals(Domain.of("bench.local"));
-        }
-
-        @Override
-        public void addDomain(Domain domain) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void removeDomain(Domain domain) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Domain getDefaultDomain() {
-            return Domain.of("bench.local");
-        }
     }
 }

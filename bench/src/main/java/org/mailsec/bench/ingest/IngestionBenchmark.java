@@ -34,7 +34,7 @@ public final class IngestionBenchmark {
         Path dir = Files.createTempDirectory("mailsec-ingest-bench");
         try (Database database = Database.open(StoreConfig.embedded(dir))) {
             StoreTlsReport mailet = new StoreTlsReport(new JdbcIncomingTlsReports(database), new RecordingMetricFactory(),
-                Clock.systemUTC());
+                Clock.systemUTC(), new org.mailsec.bench.FixedDomainList("example.com"));
             mailet.init(FakeMailetConfig.builder().mailetName("StoreTlsReport").build());
             List<Double> rates = new ArrayList<>();
             for (int round = 0; round <= rounds; round++) {
