@@ -115,11 +115,13 @@ class IncomingReportsEndToEndTest {
                 assertThat(r.get("organization").asText()).isEqualTo(want.get("organization").asText());
                 assertThat(r.get("success").asLong()).isEqualTo(want.get("totalSuccess").asLong());
                 assertThat(r.get("failure").asLong()).isEqualTo(want.get("totalFailure").asLong());
+                // No DKIM key of the real reporters is published in this test's DNS.
+                assertThat(r.get("authenticated").asBoolean()).isFalse();
             });
         }
-        JsonNode one = E2e.get(james.webAdminPort(), "/mailsec/tls-reports/received/" + stored.get(0).get("id").asText());
+        JsonNode one = E2e.get(james.webAdminPort(), "/mailsec/tls-reports/" + stored.get(0).get("id").asText());
         assertThat(one.get("report").get("report-id").asText()).isEqualTo(stored.get(0).get("reportId").asText());
-        assertThat(E2e.get(james.webAdminPort(), "/mailsec/tls-reports/received/summaries?start=2000-01-01T00:00:00Z")).isNotEmpty();
+        assertThat(E2e.get(james.webAdminPort(), "/mailsec/tls-reports/summaries?start=2000-01-01T00:00:00Z")).isNotEmpty();
 
         // The same mails again: stored once.
         int before = stored.size();
@@ -155,6 +157,56 @@ class IncomingReportsEndToEndTest {
     }
 
     @Test
+    void everyBrokenRealReportIsDeliveredUntouchedWithTheReasonRecorded() throws Exception {
+        JsonNode expected = E2e.JSON.readTree(TestData.dir().resolve("dmarc-aggregate/expected.json").toFile());
+        List<String> broken = new ArrayList<>();
+        expected.fields().forEachRemaining(e -> {
+            if (!"ok".equals(e.getValue().path("parse").asText()) && !e.getKey().endsWith(".eml")) {
+                broken.add(e.getKey());
+            }
+        });
+        assertThat(broken).isNotEmpty();
+        for (String name : broken) {
+            byte[] file = Files.readAllBytes(TestData.dir().resolve("dmarc-aggregate").resolve(name));
+            sendAsIs(hostile("dmarc", "application/xml", name, file, "broken " + name));
+        }
+        for (String name : broken) {
+            byte[] file = Files.readAllBytes(TestData.dir().resolve("dmarc-aggregate").resolve(name));
+            // In the mailbox, with the report attached byte for byte as it was sent.
+            byte[] delivered = await().atMost(WAIT).until(() -> attachment("broken " + name), java.util.Objects::nonNull);
+            assertThat(java.util.Arrays.equals(delivered, file)).as(name + " delivered as sent").isTrue();
+            // Stored after repair, or refused with the reader's reason on record.
+            Optional<String> reason;
+            String reportId = null;
+            try {
+                reportId = new org.mailsec.dmarc.report.AggregateReportReader().read(file, name).get(0).metadata().reportId();
+                reason = Optional.empty();
+            } catch (org.mailsec.io.RejectedInputException e) {
+                reason = Optional.of(e.getMessage());
+            }
+            if (reason.isPresent()) {
+                List<JsonNode> refused = new ArrayList<>();
+                E2e.get(james.webAdminPort(), "/mailsec/dmarc-reports/rejected?start=2000-01-01T00:00:00Z").forEach(refused::add);
+                assertThat(refused).as(name).anySatisfy(r -> {
+                    assertThat(r.get("subject").asText()).isEqualTo("broken " + name);
+                    assertThat(r.get("reason").asText()).isNotBlank();
+                });
+            } else {
+                String id = reportId;
+                assertThat(storedDmarc()).as(name + " repaired and stored").anySatisfy(r ->
+                    assertThat(r.get("reportId").asText()).isEqualTo(id));
+            }
+        }
+        List<JsonNode> refused = new ArrayList<>();
+        E2e.get(james.webAdminPort(), "/mailsec/dmarc-reports/rejected?start=2000-01-01T00:00:00Z").forEach(refused::add);
+        assertThat(refused).anySatisfy(r -> {
+            assertThat(r.get("subject").asText()).isEqualTo("broken parsedmarc_empty.xml");
+            assertThat(r.get("from").asText()).isEqualTo("reports@reporter.example");
+            assertThat(r.get("messageId").asText()).isNotBlank();
+        });
+    }
+
+    @Test
     void hostileReportMailsNeverCrashTheMailetNorLoseTheMail() throws Exception {
         int inbox = inboxCount();
         int storedTls = storedTls().size();
@@ -173,15 +225,21 @@ class IncomingReportsEndToEndTest {
     }
 
     private static byte[] hostile(String kind, String type, String name, byte[] payload) throws Exception {
+        return hostile(kind, type, name, payload, "hostile " + kind + " " + name);
+    }
+
+    private static byte[] hostile(String kind, String type, String name, byte[] payload, String subject) throws Exception {
         MimeMessage message = new MimeMessage(Session.getInstance(new Properties()));
         message.setFrom(new InternetAddress("reports@reporter.example"));
         message.setRecipient(javax.mail.Message.RecipientType.TO, new InternetAddress(RUA));
-        message.setSubject("hostile " + kind + " " + name);
+        message.setSubject(subject);
         javax.mail.internet.MimeBodyPart text = new javax.mail.internet.MimeBodyPart();
         text.setText("report attached");
         javax.mail.internet.MimeBodyPart attachment = new javax.mail.internet.MimeBodyPart();
         attachment.setDataHandler(new javax.activation.DataHandler(new javax.mail.util.ByteArrayDataSource(payload, type)));
         attachment.setFileName(name);
+        // base64 keeps the file's bytes, line ends included, as they are.
+        attachment.setHeader("Content-Transfer-Encoding", "base64");
         javax.mail.internet.MimeMultipart body = kind.equals("tlsrpt")
             ? new javax.mail.internet.MimeMultipart("report; report-type=tlsrpt") : new javax.mail.internet.MimeMultipart();
         body.addBodyPart(text);
@@ -213,6 +271,33 @@ class IncomingReportsEndToEndTest {
             .getBytes(StandardCharsets.UTF_8);
     }
 
+    /** The attachment of the INBOX message with this subject, read over IMAP; null when there is none yet. */
+    private byte[] attachment(String subject) throws Exception {
+        javax.mail.Store store = Session.getInstance(new Properties()).getStore("imap");
+        store.connect("127.0.0.1", james.imapPort(), RUA, "secret");
+        try {
+            javax.mail.Folder inbox = store.getFolder("INBOX");
+            inbox.open(javax.mail.Folder.READ_ONLY);
+            try {
+                for (javax.mail.Message m : inbox.search(new javax.mail.search.SubjectTerm(subject))) {
+                    if (subject.equals(m.getSubject())) {
+                        return attachment(m);
+                    }
+                }
+                return null;
+            } finally {
+                inbox.close(false);
+            }
+        } finally {
+            store.close();
+        }
+    }
+
+    /** The decoded bytes of a message's second part, the report attachment of {@link #hostile}. */
+    private static byte[] attachment(javax.mail.Message message) throws Exception {
+        return ((javax.mail.Multipart) message.getContent()).getBodyPart(1).getInputStream().readAllBytes();
+    }
+
     /** Messages in the reporting address's INBOX, read over IMAP as its owner would. */
     private int inboxCount() throws Exception {
         javax.mail.Store store = Session.getInstance(new Properties()).getStore("imap");
@@ -232,13 +317,13 @@ class IncomingReportsEndToEndTest {
 
     private List<JsonNode> storedTls() throws Exception {
         List<JsonNode> out = new ArrayList<>();
-        E2e.get(james.webAdminPort(), "/mailsec/tls-reports/received?start=2000-01-01T00:00:00Z").forEach(out::add);
+        E2e.get(james.webAdminPort(), "/mailsec/tls-reports?start=2000-01-01T00:00:00Z").forEach(out::add);
         return out;
     }
 
     private List<JsonNode> storedDmarc() throws Exception {
         List<JsonNode> out = new ArrayList<>();
-        E2e.get(james.webAdminPort(), "/mailsec/dmarc-reports/received?start=2000-01-01T00:00:00Z").forEach(out::add);
+        E2e.get(james.webAdminPort(), "/mailsec/dmarc-reports?start=2000-01-01T00:00:00Z").forEach(out::add);
         return out;
     }
 }

@@ -115,6 +115,12 @@ public class MailsecModule extends AbstractModule {
 
     @Provides
     @Singleton
+    org.mailsec.store.report.RejectedReports rejectedReports(Database database) {
+        return new org.mailsec.store.report.JdbcRejectedReports(database);
+    }
+
+    @Provides
+    @Singleton
     org.mailsec.store.dmarc.IncomingDmarcReports incomingDmarcReports(Database database) {
         return new org.mailsec.store.dmarc.JdbcIncomingDmarcReports(database);
     }
@@ -130,8 +136,9 @@ public class MailsecModule extends AbstractModule {
     org.mailsec.store.Retention retention(TlsResultStore results, PolicyCache policies,
                                           org.mailsec.store.dmarc.Evaluations evaluations,
                                           org.mailsec.store.report.IncomingTlsReports tlsReports,
-                                          org.mailsec.store.dmarc.IncomingDmarcReports dmarcReports, MailsecSettings settings) {
-        return new org.mailsec.store.Retention(results, policies, evaluations, tlsReports, dmarcReports,
+                                          org.mailsec.store.dmarc.IncomingDmarcReports dmarcReports,
+                                          org.mailsec.store.report.RejectedReports rejectedReports, MailsecSettings settings) {
+        return new org.mailsec.store.Retention(results, policies, evaluations, tlsReports, dmarcReports, rejectedReports,
             settings.receivedReportRetention());
     }
 

@@ -21,7 +21,7 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
                               boolean dane, boolean mtaSts, Set<String> daneRequired, int smtpPort,
                               Optional<Path> webPkiRoots, int mtaStsHttpsPort, Duration mtaStsFetchTimeout,
                               Duration mtaStsRefreshInterval, Duration recorderFlushInterval,
-                              Reports reports, Duration receivedReportRetention) {
+                              Reports reports, Duration receivedReportRetention, Receiver receiver) {
 
     /**
      * The daily TLS reports. Identity values left empty default to James's default domain.
@@ -29,6 +29,20 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
     public record Reports(boolean enabled, String organization, String submitter, String from, String contact,
                           String processor, boolean sendSuccessOnly, String dkimDomain, String dkimSelector,
                           Optional<Path> dkimKey, Duration httpsTimeout, Duration spread, Duration maxPause) {
+    }
+
+    /**
+     * The HTTPS endpoint receiving TLS reports posted to an {@code https:} rua (RFC 8460 §3), off by default.
+     *
+     * @param keystore       PKCS#12 key and certificate chain; required unless {@code plaintext}
+     * @param plaintext      plain HTTP, for use behind a proxy that terminates TLS
+     * @param maxBytes       the largest body accepted, compressed or not
+     * @param ratePerMinute  posts accepted per client address and minute
+     * @param onlyOurDomains refuse reports about none of James's domains
+     */
+    public record Receiver(boolean enabled, String bind, int port, String path, Optional<Path> keystore,
+                           String keystorePassword, boolean plaintext, int maxBytes, int ratePerMinute,
+                           boolean onlyOurDomains) {
     }
 
     /** A setting that cannot be used; the message names the key. */
@@ -56,7 +70,29 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
             duration(p, "mailsec.mtasts.refresh.interval", Duration.ofHours(6)),
             duration(p, "mailsec.recorder.flush.interval", Duration.ofSeconds(1)),
             reports(p),
-            duration(p, "mailsec.reports.received.retention", Duration.ofDays(180)));
+            duration(p, "mailsec.reports.received.retention", Duration.ofDays(180)),
+            receiver(p));
+    }
+
+    private static Receiver receiver(Properties p) {
+        boolean enabled = bool(p, "mailsec.reports.receiver.enabled", false);
+        Optional<Path> keystore = file(p, "mailsec.reports.receiver.keystore");
+        boolean plaintext = bool(p, "mailsec.reports.receiver.plaintext", false);
+        if (enabled && keystore.isEmpty() && !plaintext) {
+            throw new InvalidSettingException("mailsec.reports.receiver.enabled", "true", "possible without "
+                + "mailsec.reports.receiver.keystore (a PKCS#12 file) or mailsec.reports.receiver.plaintext=true behind a TLS proxy");
+        }
+        String path = value(p, "mailsec.reports.receiver.path").isEmpty() ? "/tlsrpt" : value(p, "mailsec.reports.receiver.path");
+        if (!path.startsWith("/")) {
+            throw new InvalidSettingException("mailsec.reports.receiver.path", path, "a path starting with /");
+        }
+        return new Receiver(enabled,
+            value(p, "mailsec.reports.receiver.bind").isEmpty() ? "0.0.0.0" : value(p, "mailsec.reports.receiver.bind"),
+            integer(p, "mailsec.reports.receiver.port", 8443, 0, 65535),
+            path, keystore, value(p, "mailsec.reports.receiver.keystore.password"), plaintext,
+            integer(p, "mailsec.reports.receiver.max.bytes", 5 * 1024 * 1024, 1024, 15 * 1024 * 1024),
+            integer(p, "mailsec.reports.receiver.rate.per.minute", 30, 1, 100_000),
+            bool(p, "mailsec.reports.receiver.only.our.domains", true));
     }
 
     private static Reports reports(Properties p) {

@@ -19,6 +19,8 @@ import org.mailsec.store.dmarc.IncomingDmarcReport;
 import org.mailsec.store.dmarc.IncomingDmarcReports;
 import org.mailsec.store.report.IncomingTlsReport;
 import org.mailsec.store.report.IncomingTlsReports;
+import org.mailsec.store.report.RejectedReport;
+import org.mailsec.store.report.RejectedReports;
 import org.mailsec.store.report.TlsReportSummary;
 import org.mailsec.tlsrpt.TlsReportJson;
 import spark.Request;
@@ -27,29 +29,33 @@ import spark.Service;
 /**
  * The reports other servers sent us.
  * <ul>
- *   <li>{@code GET /mailsec/tls-reports/received[?start&end&domain]}, {@code …/received/{id}},
- *       {@code …/received/summaries[?start&end&domain]}</li>
- *   <li>{@code GET /mailsec/dmarc-reports/received[?start&end&domain]}, {@code …/received/{id}},
- *       {@code …/received/summaries[?start&end&domain]}</li>
+ *   <li>{@code GET /mailsec/tls-reports[?start&end&domain]}, {@code …/{id}}, {@code …/summaries[?start&end&domain]},
+ *       {@code …/rejected[?start&end&limit]}</li>
+ *   <li>{@code GET /mailsec/dmarc-reports[?start&end&domain]}, {@code …/{id}}, {@code …/summaries[?start&end&domain]},
+ *       {@code …/rejected[?start&end&limit]}</li>
  * </ul>
  * {@code start} and {@code end} are ISO-8601 instants (default: the last 30 days); reports whose date range
- * overlaps them are listed.
+ * overlaps them are listed, and report mails refused (with the reason) in that time.
  */
 public class IncomingReportRoutes implements Routes {
 
-    public static final String TLS = "/mailsec/tls-reports/received";
-    public static final String DMARC = "/mailsec/dmarc-reports/received";
+    public static final String TLS = "/mailsec/tls-reports";
+    public static final String DMARC = "/mailsec/dmarc-reports";
+    private static final int MAX_REJECTED = 1000;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final IncomingTlsReports tlsReports;
     private final IncomingDmarcReports dmarcReports;
+    private final RejectedReports rejectedReports;
     private final Clock clock;
     private final JsonTransformer json = new JsonTransformer();
 
     @Inject
-    public IncomingReportRoutes(IncomingTlsReports tlsReports, IncomingDmarcReports dmarcReports, Clock clock) {
+    public IncomingReportRoutes(IncomingTlsReports tlsReports, IncomingDmarcReports dmarcReports,
+                                RejectedReports rejectedReports, Clock clock) {
         this.tlsReports = tlsReports;
         this.dmarcReports = dmarcReports;
+        this.rejectedReports = rejectedReports;
         this.clock = clock;
     }
 
@@ -60,6 +66,8 @@ public class IncomingReportRoutes implements Routes {
 
     @Override
     public void define(Service service) {
+        service.get(TLS + "/rejected", (request, response) -> rejected(RejectedReport.Kind.TLS, request, response), json);
+        service.get(DMARC + "/rejected", (request, response) -> rejected(RejectedReport.Kind.DMARC, request, response), json);
         service.get(TLS + "/summaries", (request, response) -> {
             response.type("application/json");
             return tlsReports.summaries(start(request), end(request), domain(request)).stream()
@@ -93,6 +101,21 @@ public class IncomingReportRoutes implements Routes {
             return dmarcReports.list(start(request), end(request), domain(request)).stream()
                 .map(IncomingReportRoutes::view).toList();
         }, json);
+    }
+
+    private Object rejected(RejectedReport.Kind kind, Request request, spark.Response response) {
+        int limit = MAX_REJECTED;
+        String asked = request.queryParams("limit");
+        if (asked != null && !asked.isBlank()) {
+            try {
+                limit = Math.min(MAX_REJECTED, Math.max(1, Integer.parseInt(asked.trim())));
+            } catch (NumberFormatException e) {
+                throw ErrorResponder.builder().statusCode(400).type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
+                    .message("'" + asked + "' is not a number (limit)").haltError();
+            }
+        }
+        response.type("application/json");
+        return rejectedReports.list(kind, start(request), end(request), limit).stream().map(IncomingReportRoutes::view).toList();
     }
 
     private Instant start(Request request) {
@@ -146,6 +169,8 @@ public class IncomingReportRoutes implements Routes {
         view.put("success", r.report().totalSuccess());
         view.put("failure", r.report().totalFailure());
         view.put("from", r.mailFrom());
+        view.put("fromDomain", r.fromDomain());
+        view.put("authenticated", !r.unauthenticated());
         view.put("received", r.receivedAt().toString());
         return view;
     }
@@ -171,7 +196,20 @@ public class IncomingReportRoutes implements Routes {
         view.put("end", m.end().toString());
         view.put("records", r.report().records().size());
         view.put("fromDomain", r.fromDomain());
+        view.put("authenticated", !r.unauthenticated());
         view.put("received", r.receivedAt().toString());
+        return view;
+    }
+
+    static Map<String, Object> view(RejectedReport r) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", r.id());
+        view.put("received", r.receivedAt().toString());
+        view.put("mail", r.mailName());
+        view.put("messageId", r.messageId());
+        view.put("from", r.mailFrom());
+        view.put("subject", r.subject());
+        view.put("reason", r.reason());
         return view;
     }
 

@@ -28,6 +28,19 @@ class MailsecSettingsTest {
         assertThat(s.dnsCacheMaxAge()).isEqualTo(Duration.ofSeconds(60));
         assertThat(s.mtaStsRefreshInterval()).isEqualTo(Duration.ofHours(6));
         assertThat(s.webPkiRoots()).isEmpty();
+        assertThat(s.receiver().enabled()).isFalse();
+        assertThat(s.receiver().path()).isEqualTo("/tlsrpt");
+        assertThat(s.receiver().onlyOurDomains()).isTrue();
+    }
+
+    @Test
+    void theReportReceiverNeedsAKeyUnlessItRunsBehindATlsProxy() {
+        assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.reports.receiver.enabled", "true")))
+            .hasMessageContaining("mailsec.reports.receiver.enabled='true' is not possible without mailsec.reports.receiver.keystore");
+        MailsecSettings s = MailsecSettings.from(props("mailsec.reports.receiver.enabled", "true",
+            "mailsec.reports.receiver.plaintext", "true", "mailsec.reports.receiver.port", "0"));
+        assertThat(s.receiver().plaintext()).isTrue();
+        assertThat(s.receiver().port()).isZero();
     }
 
     @Test

@@ -2,31 +2,74 @@ package org.mailsec.mailets;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
 import javax.mail.MessagingException;
+import javax.mail.internet.MimeMessage;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.mailsec.io.InputLimits;
 import org.mailsec.io.RejectedInputException;
+import org.mailsec.store.StoreException;
+import org.mailsec.store.report.RejectedReport;
+import org.mailsec.store.report.RejectedReports;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * What the report-storing mailets share: the mail's bytes read within the size cap, and the attributes that
- * tell what became of a report mail. A report that cannot be read never stops the mail: it goes on to the
- * mailbox, with the reason in {@link #REJECTED}.
+ * What the report-storing mailets share: the mail's bytes read within the size cap, its DKIM alignment, whether a
+ * report is about us, and what became of the mail. A report that cannot be read or is refused never stops the
+ * mail: it goes on to the mailbox, with the reason in {@link #REJECTED}, a log line, a metric and a row the
+ * operator reads under {@code /mailsec/{tls,dmarc}-reports/rejected}.
  */
 final class ReportIngestion {
 
     /** The ids of the reports stored from this mail (duplicates are not stored again). */
     static final AttributeName STORED = AttributeName.of("mailsec.report.stored");
-    /** Why the mail's report was not read. */
+    /** Why the mail's report was not stored. */
     static final AttributeName REJECTED = AttributeName.of("mailsec.report.rejected");
+    /** The DKIM alignment verdict, e.g. "DKIM pass d=google.com aligned with google.com". */
+    static final AttributeName DKIM = AttributeName.of("mailsec.report.dkim");
 
-    private ReportIngestion() {
+    private static final Logger LOG = LoggerFactory.getLogger(ReportIngestion.class);
+
+    private final RejectedReport.Kind kind;
+    private final RejectedReports rejectedReports;
+    private final MetricFactory metrics;
+    private final Clock clock;
+    private final DomainList domains;
+    private final DkimAlignment dkim;
+    private final InputLimits limits;
+    private OurNames ourNames;
+
+    ReportIngestion(RejectedReport.Kind kind, RejectedReports rejectedReports, MetricFactory metrics, Clock clock,
+                    DomainList domains, DkimAlignment dkim, InputLimits limits) {
+        this.kind = kind;
+        this.rejectedReports = rejectedReports;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.domains = domains;
+        this.dkim = dkim;
+        this.limits = limits;
+        this.ourNames = new OurNames(domains, Set.of());
     }
 
-    /** The whole message, refused beyond {@code limits.maxInputBytes()} without reading it all. */
-    static byte[] bytes(Mail mail, InputLimits limits) throws RejectedInputException, MessagingException {
+    /** Names besides James's domains that reports may be about, e.g. MX hosts in another domain: "a, b". */
+    void extraHosts(String commaSeparated) {
+        ourNames = new OurNames(domains, OurNames.hostList(commaSeparated));
+    }
+
+    String metricPrefix() {
+        return kind == RejectedReport.Kind.TLS ? "mailsec_tls_reports" : "mailsec_dmarc_reports";
+    }
+
+    /** The whole message, refused beyond the input cap without reading it all. */
+    byte[] bytes(Mail mail) throws RejectedInputException, MessagingException {
         if (mail.getMessageSize() > limits.maxInputBytes()) {
             throw new RejectedInputException("the message is larger than " + limits.maxInputBytes() + " bytes");
         }
@@ -39,29 +82,44 @@ final class ReportIngestion {
         return out.toByteArray();
     }
 
-    /** Whether {@code domain} is one of James's domains or below one (an MX host of ours reports as itself). */
-    static boolean ours(String domain, org.apache.james.domainlist.api.DomainList domains) {
-        String name = domain.toLowerCase(java.util.Locale.ROOT);
+    /** Whether the mail has a DKIM pass aligned with its From domain; the verdict is also put on the mail. */
+    DkimAlignment.Verdict authenticate(Mail mail, byte[] raw) throws MessagingException {
+        DkimAlignment.Verdict verdict = dkim.check(raw, mail.getMessage().getHeader("From", ","));
+        mail.setAttribute(new Attribute(DKIM, AttributeValue.of(verdict.detail())));
+        metrics.generate(metricPrefix() + (verdict.aligned() ? "_dkim_aligned" : "_dkim_unaligned")).increment();
+        return verdict;
+    }
+
+    /** Whether {@code domain} is one of James's domains, below one, or a configured extra host. */
+    boolean ours(String domain) {
+        return ourNames.contains(domain);
+    }
+
+    /** The mail's report is not stored: say why on the mail, in the log, in a metric and in the store. */
+    void refuse(Mail mail, String why) {
+        metrics.generate(metricPrefix() + "_rejected").increment();
+        LOG.info("{} report mail {} from {} not stored: {}", kind, mail.getName(), mail.getMaybeSender().asString(), why);
+        mail.setAttribute(new Attribute(REJECTED, AttributeValue.of(why)));
         try {
-            for (org.apache.james.core.Domain d : domains.getDomains()) {
-                String ourName = d.asString().toLowerCase(java.util.Locale.ROOT);
-                if (name.equals(ourName) || name.endsWith("." + ourName)) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (org.apache.james.domainlist.api.DomainListException e) {
-            // Unknown: store rather than lose a report about a domain that may be ours.
-            return true;
+            rejectedReports.add(RejectedReport.of(kind, clock.instant(), mail.getName(), header(mail, "Message-ID"),
+                mail.getMaybeSender().asString(""), header(mail, "Subject"), why));
+        } catch (StoreException e) {
+            LOG.warn("cannot record why {} report mail {} was not stored: {}", kind, mail.getName(), e.getMessage());
         }
     }
 
-    static void rejected(Mail mail, String why) {
-        mail.setAttribute(new Attribute(REJECTED, AttributeValue.of(why)));
+    void stored(Mail mail, List<String> ids) {
+        mail.setAttribute(new Attribute(STORED, AttributeValue.of(String.join(",", ids))));
     }
 
-    static void stored(Mail mail, String ids) {
-        mail.setAttribute(new Attribute(STORED, AttributeValue.of(ids)));
+    private static String header(Mail mail, String name) {
+        try {
+            MimeMessage message = mail.getMessage();
+            String value = message.getHeader(name, " ");
+            return value == null ? "" : value.replaceAll("\\s+", " ").trim();
+        } catch (MessagingException e) {
+            return "";
+        }
     }
 
     /** An in-memory buffer that refuses to grow past a cap. */

@@ -1,8 +1,12 @@
 package org.mailsec.mailets;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -15,13 +19,21 @@ import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMail;
 import org.apache.mailet.base.test.FakeMailetConfig;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
+import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.reporting.ReportDkimSigner;
+import org.mailsec.reporting.ReportSettings;
+import org.mailsec.store.report.IncomingTlsReport;
 import org.mailsec.store.report.JdbcIncomingTlsReports;
+import org.mailsec.store.report.JdbcRejectedReports;
+import org.mailsec.store.report.RejectedReport;
 import org.mailsec.tlsrpt.TlsReport;
 import org.mailsec.tlsrpt.TlsReportMail;
 
@@ -55,13 +67,51 @@ class StoreTlsReportTest {
         }
     }
 
+    private static KeyPair reporterKey;
+    private static KeyPair strangerKey;
+    private static LoopbackDnsServer dns;
+
     private Database database;
     private JdbcIncomingTlsReports reports;
+    private JdbcRejectedReports rejected;
+    private RecordingMetricFactory metrics;
+
+    @BeforeAll
+    static void publishKeys() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        reporterKey = generator.generateKeyPair();
+        strangerKey = generator.generateKeyPair();
+        dns = LoopbackDnsServer.start();
+        // A signed zone makes the resolver's trust anchor, under which the unsigned zones below are insecure.
+        dns.addSignedZone("anchor.test", "@ A 127.0.0.1\n");
+        dns.addZone("reporter.test", "@ SOA ns hostmaster 1 3600 600 86400 300\n"
+            + "sel._domainkey TXT " + keyRecord(reporterKey) + "\n");
+        dns.addZone("stranger.test", "@ SOA ns hostmaster 1 3600 600 86400 300\n"
+            + "sel._domainkey TXT " + keyRecord(strangerKey) + "\n");
+    }
+
+    /** "v=DKIM1; k=rsa; p=…" as zone-file character-strings of at most 255 bytes. */
+    private static String keyRecord(KeyPair key) {
+        String text = "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(key.getPublic().getEncoded());
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < text.length(); i += 200) {
+            out.append('"').append(text, i, Math.min(text.length(), i + 200)).append("\" ");
+        }
+        return out.toString().trim();
+    }
+
+    @AfterAll
+    static void stopDns() {
+        dns.close();
+    }
 
     @BeforeEach
     void start(@TempDir Path dir) {
         database = Database.open(StoreConfig.embedded(dir));
         reports = new JdbcIncomingTlsReports(database);
+        rejected = new JdbcRejectedReports(database);
+        metrics = new RecordingMetricFactory();
     }
 
     @AfterEach
@@ -70,10 +120,26 @@ class StoreTlsReportTest {
     }
 
     private StoreTlsReport mailet(boolean onlyOurDomains, boolean ghost) throws Exception {
-        StoreTlsReport mailet = new StoreTlsReport(reports, new RecordingMetricFactory(), Clock.systemUTC(), new OurDomains());
+        return mailet(onlyOurDomains, ghost, false);
+    }
+
+    private StoreTlsReport mailet(boolean onlyOurDomains, boolean ghost, boolean requireAlignedDkim) throws Exception {
+        StoreTlsReport mailet = new StoreTlsReport(reports, rejected, dns.resolver(), metrics, Clock.systemUTC(), new OurDomains());
         mailet.init(FakeMailetConfig.builder().mailetName("StoreTlsReport")
-            .setProperty("onlyOurDomains", String.valueOf(onlyOurDomains)).setProperty("ghost", String.valueOf(ghost)).build());
+            .setProperty("onlyOurDomains", String.valueOf(onlyOurDomains)).setProperty("ghost", String.valueOf(ghost))
+            .setProperty("requireAlignedDkim", String.valueOf(requireAlignedDkim)).build());
         return mailet;
+    }
+
+    private List<IncomingTlsReport> stored() {
+        return reports.list(Instant.EPOCH, Instant.parse("2030-01-01T00:00:00Z"), java.util.Optional.empty());
+    }
+
+    /** A report mail from r@reporter.test, DKIM-signed by {@code signer} (sel._domainkey.{@code signer}). */
+    private static FakeMail signedReport(String id, String signer, KeyPair key) throws Exception {
+        FakeMail mail = reportAbout("example.com", id);
+        new ReportDkimSigner(new ReportSettings.DkimKey(signer, "sel", key.getPrivate())).sign(mail.getMessage());
+        return mail;
     }
 
     private static FakeMail reportAbout(String domain, String id) throws Exception {
@@ -109,5 +175,66 @@ class StoreTlsReportTest {
         assertThat(foreign.getAttribute(ReportIngestion.REJECTED)).isPresent();
         assertThat(foreign.getState()).as("a refused report stays in the mailbox").isEqualTo(Mail.DEFAULT);
         assertThat(host.getState()).isEqualTo(Mail.GHOST);
+        assertThat(rejected.list(RejectedReport.Kind.TLS, Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), 10))
+            .singleElement().satisfies(r -> {
+                assertThat(r.mailName()).isEqualTo("r2");
+                assertThat(r.reason()).contains("about no domain of ours (other.example)");
+                assertThat(r.mailFrom()).isEqualTo("r@reporter.test");
+            });
+    }
+
+    @Test
+    void aReportSignedByItsFromDomainIsStoredAsAuthenticated() throws Exception {
+        FakeMail signed = signedReport("signed", "reporter.test", reporterKey);
+        mailet(false, false, true).service(signed);
+        assertThat(stored()).singleElement().satisfies(r -> assertThat(r.unauthenticated()).isFalse());
+        assertThat(signed.getAttribute(ReportIngestion.DKIM)).hasValueSatisfying(a ->
+            assertThat(a.getValue().value()).isEqualTo("DKIM pass d=reporter.test aligned with reporter.test"));
+    }
+
+    @Test
+    void withoutAnAlignedDkimPassAReportIsUnauthenticatedOrRefusedWhenAlignmentIsRequired() throws Exception {
+        mailet(false, false, false).service(reportAbout("example.com", "unsigned"));
+        assertThat(stored()).singleElement().satisfies(r -> assertThat(r.unauthenticated()).isTrue());
+
+        StoreTlsReport strict = mailet(false, true, true);
+        FakeMail unsigned = reportAbout("example.com", "unsigned-2");
+        FakeMail otherSigner = signedReport("other-signer", "stranger.test", strangerKey);
+        FakeMail forged = signedReport("forged", "reporter.test", strangerKey);
+        FakeMail tampered = signedReport("tampered", "reporter.test", reporterKey);
+        tampered.getMessage().setHeader("TLS-Report-Domain", "example.org");
+        tampered.getMessage().saveChanges();
+        for (FakeMail mail : List.of(unsigned, otherSigner, forged, tampered)) {
+            strict.service(mail);
+            assertThat(mail.getState()).as("a refused report stays in the mailbox").isEqualTo(Mail.DEFAULT);
+        }
+        assertThat(stored()).hasSize(1);
+        List<RejectedReport> refused = rejected.list(RejectedReport.Kind.TLS, Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), 10);
+        assertThat(refused).extracting(RejectedReport::mailName).containsExactly("unsigned-2", "other-signer", "forged", "tampered");
+        assertThat(refused.get(0).reason()).isEqualTo("no aligned DKIM pass (no DKIM signature)");
+        assertThat(refused.get(1).reason())
+            .isEqualTo("no aligned DKIM pass (DKIM pass for stranger.test, none aligned with reporter.test)");
+        assertThat(refused.subList(2, 4)).allSatisfy(r -> assertThat(r.reason()).startsWith("no aligned DKIM pass (DKIM fail"));
+        assertThat(metrics.countFor("mailsec_tls_reports_rejected")).isEqualTo(4);
+    }
+
+    @Test
+    void aMailWhoseReportCannotBeReadGoesOnWithTheReasonRecorded() throws Exception {
+        FakeMail broken = FakeMail.builder().name("broken").mimeMessage(new javax.mail.internet.MimeMessage(
+                javax.mail.Session.getInstance(new java.util.Properties()), new java.io.ByteArrayInputStream((
+                "From: r@reporter.test\r\nSubject: Report Domain: example.com\r\nMessage-ID: <b@reporter.test>\r\n"
+                + "Content-Type: application/tlsrpt+json\r\n\r\n{\"organization-name\": 5").getBytes(
+                    java.nio.charset.StandardCharsets.US_ASCII))))
+            .sender(new MailAddress("r@reporter.test")).recipient("rua@example.com").state(Mail.DEFAULT).build();
+        mailet(false, true).service(broken);
+        assertThat(broken.getState()).isEqualTo(Mail.DEFAULT);
+        assertThat(broken.getAttribute(ReportIngestion.REJECTED)).isPresent();
+        assertThat(rejected.list(RejectedReport.Kind.TLS, Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), 10))
+            .singleElement().satisfies(r -> {
+                assertThat(r.messageId()).isEqualTo("<b@reporter.test>");
+                assertThat(r.subject()).isEqualTo("Report Domain: example.com");
+                assertThat(r.reason()).isNotBlank();
+            });
+        assertThat(stored()).isEmpty();
     }
 }

@@ -7,11 +7,12 @@ import org.mailsec.store.dmarc.Evaluations;
 import org.mailsec.store.dmarc.IncomingDmarcReports;
 import org.mailsec.store.policy.PolicyCache;
 import org.mailsec.store.report.IncomingTlsReports;
+import org.mailsec.store.report.RejectedReports;
 import org.mailsec.store.tls.TlsResultStore;
 
 /**
  * What the store forgets, run daily: TLS results older than 48 hours, MTA-STS policies no delivery used
- * for 180 days, DMARC evaluations older than a week, and received reports past the configured age.
+ * for 180 days, DMARC evaluations older than a week, and received (or refused) reports past the configured age.
  */
 public final class Retention {
 
@@ -20,7 +21,8 @@ public final class Retention {
     public static final Duration DMARC_EVALUATIONS = Duration.ofDays(7);
 
     /** How many rows each kind lost. */
-    public record Removed(int tlsResults, int policies, int evaluations, int tlsReports, int dmarcReports) {
+    public record Removed(int tlsResults, int policies, int evaluations, int tlsReports, int dmarcReports,
+                          int rejectedReports) {
     }
 
     private final TlsResultStore results;
@@ -28,15 +30,17 @@ public final class Retention {
     private final Evaluations evaluations;
     private final IncomingTlsReports tlsReports;
     private final IncomingDmarcReports dmarcReports;
+    private final RejectedReports rejectedReports;
     private final Duration reportAge;
 
     public Retention(TlsResultStore results, PolicyCache policies, Evaluations evaluations, IncomingTlsReports tlsReports,
-                     IncomingDmarcReports dmarcReports, Duration reportAge) {
+                     IncomingDmarcReports dmarcReports, RejectedReports rejectedReports, Duration reportAge) {
         this.results = results;
         this.policies = policies;
         this.evaluations = evaluations;
         this.tlsReports = tlsReports;
         this.dmarcReports = dmarcReports;
+        this.rejectedReports = rejectedReports;
         this.reportAge = reportAge;
     }
 
@@ -47,6 +51,7 @@ public final class Retention {
             policies.deleteUnusedSince(now.minus(UNUSED_POLICIES)),
             evaluations.deleteBefore(now.minus(DMARC_EVALUATIONS)),
             tlsReports.deleteReceivedBefore(now.minus(reportAge)),
-            dmarcReports.deleteReceivedBefore(now.minus(reportAge)));
+            dmarcReports.deleteReceivedBefore(now.minus(reportAge)),
+            rejectedReports.deleteReceivedBefore(now.minus(reportAge)));
     }
 }

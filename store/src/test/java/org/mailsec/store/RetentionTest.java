@@ -14,6 +14,8 @@ import org.mailsec.store.dmarc.JdbcIncomingDmarcReports;
 import org.mailsec.store.policy.CachedPolicy;
 import org.mailsec.store.policy.JdbcPolicyCache;
 import org.mailsec.store.report.JdbcIncomingTlsReports;
+import org.mailsec.store.report.JdbcRejectedReports;
+import org.mailsec.store.report.RejectedReport;
 import org.mailsec.store.tls.JdbcTlsResultStore;
 import org.mailsec.store.tls.TlsResultKey;
 
@@ -37,8 +39,12 @@ class RetentionTest {
             evaluations.add(DmarcStoresTest.evaluation("example.com", now.minus(Duration.ofDays(8)), "none"));
             evaluations.add(DmarcStoresTest.evaluation("example.com", now.minus(Duration.ofDays(1)), "none"));
 
+            JdbcRejectedReports rejected = new JdbcRejectedReports(db);
+            rejected.add(RejectedReport.of(RejectedReport.Kind.TLS, now.minus(Duration.ofDays(366)), "old", "", "", "", "x"));
+            rejected.add(RejectedReport.of(RejectedReport.Kind.TLS, now.minus(Duration.ofDays(2)), "new", "", "", "", "x"));
+
             Retention.Removed removed = new Retention(results, policies, evaluations, new JdbcIncomingTlsReports(db),
-                new JdbcIncomingDmarcReports(db), Duration.ofDays(365)).run(now);
+                new JdbcIncomingDmarcReports(db), rejected, Duration.ofDays(365)).run(now);
 
             // 48 hours before 2026-11-22T10:00Z is 2026-11-20T10:00Z: days 19 and earlier go, 20 stays.
             assertThat(removed.tlsResults()).isEqualTo(1);
@@ -46,6 +52,9 @@ class RetentionTest {
             assertThat(removed.policies()).isEqualTo(1);
             assertThat(policies.all()).extracting(CachedPolicy::domain).containsExactly("used.example");
             assertThat(removed.evaluations()).isEqualTo(1);
+            assertThat(removed.rejectedReports()).isEqualTo(1);
+            assertThat(rejected.list(RejectedReport.Kind.TLS, Instant.EPOCH, now, 10)).extracting(RejectedReport::mailName)
+                .containsExactly("new");
         }
     }
 }

@@ -8,8 +8,12 @@ import org.mailsec.dmarc.report.AggregateReport;
 /** DMARC aggregate reports received from other mail systems. */
 public interface IncomingDmarcReports {
 
-    /** Stores a report once per (organization, report id, date range); returns its id, or empty for a duplicate. */
-    Optional<Long> add(AggregateReport report, String fromDomain, Instant receivedAt);
+    /**
+     * Stores a report once per (organization, report id, date range); returns its id, or empty for a duplicate.
+     *
+     * @param unauthenticated received over HTTPS, or without an aligned DKIM pass
+     */
+    Optional<Long> add(AggregateReport report, String fromDomain, boolean unauthenticated, Instant receivedAt);
 
     Optional<IncomingDmarcReport> byId(long id);
 

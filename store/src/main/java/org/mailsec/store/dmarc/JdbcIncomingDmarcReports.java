@@ -25,7 +25,7 @@ public final class JdbcIncomingDmarcReports implements IncomingDmarcReports {
     }
 
     @Override
-    public Optional<Long> add(AggregateReport report, String fromDomain, Instant receivedAt) {
+    public Optional<Long> add(AggregateReport report, String fromDomain, boolean unauthenticated, Instant receivedAt) {
         long none = 0;
         long quarantine = 0;
         long reject = 0;
@@ -48,10 +48,10 @@ public final class JdbcIncomingDmarcReports implements IncomingDmarcReports {
         try (Connection c = jdbc.database().connection(); PreparedStatement s = c.prepareStatement("INSERT INTO "
                 + "dmarc_report_incoming (organization, report_id, begin_at, end_at, domain, from_domain, received_at, messages, "
                 + "dmarc_pass, disposition_none, disposition_quarantine, disposition_reject, dkim_fail, spf_fail, policy_overrides, "
-                + "report_xml) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", new String[] {"id"})) {
+                + "report_xml, unauthenticated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", new String[] {"id"})) {
             Jdbc.bind(s, m.orgName(), m.reportId(), begin, end, String.valueOf(report.policy().domain()), fromDomain, receivedAt,
                 report.messages(), report.dmarcPassMessages(), none, quarantine, reject, dkimFail, spfFail, overrides,
-                new String(AggregateReportXml.write(report, false), StandardCharsets.UTF_8));
+                new String(AggregateReportXml.write(report, false), StandardCharsets.UTF_8), unauthenticated);
             s.executeUpdate();
             try (ResultSet keys = s.getGeneratedKeys()) {
                 keys.next();
@@ -67,13 +67,13 @@ public final class JdbcIncomingDmarcReports implements IncomingDmarcReports {
 
     @Override
     public Optional<IncomingDmarcReport> byId(long id) {
-        return jdbc.query("read DMARC report " + id, "SELECT id, from_domain, received_at, report_xml FROM dmarc_report_incoming "
+        return jdbc.query("read DMARC report " + id, "SELECT id, from_domain, unauthenticated, received_at, report_xml FROM dmarc_report_incoming "
             + "WHERE id = ?", JdbcIncomingDmarcReports::row, id).stream().findFirst();
     }
 
     @Override
     public List<IncomingDmarcReport> list(Instant start, Instant end, Optional<String> domain) {
-        String sql = "SELECT id, from_domain, received_at, report_xml FROM dmarc_report_incoming WHERE begin_at < ? AND end_at > ?"
+        String sql = "SELECT id, from_domain, unauthenticated, received_at, report_xml FROM dmarc_report_incoming WHERE begin_at < ? AND end_at > ?"
             + (domain.isPresent() ? " AND domain = ?" : "") + " ORDER BY begin_at, id";
         return jdbc.query("list DMARC reports", sql, JdbcIncomingDmarcReports::row, params(start, end, domain));
     }
@@ -101,7 +101,7 @@ public final class JdbcIncomingDmarcReports implements IncomingDmarcReports {
         try {
             return new IncomingDmarcReport(rs.getLong("id"),
                 AggregateReportXml.read(rs.getString("report_xml").getBytes(StandardCharsets.UTF_8)),
-                rs.getString("from_domain"), Jdbc.instant(rs, "received_at"));
+                rs.getString("from_domain"), rs.getBoolean("unauthenticated"), Jdbc.instant(rs, "received_at"));
         } catch (RejectedInputException e) {
             throw new SQLException("stored DMARC report " + rs.getLong("id") + " is not readable: " + e.getMessage(), e);
         }

@@ -79,7 +79,7 @@ public class DmarcStoresTest {
             long pass = 0;
             for (AggregateReport r : reports) {
                 String id = r.metadata().orgName() + "|" + r.metadata().reportId() + "|" + r.metadata().begin() + "|" + r.metadata().end();
-                boolean stored = store.add(r, "reporter.example", NOW).isPresent();
+                boolean stored = store.add(r, "reporter.example", false, NOW).isPresent();
                 assertThat(stored).as(id).isEqualTo(!distinct.contains(id));
                 if (stored) {
                     distinct.add(id);
@@ -100,7 +100,7 @@ public class DmarcStoresTest {
             assertThat(store.byId(id).orElseThrow().report().policy().domain()).isEqualTo("example.com");
 
             Retention.Removed removed = new Retention(new JdbcTlsResultStore(db), new JdbcPolicyCache(db), new JdbcEvaluations(db),
-                new JdbcIncomingTlsReports(db), store, Duration.ofDays(30)).run(NOW.plus(Duration.ofDays(31)));
+                new JdbcIncomingTlsReports(db), store, new org.mailsec.store.report.JdbcRejectedReports(db), Duration.ofDays(30)).run(NOW.plus(Duration.ofDays(31)));
             assertThat(removed.dmarcReports()).isEqualTo(distinct.size());
         }
     }

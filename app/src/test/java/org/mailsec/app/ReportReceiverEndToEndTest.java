@@ -1,0 +1,199 @@
+package org.mailsec.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.apache.james.dnsservice.api.DNSService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailsec.testing.TestData;
+import org.mailsec.tlsrpt.TlsReport;
+import org.mailsec.tlsrpt.TlsReportJson;
+
+/**
+ * The HTTPS TLS report receiver of a real James with the sample conf/ (RFC 8460 §5.3): every real JSON report of
+ * ../shared/testdata posted to it is stored once, marked unauthenticated, and shown by webadmin; what is not a
+ * report about our domains, too large, of another type or too frequent is refused with the HTTP status a poster
+ * understands, and the reason is listed under /mailsec/tls-reports/rejected.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ReportReceiverEndToEndTest {
+
+    private static final int RATE_PER_MINUTE = 80;
+    private static final int MAX_BYTES = 64 * 1024;
+
+    private MailsecServer james;
+    private HttpClient https;
+    private URI endpoint;
+
+    @BeforeAll
+    void boot(@TempDir Path tmp) throws Exception {
+        LoopbackHosts.write(List.of());
+        Path keystore = tmp.resolve("receiver.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+            "-genkeypair", "-alias", "receiver", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
+            "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore",
+            keystore.toString(), "-storepass", "secret", "-keypass", "secret").redirectErrorStream(true).start();
+        String out = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(keytool.waitFor()).as(out).isZero();
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        Path conf = E2e.configuration(tmp, E2e.pairs(
+            "mailsec.reports.enabled", "false",
+            "mailsec.reports.receiver.enabled", "true",
+            "mailsec.reports.receiver.bind", "127.0.0.1",
+            "mailsec.reports.receiver.port", String.valueOf(port),
+            "mailsec.reports.receiver.keystore", keystore.toString(),
+            "mailsec.reports.receiver.keystore.password", "secret",
+            "mailsec.reports.receiver.max.bytes", String.valueOf(MAX_BYTES),
+            "mailsec.reports.receiver.rate.per.minute", String.valueOf(RATE_PER_MINUTE)), Optional.empty());
+        var jamesDns = E2e.jamesDns();
+        james = MailsecServer.start(conf, tmp.resolve("james"), binder -> binder.bind(DNSService.class).toInstance(jamesDns));
+
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keystore)) {
+            trusted.load(in, "secret".toCharArray());
+        }
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, trust.getTrustManagers(), null);
+        https = HttpClient.newBuilder().sslContext(tls).build();
+        endpoint = URI.create("https://127.0.0.1:" + port + "/tlsrpt");
+    }
+
+    @AfterAll
+    void stop() {
+        if (james != null) {
+            james.close();
+        }
+    }
+
+    private HttpResponse<String> post(String contentType, byte[] body) throws Exception {
+        return https.send(HttpRequest.newBuilder(endpoint).header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static List<Path> jsonReports() throws Exception {
+        try (Stream<Path> files = Files.list(TestData.dir().resolve("tlsrpt-reports"))) {
+            return files.filter(p -> p.toString().endsWith(".json") || p.toString().endsWith(".json.gz"))
+                .filter(p -> !p.getFileName().toString().equals("expected.json")).sorted().toList();
+        }
+    }
+
+    private static byte[] gzip(byte[] data) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void postedReportsAreStoredOnceAsUnauthenticatedAndWhatIsNotAReportIsRefusedWithTheReason() throws Exception {
+        JsonNode expected = E2e.JSON.readTree(TestData.dir().resolve("tlsrpt-reports/expected.json").toFile());
+        // The reports are about several domains: make them James's, but one.
+        Set<String> domains = new HashSet<>();
+        int refusedReports = 0;
+        for (Path file : jsonReports()) {
+            for (TlsReport report : new org.mailsec.tlsrpt.TlsReportReader().read(Files.readAllBytes(file), file.toString())) {
+                report.policies().stream().map(p -> p.policy().domain()).filter(d -> !d.isBlank()).forEach(domains::add);
+            }
+        }
+        for (String domain : domains) {
+            assertThat(E2e.put(james.webAdminPort(), "/domains/" + domain, "").statusCode()).as(domain).isEqualTo(204);
+        }
+
+        // Every real report, as JSON and as gzip: stored (201), or a duplicate of one stored (200); a report that
+        // names no policy domain is about none of ours (403).
+        Set<String> reportIds = new HashSet<>();
+        for (Path file : jsonReports()) {
+            byte[] raw = Files.readAllBytes(file);
+            boolean named = new org.mailsec.tlsrpt.TlsReportReader().read(raw, file.toString()).get(0).policies().stream()
+                .anyMatch(p -> !p.policy().domain().isBlank());
+            boolean gzipped = file.toString().endsWith(".gz");
+            HttpResponse<String> first = post(gzipped ? "application/tlsrpt+gzip" : "application/tlsrpt+json", raw);
+            HttpResponse<String> again = post("application/tlsrpt+gzip", gzipped ? raw : gzip(raw));
+            if (named) {
+                assertThat(first.statusCode()).as(file + ": " + first.body()).isIn(200, 201);
+                assertThat(again.statusCode()).as(file + " again: " + again.body()).isEqualTo(200);
+                reportIds.add(expected.get(file.getFileName().toString()).get("reportId").asText());
+            } else {
+                assertThat(List.of(first.statusCode(), again.statusCode())).as(file.toString()).containsOnly(403);
+                refusedReports += 2;
+            }
+        }
+        List<JsonNode> stored = new ArrayList<>();
+        E2e.get(james.webAdminPort(), "/mailsec/tls-reports?start=2000-01-01T00:00:00Z").forEach(stored::add);
+        assertThat(stored).extracting(r -> r.get("reportId").asText()).containsAll(reportIds);
+        assertThat(stored).allSatisfy(r -> {
+            assertThat(r.get("authenticated").asBoolean()).isFalse();
+            assertThat(r.get("fromDomain").asText()).isEqualTo("127.0.0.1");
+        });
+        JsonNode one = E2e.get(james.webAdminPort(), "/mailsec/tls-reports/" + stored.get(0).get("id").asText());
+        assertThat(one.get("report").get("report-id").asText()).isEqualTo(stored.get(0).get("reportId").asText());
+
+        // Refusals, each with the status a poster understands and the reason on record.
+        TlsReport sample = TlsReportJson.read(Files.readAllBytes(jsonReports().get(0)));
+        TlsReport foreign = new TlsReport(sample.organizationName(), sample.start(), sample.end(), sample.contactInfo(),
+            "foreign-1", List.of(new TlsReport.PolicyResult(new TlsReport.Policy("sts", List.of(), "not-ours.example", List.of()),
+                1, 0, List.of())));
+        assertThat(post("application/tlsrpt+json", TlsReportJson.write(foreign)).statusCode()).isEqualTo(403);
+        assertThat(post("application/json", TlsReportJson.write(sample)).statusCode()).isEqualTo(415);
+        assertThat(post("application/tlsrpt+json", "{\"report-id\": [[[".getBytes(StandardCharsets.US_ASCII)).statusCode())
+            .isEqualTo(400);
+        assertThat(post("application/tlsrpt+gzip", new byte[MAX_BYTES + 1]).statusCode()).isEqualTo(413);
+        // 32 MB of spaces in a gzip under the size cap: the 20 MB decompression cap refuses it.
+        ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(bomb)) {
+            byte[] spaces = new byte[1 << 20];
+            java.util.Arrays.fill(spaces, (byte) ' ');
+            for (int i = 0; i < 32; i++) {
+                gz.write(spaces);
+            }
+        }
+        assertThat(bomb.size()).isLessThan(MAX_BYTES);
+        assertThat(post("application/tlsrpt+gzip", bomb.toByteArray()).statusCode()).isEqualTo(400);
+        assertThat(https.send(HttpRequest.newBuilder(endpoint).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+            .isEqualTo(405);
+        List<JsonNode> refused = new ArrayList<>();
+        E2e.get(james.webAdminPort(), "/mailsec/tls-reports/rejected?start=2000-01-01T00:00:00Z").forEach(refused::add);
+        assertThat(refused).extracting(r -> r.get("reason").asText()).hasSize(5 + refusedReports)
+            .anySatisfy(reason -> assertThat(reason).contains("about no domain of ours (not-ours.example)"))
+            .anySatisfy(reason -> assertThat(reason).contains("content type 'application/json'"))
+            .anySatisfy(reason -> assertThat(reason).contains("larger than " + MAX_BYTES));
+        assertThat(refused).allSatisfy(r -> assertThat(r.get("mail").asText()).isEqualTo("https from 127.0.0.1"));
+
+        // The rate limit: after RATE_PER_MINUTE posts from one address within the minute, 429.
+        int status = 0;
+        for (int i = 0; i < 2 * RATE_PER_MINUTE && status != 429; i++) {
+            status = post("application/tlsrpt+json", TlsReportJson.write(sample)).statusCode();
+        }
+        assertThat(status).isEqualTo(429);
+    }
+}

@@ -1,0 +1,170 @@
+package org.mailsec.reportreceiver;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.metrics.api.MetricFactory;
+import org.mailsec.io.BoundedStreams;
+import org.mailsec.io.InputLimits;
+import org.mailsec.io.RejectedInputException;
+import org.mailsec.james.MailsecSettings;
+import org.mailsec.mailets.OurNames;
+import org.mailsec.store.StoreException;
+import org.mailsec.store.report.IncomingTlsReports;
+import org.mailsec.store.report.RejectedReport;
+import org.mailsec.store.report.RejectedReports;
+import org.mailsec.tlsrpt.TlsReport;
+import org.mailsec.tlsrpt.TlsReportReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One posted TLS report (RFC 8460 §5.3): {@code POST} of {@code application/tlsrpt+gzip} or
+ * {@code application/tlsrpt+json} to the configured path. Nothing authenticates the poster, so reports are
+ * stored marked unauthenticated, by default only when they are about our domains, and at most
+ * {@code rate.per.minute} posts per client address are taken.
+ * <ul>
+ *   <li>201 stored, 200 already stored (a retry), 400 not a TLS report, 403 about none of our domains,</li>
+ *   <li>404 other path, 405 not a POST, 413 too large, 415 other content type, 429 too many posts,
+ *       503 the store failed (the poster may retry).</li>
+ * </ul>
+ */
+final class TlsReportPosts implements HttpHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TlsReportPosts.class);
+    private static final Set<String> TYPES = Set.of("application/tlsrpt+gzip", "application/tlsrpt+json");
+
+    private final MailsecSettings.Receiver settings;
+    private final IncomingTlsReports reports;
+    private final RejectedReports rejectedReports;
+    private final OurNames ourNames;
+    private final MetricFactory metrics;
+    private final Clock clock;
+    private final ClientRateLimit rateLimit;
+    private final TlsReportReader reader;
+
+    TlsReportPosts(MailsecSettings.Receiver settings, IncomingTlsReports reports, RejectedReports rejectedReports,
+                   DomainList domains, MetricFactory metrics, Clock clock) {
+        this.settings = settings;
+        this.reports = reports;
+        this.rejectedReports = rejectedReports;
+        this.ourNames = new OurNames(domains, Set.of());
+        this.metrics = metrics;
+        this.clock = clock;
+        this.rateLimit = new ClientRateLimit(settings.ratePerMinute(), clock);
+        this.reader = new TlsReportReader(InputLimits.DEFAULT.withMaxInputBytes(settings.maxBytes()));
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String client = exchange.getRemoteAddress().getAddress().getHostAddress();
+            if (!exchange.getRequestURI().getPath().equals(settings.path())) {
+                respond(exchange, 404, "no such resource; TLS reports go to " + settings.path());
+                return;
+            }
+            if (!"POST".equals(exchange.getRequestMethod())) {
+                exchange.getResponseHeaders().set("Allow", "POST");
+                respond(exchange, 405, "POST a TLS report (RFC 8460 §5.3)");
+                return;
+            }
+            if (!rateLimit.tryAcquire(client)) {
+                metrics.generate("mailsec_tls_reports_https_rate_limited").increment();
+                exchange.getResponseHeaders().set("Retry-After", "60");
+                respond(exchange, 429, "too many reports from " + client + "; try again later");
+                return;
+            }
+            String type = Optional.ofNullable(exchange.getRequestHeaders().getFirst("Content-Type")).orElse("")
+                .split(";")[0].trim().toLowerCase(Locale.ROOT);
+            if (!TYPES.contains(type)) {
+                refuse(exchange, client, 415, "content type '" + type + "' is not application/tlsrpt+gzip or application/tlsrpt+json");
+                return;
+            }
+            String length = exchange.getRequestHeaders().getFirst("Content-Length");
+            if (length != null && length.trim().matches("\\d{1,18}") && Long.parseLong(length.trim()) > settings.maxBytes()) {
+                refuse(exchange, client, 413, "the report is larger than " + settings.maxBytes() + " bytes");
+                return;
+            }
+            byte[] body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = BoundedStreams.readAtMost(in, settings.maxBytes(), "the report");
+            } catch (RejectedInputException e) {
+                refuse(exchange, client, 413, e.getMessage());
+                return;
+            }
+            List<TlsReport> read;
+            try {
+                read = reader.read(body, type.endsWith("gzip") ? "report.json.gz" : "report.json");
+            } catch (RejectedInputException e) {
+                refuse(exchange, client, 400, e.getMessage());
+                return;
+            }
+            store(exchange, client, read);
+        } catch (RuntimeException e) {
+            LOG.error("mailsec: posted TLS report not handled", e);
+            throw e;
+        }
+    }
+
+    private void store(HttpExchange exchange, String client, List<TlsReport> read) throws IOException {
+        boolean added = false;
+        List<String> ids = new ArrayList<>();
+        for (TlsReport report : read) {
+            String policyDomain = report.policies().isEmpty() ? "" : report.policies().get(0).policy().domain();
+            if (settings.onlyOurDomains() && report.policies().stream().noneMatch(p -> ourNames.contains(p.policy().domain()))) {
+                refuse(exchange, client, 403, "report " + report.reportId() + " from " + report.organizationName()
+                    + " is about no domain of ours (" + policyDomain + ")");
+                return;
+            }
+            try {
+                Optional<Long> id = reports.add(report, policyDomain, client, "", false, true, clock.instant());
+                if (id.isPresent()) {
+                    added = true;
+                    ids.add(String.valueOf(id.get()));
+                    metrics.generate("mailsec_tls_reports_https_received").increment();
+                    LOG.info("TLS report {} from {} about {} posted by {} stored as {} (unauthenticated)", report.reportId(),
+                        report.organizationName(), policyDomain, client, id.get());
+                } else {
+                    metrics.generate("mailsec_tls_reports_duplicate").increment();
+                }
+            } catch (StoreException e) {
+                LOG.warn("TLS report {} posted by {} not stored: {}", report.reportId(), client, e.getMessage());
+                respond(exchange, 503, "the report cannot be stored now; try again later");
+                return;
+            }
+        }
+        respond(exchange, added ? 201 : 200, added ? "stored as " + String.join(",", ids) : "already stored");
+    }
+
+    /** A post that is not stored: the reason is logged, counted, kept for webadmin and told to the poster. */
+    private void refuse(HttpExchange exchange, String client, int status, String why) throws IOException {
+        metrics.generate("mailsec_tls_reports_https_rejected").increment();
+        LOG.info("TLS report posted by {} not stored ({}): {}", client, status, why);
+        try {
+            rejectedReports.add(RejectedReport.of(RejectedReport.Kind.TLS, clock.instant(), "https from " + client, "", "",
+                "", why));
+        } catch (StoreException e) {
+            LOG.warn("cannot record why the TLS report posted by {} was refused: {}", client, e.getMessage());
+        }
+        respond(exchange, status, why);
+    }
+
+    private static void respond(HttpExchange exchange, int status, String text) throws IOException {
+        byte[] body = (text + "\n").getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+}

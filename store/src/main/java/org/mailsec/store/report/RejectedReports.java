@@ -1,0 +1,17 @@
+package org.mailsec.store.report;
+
+import java.time.Instant;
+import java.util.List;
+
+/** The record of report mails and posts that were refused, kept as long as received reports. */
+public interface RejectedReports {
+
+    /** @return the new record's id */
+    long add(RejectedReport rejected);
+
+    /** Records of one kind received in [start, end), oldest first, at most {@code limit}. */
+    List<RejectedReport> list(RejectedReport.Kind kind, Instant start, Instant end, int limit);
+
+    /** Retention: removes records received before {@code cutoff}; returns how many went. */
+    int deleteReceivedBefore(Instant cutoff);
+}
