@@ -113,6 +113,13 @@ public class MailsecModule extends AbstractModule {
         return new org.mailsec.store.report.JdbcIncomingTlsReports(database);
     }
 
+    /** The size caps of incoming reports (mail, post and decompressed report), read by the report mailets. */
+    @Provides
+    @Singleton
+    org.mailsec.io.InputLimits receivedReportLimits(MailsecSettings settings) {
+        return settings.receivedReportLimits();
+    }
+
     @Provides
     @Singleton
     org.mailsec.store.report.RejectedReports rejectedReports(Database database) {

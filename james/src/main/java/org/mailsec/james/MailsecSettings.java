@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.mailsec.io.InputLimits;
 
 /**
  * {@code conf/mailsec.properties}, typed. Every key has a default that works on a fresh James; a value that
@@ -21,7 +22,8 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
                               boolean dane, boolean mtaSts, Set<String> daneRequired, int smtpPort,
                               Optional<Path> webPkiRoots, int mtaStsHttpsPort, Duration mtaStsFetchTimeout,
                               Duration mtaStsRefreshInterval, Duration recorderFlushInterval,
-                              Reports reports, Duration receivedReportRetention, Receiver receiver) {
+                              Reports reports, Duration receivedReportRetention, InputLimits receivedReportLimits,
+                              Receiver receiver) {
 
     /**
      * The daily TLS reports. Identity values left empty default to James's default domain.
@@ -52,6 +54,8 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
         }
     }
 
+    private static final int MB = 1024 * 1024;
+
     public static MailsecSettings from(Properties p) {
         return new MailsecSettings(p,
             list(p, "mailsec.dns.servers"),
@@ -71,6 +75,9 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
             duration(p, "mailsec.recorder.flush.interval", Duration.ofSeconds(1)),
             reports(p),
             duration(p, "mailsec.reports.received.retention", Duration.ofDays(180)),
+            InputLimits.DEFAULT
+                .withMaxInputBytes(integer(p, "mailsec.reports.received.max.message.bytes", 15 * MB, 64 * 1024, 1024 * MB))
+                .withMaxDecompressedBytes(integer(p, "mailsec.reports.received.max.report.bytes", 20 * MB, 64 * 1024, 1024 * MB)),
             receiver(p));
     }
 

@@ -47,7 +47,8 @@ public class HttpsReportReceiver implements UserDefinedStartable {
     public HttpsReportReceiver(MailsecSettings settings, IncomingTlsReports reports, RejectedReports rejectedReports,
                                DomainList domains, MetricFactory metrics, Clock clock) {
         this.settings = settings.receiver();
-        this.posts = new TlsReportPosts(this.settings, reports, rejectedReports, domains, metrics, clock);
+        this.posts = new TlsReportPosts(this.settings, settings.receivedReportLimits(), reports, rejectedReports, domains,
+            metrics, clock);
     }
 
     @Override

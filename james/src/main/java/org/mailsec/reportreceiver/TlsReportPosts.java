@@ -53,8 +53,8 @@ final class TlsReportPosts implements HttpHandler {
     private final ClientRateLimit rateLimit;
     private final TlsReportReader reader;
 
-    TlsReportPosts(MailsecSettings.Receiver settings, IncomingTlsReports reports, RejectedReports rejectedReports,
-                   DomainList domains, MetricFactory metrics, Clock clock) {
+    TlsReportPosts(MailsecSettings.Receiver settings, InputLimits limits, IncomingTlsReports reports,
+                   RejectedReports rejectedReports, DomainList domains, MetricFactory metrics, Clock clock) {
         this.settings = settings;
         this.reports = reports;
         this.rejectedReports = rejectedReports;
@@ -62,7 +62,7 @@ final class TlsReportPosts implements HttpHandler {
         this.metrics = metrics;
         this.clock = clock;
         this.rateLimit = new ClientRateLimit(settings.ratePerMinute(), clock);
-        this.reader = new TlsReportReader(InputLimits.DEFAULT.withMaxInputBytes(settings.maxBytes()));
+        this.reader = new TlsReportReader(limits.withMaxInputBytes(settings.maxBytes()));
     }
 
     @Override

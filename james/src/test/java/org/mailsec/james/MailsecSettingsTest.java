@@ -31,6 +31,8 @@ class MailsecSettingsTest {
         assertThat(s.receiver().enabled()).isFalse();
         assertThat(s.receiver().path()).isEqualTo("/tlsrpt");
         assertThat(s.receiver().onlyOurDomains()).isTrue();
+        assertThat(s.receivedReportLimits().maxInputBytes()).isEqualTo(15 * 1024 * 1024);
+        assertThat(s.receivedReportLimits().maxDecompressedBytes()).isEqualTo(20 * 1024 * 1024);
     }
 
     @Test

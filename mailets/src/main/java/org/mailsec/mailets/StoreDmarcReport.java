@@ -38,19 +38,20 @@ public class StoreDmarcReport extends GenericMailet {
     private final MetricFactory metrics;
     private final Clock clock;
     private final ReportIngestion ingestion;
-    private final AggregateReportReader reader = new AggregateReportReader(InputLimits.DEFAULT);
+    private final AggregateReportReader reader;
     private boolean ghost;
     private boolean onlyOurDomains;
     private boolean requireAlignedDkim;
 
     @Inject
     public StoreDmarcReport(IncomingDmarcReports reports, RejectedReports rejectedReports, DnsResolver resolver,
-                            MetricFactory metrics, Clock clock, DomainList domains) {
+                            MetricFactory metrics, Clock clock, DomainList domains, InputLimits limits) {
         this.reports = reports;
+        this.reader = new AggregateReportReader(limits);
         this.metrics = metrics;
         this.clock = clock;
         this.ingestion = new ReportIngestion(RejectedReport.Kind.DMARC, rejectedReports, metrics, clock, domains,
-            new DkimAlignment(resolver, OrganizationalDomains.guava()), InputLimits.DEFAULT);
+            new DkimAlignment(resolver, OrganizationalDomains.guava()), limits);
     }
 
     @Override

@@ -44,19 +44,20 @@ public class StoreTlsReport extends GenericMailet {
     private final MetricFactory metrics;
     private final Clock clock;
     private final ReportIngestion ingestion;
-    private final TlsReportReader reader = new TlsReportReader(InputLimits.DEFAULT);
+    private final TlsReportReader reader;
     private boolean ghost;
     private boolean onlyOurDomains;
     private boolean requireAlignedDkim;
 
     @Inject
     public StoreTlsReport(IncomingTlsReports reports, RejectedReports rejectedReports, DnsResolver resolver,
-                          MetricFactory metrics, Clock clock, DomainList domains) {
+                          MetricFactory metrics, Clock clock, DomainList domains, InputLimits limits) {
         this.reports = reports;
+        this.reader = new TlsReportReader(limits);
         this.metrics = metrics;
         this.clock = clock;
         this.ingestion = new ReportIngestion(RejectedReport.Kind.TLS, rejectedReports, metrics, clock, domains,
-            new DkimAlignment(resolver, OrganizationalDomains.guava()), InputLimits.DEFAULT);
+            new DkimAlignment(resolver, OrganizationalDomains.guava()), limits);
     }
 
     @Override

@@ -124,7 +124,8 @@ class StoreTlsReportTest {
     }
 
     private StoreTlsReport mailet(boolean onlyOurDomains, boolean ghost, boolean requireAlignedDkim) throws Exception {
-        StoreTlsReport mailet = new StoreTlsReport(reports, rejected, dns.resolver(), metrics, Clock.systemUTC(), new OurDomains());
+        StoreTlsReport mailet = new StoreTlsReport(reports, rejected, dns.resolver(), metrics, Clock.systemUTC(), new OurDomains(),
+            org.mailsec.io.InputLimits.DEFAULT);
         mailet.init(FakeMailetConfig.builder().mailetName("StoreTlsReport")
             .setProperty("onlyOurDomains", String.valueOf(onlyOurDomains)).setProperty("ghost", String.valueOf(ghost))
             .setProperty("requireAlignedDkim", String.valueOf(requireAlignedDkim)).build());

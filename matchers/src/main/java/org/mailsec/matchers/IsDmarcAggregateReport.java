@@ -13,16 +13,27 @@ import org.apache.mailet.base.GenericMatcher;
  * Matches mail carrying a DMARC aggregate report (RFC 7489 §7.2.1.1): an XML, gzip or zip attachment as
  * reporters send them — by type ({@code application/zip}, {@code application/gzip}, {@code text/xml}...), or as
  * {@code application/octet-stream} with a {@code .xml}, {@code .xml.gz}, {@code .gz} or {@code .zip} name.
- * {@code match="org.mailsec.matchers.IsDmarcAggregateReport"}.
+ * {@code match="org.mailsec.matchers.IsDmarcAggregateReport"}, or {@code …IsDmarcAggregateReport=rua@example.com, …} to
+ * match only those reporting addresses among the recipients.
  */
 public class IsDmarcAggregateReport extends GenericMatcher {
 
     private static final Set<String> REPORT_TYPES = Set.of("application/zip", "application/x-zip-compressed",
         "application/gzip", "application/x-gzip", "application/xml", "text/xml");
 
+    private ReportingAddresses reportingAddresses;
+
+    @Override
+    public void init() throws MessagingException {
+        reportingAddresses = ReportingAddresses.parse(getCondition());
+    }
+
     @Override
     public Collection<MailAddress> match(Mail mail) throws MessagingException {
-        return ReportParts.any(mail.getMessage(), IsDmarcAggregateReport::isReportPart) ? mail.getRecipients() : List.of();
+        if (!reportingAddresses.addressed(mail)) {
+            return List.of();
+        }
+        return ReportParts.any(mail.getMessage(), IsDmarcAggregateReport::isReportPart) ? reportingAddresses.of(mail) : List.of();
     }
 
     static boolean isReportPart(Part part) {

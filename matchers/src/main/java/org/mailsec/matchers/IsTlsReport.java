@@ -12,13 +12,24 @@ import org.apache.mailet.base.GenericMatcher;
  * Matches mail carrying an SMTP TLS report (RFC 8460 §5.3): a {@code multipart/report} with
  * {@code report-type=tlsrpt}, or any part of type {@code application/tlsrpt+gzip} or
  * {@code application/tlsrpt+json} (senders differ; some send the report alone).
- * {@code match="org.mailsec.matchers.IsTlsReport"}.
+ * {@code match="org.mailsec.matchers.IsTlsReport"}, or {@code …IsTlsReport=tlsrpt@example.com, …} to match only
+ * those reporting addresses among the recipients.
  */
 public class IsTlsReport extends GenericMatcher {
 
+    private ReportingAddresses reportingAddresses;
+
+    @Override
+    public void init() throws MessagingException {
+        reportingAddresses = ReportingAddresses.parse(getCondition());
+    }
+
     @Override
     public Collection<MailAddress> match(Mail mail) throws MessagingException {
-        return ReportParts.any(mail.getMessage(), IsTlsReport::isTlsReportPart) ? mail.getRecipients() : List.of();
+        if (!reportingAddresses.addressed(mail)) {
+            return List.of();
+        }
+        return ReportParts.any(mail.getMessage(), IsTlsReport::isTlsReportPart) ? reportingAddresses.of(mail) : List.of();
     }
 
     static boolean isTlsReportPart(Part part) {

@@ -88,4 +88,23 @@ class ReportMatchersTest {
         assertThat(tls().match(mail)).as("the report part lies deeper than any real report").isEmpty();
         assertThat(List.of(ReportParts.MAX_DEPTH)).containsExactly(8);
     }
+
+    @Test
+    void withAConditionOnlyTheReportingAddressesAmongTheRecipientsMatch() throws Exception {
+        IsTlsReport matcher = new IsTlsReport();
+        matcher.init(FakeMatcherConfig.builder().matcherName("IsTlsReport")
+            .condition("tlsrpt@example.test, RUA@example.test").build());
+        Path eml = tlsReportMails().findFirst().orElseThrow();
+        MimeMessage message = new MimeMessage(Session.getInstance(new Properties()),
+            new ByteArrayInputStream(Files.readAllBytes(eml)));
+        FakeMail both = FakeMail.builder().name("both").mimeMessage(message)
+            .recipients("rua@example.test", "alice@example.test").build();
+        assertThat(matcher.match(both)).extracting(a -> a.asString()).containsExactly("rua@example.test");
+        FakeMail other = FakeMail.builder().name("other").mimeMessage(message).recipient("alice@example.test").build();
+        assertThat(matcher.match(other)).isEmpty();
+        IsDmarcAggregateReport wrong = new IsDmarcAggregateReport();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> wrong.init(FakeMatcherConfig.builder()
+                .matcherName("IsDmarcAggregateReport").condition("not an address").build()))
+            .hasMessageContaining("is not a comma-separated list of reporting addresses");
+    }
 }

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class DatabaseTest {
 
-    private static final int LATEST = 4;
+    private static final int LATEST = 5;
 
     @ParameterizedTest
     @MethodSource("org.mailsec.store.TestDatabases#both")
@@ -30,6 +30,26 @@ class DatabaseTest {
             org.mailsec.store.tls.ReportClaims claims = new org.mailsec.store.tls.JdbcReportClaims(db);
             assertThat(claims.markSent("example.com", java.time.LocalDate.of(2026, 11, 21), "node-a",
                 java.time.Instant.parse("2026-11-22T00:30:00Z"))).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void reportsReceivedBeforeDkimWasCheckedCountAsUnauthenticated(StoreConfig.Dialect dialect) throws Exception {
+        StoreConfig config = TestDatabases.fresh(dialect);
+        org.flywaydb.core.Flyway.configure().dataSource(config.jdbcUrl(), config.user(), config.password())
+            .locations("classpath:db/migration").target("4").load().migrate();
+        try (Connection c = java.sql.DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
+             Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO tls_report_incoming (organization, report_id, begin_at, end_at, policy_domain, "
+                + "from_domain, mail_from, host_report, unauthenticated, received_at, report_json) VALUES ('Org', 'r1', "
+                + "TIMESTAMP WITH TIME ZONE '2026-11-21 00:00:00+00', TIMESTAMP WITH TIME ZONE '2026-11-22 00:00:00+00', "
+                + "'example.com', 'org.example', 'r@org.example', FALSE, FALSE, TIMESTAMP WITH TIME ZONE '2026-11-22 01:00:00+00', '{}')");
+        }
+        try (Database db = Database.open(config); Connection c = db.connection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT unauthenticated FROM tls_report_incoming")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getBoolean(1)).isTrue();
         }
     }
 

@@ -2,7 +2,11 @@ package org.mailsec.bench.ingest;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
 import java.util.ArrayList;
 import java.util.List;
 import javax.mail.internet.InternetAddress;
@@ -12,7 +16,11 @@ import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.apache.james.server.core.MailImpl;
 import org.apache.mailet.base.test.FakeMailetConfig;
 import org.mailsec.bench.SyntheticTlsReports;
+import org.mailsec.dns.CachingDnsResolver;
+import org.mailsec.dns.testing.LoopbackDnsServer;
 import org.mailsec.mailets.StoreTlsReport;
+import org.mailsec.reporting.ReportDkimSigner;
+import org.mailsec.reporting.ReportSettings;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
 import org.mailsec.store.report.JdbcIncomingTlsReports;
@@ -21,51 +29,76 @@ import org.mailsec.tlsrpt.TlsReportJson;
 import org.mailsec.tlsrpt.TlsReportMail;
 
 /**
- * Incoming TLS report mails through {@code StoreTlsReport} (MIME, gunzip, lenient parse, store) on the
- * embedded H2 store: reports per second, each a distinct report in a mail as Google sends them. Median of
- * rounds. {@code java -cp bench/target/mailsec-bench.jar org.mailsec.bench.ingest.IngestionBenchmark [mails] [rounds]}
+ * Incoming TLS report mails through {@code StoreTlsReport} (MIME, DKIM check, gunzip, lenient parse, store) on the
+ * embedded H2 store: reports per second, each a distinct report in a mail as Google sends them. Two kinds of mail
+ * in alternating rounds: unsigned, and DKIM-signed (RSA-2048) by google.com with the key served by a loopback DNS
+ * server through mailsec's caching resolver. Medians of rounds and their ratio.
+ * {@code java -cp bench/target/mailsec-bench.jar org.mailsec.bench.ingest.IngestionBenchmark [mails] [rounds]}
  */
 public final class IngestionBenchmark {
+
+    private static final String FROM = "noreply-smtp-tls-reporting@google.com";
 
     public static void main(String[] args) throws Exception {
         int mails = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         TlsReport template = TlsReportJson.read(SyntheticTlsReports.json(2, 3));
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair key = generator.generateKeyPair();
+        ReportDkimSigner signer = new ReportDkimSigner(new ReportSettings.DkimKey("google.com", "bench", key.getPrivate()));
         Path dir = Files.createTempDirectory("mailsec-ingest-bench");
-        try (Database database = Database.open(StoreConfig.embedded(dir))) {
-            // The mails are unsigned, so the DKIM check ends before any key lookup: no DNS is needed.
+        try (LoopbackDnsServer dns = LoopbackDnsServer.start();
+             Database database = Database.open(StoreConfig.embedded(dir))) {
+            dns.addSignedZone("anchor.test", "@ A 127.0.0.1\n");
+            dns.addZone("google.com", "@ SOA ns hostmaster 1 3600 600 86400 300\nbench._domainkey TXT "
+                + keyRecord(key) + "\n");
             StoreTlsReport mailet = new StoreTlsReport(new JdbcIncomingTlsReports(database),
-                new org.mailsec.store.report.JdbcRejectedReports(database), new NoDns(), new RecordingMetricFactory(),
-                Clock.systemUTC(), new org.mailsec.bench.FixedDomainList("example.com"));
+                new org.mailsec.store.report.JdbcRejectedReports(database),
+                new CachingDnsResolver(dns.resolver(), Duration.ofSeconds(60)), new RecordingMetricFactory(),
+                Clock.systemUTC(), new org.mailsec.bench.FixedDomainList("example.com"), org.mailsec.io.InputLimits.DEFAULT);
             mailet.init(FakeMailetConfig.builder().mailetName("StoreTlsReport").build());
-            List<Double> rates = new ArrayList<>();
+            List<Double> unsigned = new ArrayList<>();
+            List<Double> signed = new ArrayList<>();
             for (int round = 0; round <= rounds; round++) {
-                List<MailImpl> batch = new ArrayList<>(mails);
-                for (int i = 0; i < mails; i++) {
-                    TlsReport report = new TlsReport(template.organizationName(), template.start(), template.end(),
-                        template.contactInfo(), "bench-" + round + "-" + i, template.policies());
-                    MimeMessage message = TlsReportMail.message(TlsReportMail.session(), report,
-                        new InternetAddress("noreply-smtp-tls-reporting@google.com"), List.of(new InternetAddress("rua@example.com")),
-                        "google.com", "example.com");
-                    batch.add(MailImpl.builder().name("m" + i).sender(new MailAddress("noreply-smtp-tls-reporting@google.com"))
-                        .addRecipient(new MailAddress("rua@example.com")).mimeMessage(message).build());
+                for (boolean sign : new boolean[] {false, true}) {
+                    List<MailImpl> batch = new ArrayList<>(mails);
+                    for (int i = 0; i < mails; i++) {
+                        TlsReport report = new TlsReport(template.organizationName(), template.start(), template.end(),
+                            template.contactInfo(), "bench-" + round + "-" + sign + "-" + i, template.policies());
+                        MimeMessage message = TlsReportMail.message(TlsReportMail.session(), report,
+                            new InternetAddress(FROM), List.of(new InternetAddress("rua@example.com")), "google.com",
+                            "example.com");
+                        if (sign) {
+                            signer.sign(message);
+                        }
+                        batch.add(MailImpl.builder().name("m" + i).sender(new MailAddress(FROM))
+                            .addRecipient(new MailAddress("rua@example.com")).mimeMessage(message).build());
+                    }
+                    long start = System.nanoTime();
+                    for (MailImpl mail : batch) {
+                        mailet.service(mail);
+                    }
+                    double rate = mails / ((System.nanoTime() - start) / 1e9);
+                    if (sign && batch.get(0).getAttribute(org.apache.mailet.AttributeName.of("mailsec.report.dkim"))
+                            .map(a -> !String.valueOf(a.getValue().value()).startsWith("DKIM pass")).orElse(true)) {
+                        throw new IllegalStateException("the signed mails did not pass DKIM: "
+                            + batch.get(0).getAttribute(org.apache.mailet.AttributeName.of("mailsec.report.dkim")));
+                    }
+                    String kind = sign ? "DKIM-signed" : "unsigned";
+                    if (round == 0) {
+                        System.out.printf("warm-up, %s: %.0f reports/s%n", kind, rate);
+                    } else {
+                        (sign ? signed : unsigned).add(rate);
+                        System.out.printf("round %d, %s: %.0f reports/s%n", round, kind, rate);
+                    }
+                    batch.forEach(org.apache.james.lifecycle.api.LifecycleUtil::dispose);
                 }
-                long start = System.nanoTime();
-                for (MailImpl mail : batch) {
-                    mailet.service(mail);
-                }
-                double rate = mails / ((System.nanoTime() - start) / 1e9);
-                if (round == 0) {
-                    System.out.printf("warm-up: %.0f reports/s%n", rate);
-                } else {
-                    rates.add(rate);
-                    System.out.printf("round %d: %.0f reports/s%n", round, rate);
-                }
-                batch.forEach(org.apache.james.lifecycle.api.LifecycleUtil::dispose);
             }
-            rates.sort(Double::compare);
-            System.out.printf("median of %d rounds of %d mails: %.0f reports/s stored%n", rounds, mails,
-                rates.get(rates.size() / 2));
+            double medianUnsigned = median(unsigned);
+            double medianSigned = median(signed);
+            System.out.printf("median of %d rounds of %d mails: unsigned %.0f reports/s, DKIM-signed %.0f reports/s "
+                + "(ratio %.2f)%n", rounds, mails, medianUnsigned, medianSigned, medianSigned / medianUnsigned);
         } finally {
             try (var files = Files.walk(dir)) {
                 for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -75,40 +108,19 @@ public final class IngestionBenchmark {
         }
     }
 
-    /** A resolver for mails that never need one: every lookup fails. */
-    private static final class NoDns implements org.mailsec.dns.DnsResolver {
-        private static org.mailsec.dns.DnsTemporaryException none() {
-            return new org.mailsec.dns.DnsTemporaryException("-", "no DNS in this benchmark");
-        }
+    private static double median(List<Double> rates) {
+        List<Double> sorted = new ArrayList<>(rates);
+        sorted.sort(Double::compare);
+        return sorted.get(sorted.size() / 2);
+    }
 
-        @Override
-        public org.mailsec.dns.DnsAnswer<String> txt(String name) throws org.mailsec.dns.DnsException {
-            throw none();
+    /** "v=DKIM1; k=rsa; p=…" as zone-file character-strings of at most 255 bytes. */
+    private static String keyRecord(KeyPair key) {
+        String text = "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(key.getPublic().getEncoded());
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < text.length(); i += 200) {
+            out.append('"').append(text, i, Math.min(text.length(), i + 200)).append("\" ");
         }
-
-        @Override
-        public org.mailsec.dns.DnsAnswer<org.mailsec.dns.MxRecord> mx(String domain) throws org.mailsec.dns.DnsException {
-            throw none();
-        }
-
-        @Override
-        public org.mailsec.dns.DnsAnswer<org.mailsec.dns.TlsaRecord> tlsa(String name) throws org.mailsec.dns.DnsException {
-            throw none();
-        }
-
-        @Override
-        public org.mailsec.dns.DnsAnswer<java.net.InetAddress> a(String name) throws org.mailsec.dns.DnsException {
-            throw none();
-        }
-
-        @Override
-        public org.mailsec.dns.DnsAnswer<java.net.InetAddress> aaaa(String name) throws org.mailsec.dns.DnsException {
-            throw none();
-        }
-
-        @Override
-        public org.mailsec.dns.DnsAnswer<String> cname(String name) throws org.mailsec.dns.DnsException {
-            throw none();
-        }
+        return out.toString().trim();
     }
 }
