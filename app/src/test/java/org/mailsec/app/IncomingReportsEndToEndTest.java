@@ -208,7 +208,6 @@ class IncomingReportsEndToEndTest {
 
     @Test
     void hostileReportMailsNeverCrashTheMailetNorLoseTheMail() throws Exception {
-        int inbox = inboxCount();
         int storedTls = storedTls().size();
         int storedDmarc = storedDmarc().size();
 
@@ -216,12 +215,93 @@ class IncomingReportsEndToEndTest {
         sendAsIs(hostile("dmarc", "application/xml", "report.xml", xxe()));
         sendAsIs(hostile("tlsrpt", "application/tlsrpt+gzip", "huge.json.gz", new byte[16 * 1024 * 1024]));
         sendAsIs(("Content-Type: multipart/report; report-type=tlsrpt; boundary=\"never-closed\"\r\n"
-            + "Subject: malformed\r\nFrom: reports@reporter.example\r\n\r\n--never-closed\r\n"
+            + "Subject: hostile malformed\r\nFrom: reports@reporter.example\r\n\r\n--never-closed\r\n"
             + "Content-Type: application/tlsrpt+json\r\n\r\n{\"report-id\": [[[[\r\n").getBytes(StandardCharsets.US_ASCII));
+        sendHundredMegabyteReport("hostile tlsrpt 100 MB");
 
-        await().atMost(WAIT).until(() -> inboxCount() == inbox + 4);
+        // Every one reaches the mailbox (this JVM has a 1 GB heap: see app/pom.xml), and none is stored.
+        List<String> subjects = List.of("hostile tlsrpt bomb.json.gz", "hostile dmarc report.xml",
+            "hostile tlsrpt huge.json.gz", "hostile malformed", "hostile tlsrpt 100 MB");
+        await().atMost(Duration.ofSeconds(90)).until(() -> inboxSubjects().containsAll(subjects));
         assertThat(storedTls()).hasSize(storedTls);
         assertThat(storedDmarc()).hasSize(storedDmarc);
+        List<JsonNode> refused = new ArrayList<>();
+        E2e.get(james.webAdminPort(), "/mailsec/tls-reports/rejected?start=2000-01-01T00:00:00Z").forEach(refused::add);
+        assertThat(refused).anySatisfy(r -> {
+            assertThat(r.get("subject").asText()).isEqualTo("hostile tlsrpt 100 MB");
+            assertThat(r.get("reason").asText()).contains("larger than");
+        });
+        assertThat(refused).anySatisfy(r -> assertThat(r.get("subject").asText()).isEqualTo("hostile tlsrpt bomb.json.gz"));
+    }
+
+    /**
+     * A TLS report mail with a 100 MB attachment, streamed over SMTP line by line so that the test client holds
+     * none of it: only James's memory is put to the test.
+     */
+    private void sendHundredMegabyteReport(String subject) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", james.smtpPort())) {
+            socket.setSoTimeout(120_000);
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                StandardCharsets.US_ASCII));
+            java.io.OutputStream out = new java.io.BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+            expect(in, "220");
+            for (String command : List.of("EHLO reporter.example", "MAIL FROM:<reports@reporter.example>",
+                    "RCPT TO:<" + RUA + ">", "DATA")) {
+                out.write((command + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                expect(in, command.equals("DATA") ? "354" : "250");
+            }
+            out.write(("From: reports@reporter.example\r\nTo: " + RUA + "\r\nSubject: " + subject + "\r\n"
+                + "Message-ID: <hundred-mb@reporter.example>\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/report; report-type=tlsrpt; boundary=\"b\"\r\n\r\n"
+                + "--b\r\nContent-Type: text/plain\r\n\r\nreport attached\r\n"
+                + "--b\r\nContent-Type: application/tlsrpt+gzip\r\nContent-Transfer-Encoding: base64\r\n"
+                + "Content-Disposition: attachment; filename=\"huge.json.gz\"\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            // 57 bytes per base64 line of 76 characters: 1,839,607 lines are 100 MB decoded.
+            byte[] line = ("A".repeat(76) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            for (long decoded = 0; decoded < 100L * 1024 * 1024; decoded += 57) {
+                out.write(line);
+            }
+            out.write("--b--\r\n.\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            expect(in, "250");
+            out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+    }
+
+    /** Reads one SMTP reply (all its lines) and checks its code. */
+    private static void expect(java.io.BufferedReader in, String code) throws Exception {
+        String line;
+        do {
+            line = in.readLine();
+            assertThat(line).as("SMTP reply").isNotNull().startsWith(code);
+        } while (line.length() > 3 && line.charAt(3) == '-');
+    }
+
+    /** The subjects of the messages in the reporting address's INBOX, read over IMAP. */
+    private List<String> inboxSubjects() throws Exception {
+        javax.mail.Store store = Session.getInstance(new Properties()).getStore("imap");
+        store.connect("127.0.0.1", james.imapPort(), RUA, "secret");
+        try {
+            javax.mail.Folder inbox = store.getFolder("INBOX");
+            inbox.open(javax.mail.Folder.READ_ONLY);
+            try {
+                List<String> subjects = new ArrayList<>();
+                javax.mail.Message[] messages = inbox.getMessages();
+                javax.mail.FetchProfile envelope = new javax.mail.FetchProfile();
+                envelope.add(javax.mail.FetchProfile.Item.ENVELOPE);
+                inbox.fetch(messages, envelope);
+                for (javax.mail.Message m : messages) {
+                    subjects.add(m.getSubject());
+                }
+                return subjects;
+            } finally {
+                inbox.close(false);
+            }
+        } finally {
+            store.close();
+        }
     }
 
     private static byte[] hostile(String kind, String type, String name, byte[] payload) throws Exception {
@@ -296,23 +376,6 @@ class IncomingReportsEndToEndTest {
     /** The decoded bytes of a message's second part, the report attachment of {@link #hostile}. */
     private static byte[] attachment(javax.mail.Message message) throws Exception {
         return ((javax.mail.Multipart) message.getContent()).getBodyPart(1).getInputStream().readAllBytes();
-    }
-
-    /** Messages in the reporting address's INBOX, read over IMAP as its owner would. */
-    private int inboxCount() throws Exception {
-        javax.mail.Store store = Session.getInstance(new Properties()).getStore("imap");
-        store.connect("127.0.0.1", james.imapPort(), RUA, "secret");
-        try {
-            javax.mail.Folder inbox = store.getFolder("INBOX");
-            inbox.open(javax.mail.Folder.READ_ONLY);
-            try {
-                return inbox.getMessageCount();
-            } finally {
-                inbox.close(false);
-            }
-        } finally {
-            store.close();
-        }
     }
 
     private List<JsonNode> storedTls() throws Exception {
