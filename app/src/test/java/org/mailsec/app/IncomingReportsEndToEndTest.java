@@ -39,6 +39,7 @@ class IncomingReportsEndToEndTest {
     private static final String RUA = "rua@localhost";
 
     private LoopbackDnsServer dns;
+    private java.security.KeyPair reporterKey;
     private MailsecServer james;
 
     @BeforeAll
@@ -46,6 +47,12 @@ class IncomingReportsEndToEndTest {
         LoopbackHosts.write(List.of());
         dns = LoopbackDnsServer.start();
         dns.addSignedZone("anchor.test", "@ A 127.0.0.1\n");
+        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        reporterKey = generator.generateKeyPair();
+        String key = "v=DKIM1; k=rsa; p=" + java.util.Base64.getEncoder().encodeToString(reporterKey.getPublic().getEncoded());
+        dns.addZone("reporter.example", "@ SOA ns hostmaster 1 3600 600 86400 300\ntlsrpt._domainkey TXT \""
+            + key.substring(0, 200) + "\" \"" + key.substring(200) + "\"\n");
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
         Path conf = E2e.configuration(tmp, E2e.pairs(
             "mailsec.dns.servers", dns.hostPort(),
@@ -154,6 +161,27 @@ class IncomingReportsEndToEndTest {
                 assertThat(r.get("records").asInt()).isEqualTo(want.get("records").asInt());
             });
         }
+    }
+
+    @Test
+    void aReportSignedByItsSenderIsShownAsAuthenticated() throws Exception {
+        java.time.Instant start = java.time.Instant.parse("2026-11-29T00:00:00Z");
+        org.mailsec.tlsrpt.TlsReport report = new org.mailsec.tlsrpt.TlsReport("Reporter", start,
+            start.plus(Duration.ofDays(1)).minusSeconds(1), "mailto:tlsrpt@reporter.example", "signed-e2e",
+            List.of(new org.mailsec.tlsrpt.TlsReport.PolicyResult(new org.mailsec.tlsrpt.TlsReport.Policy("sts",
+                List.of("version: STSv1", "mode: enforce"), "localhost", List.of()), 12, 0, List.of())));
+        MimeMessage message = org.mailsec.tlsrpt.TlsReportMail.message(org.mailsec.tlsrpt.TlsReportMail.session(), report,
+            new InternetAddress("tlsrpt@reporter.example"), List.of(new InternetAddress(RUA)), "reporter.example", "localhost");
+        new org.mailsec.reporting.ReportDkimSigner(new org.mailsec.reporting.ReportSettings.DkimKey("reporter.example",
+            "tlsrpt", reporterKey.getPrivate())).sign(message);
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+        message.writeTo(raw);
+        sendAsIs(raw.toByteArray());
+
+        JsonNode stored = await().atMost(WAIT).until(() -> storedTls().stream()
+            .filter(r -> r.get("reportId").asText().equals("signed-e2e")).findFirst().orElse(null), java.util.Objects::nonNull);
+        assertThat(stored.get("authenticated").asBoolean()).isTrue();
+        assertThat(stored.get("success").asLong()).isEqualTo(12);
     }
 
     @Test
