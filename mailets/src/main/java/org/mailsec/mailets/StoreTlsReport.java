@@ -1,27 +1,21 @@
 package org.mailsec.mailets;
 
 import java.time.Clock;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import javax.inject.Inject;
-import javax.mail.MessagingException;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.Mail;
-import org.apache.mailet.base.GenericMailet;
-import org.mailsec.dmarc.OrganizationalDomains;
 import org.mailsec.dns.DnsResolver;
 import org.mailsec.io.InputLimits;
 import org.mailsec.io.RejectedInputException;
-import org.mailsec.store.StoreException;
 import org.mailsec.store.report.IncomingTlsReports;
 import org.mailsec.store.report.RejectedReport;
 import org.mailsec.store.report.RejectedReports;
 import org.mailsec.tlsrpt.TlsReport;
 import org.mailsec.tlsrpt.TlsReportReader;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Stores the SMTP TLS reports (RFC 8460) other servers mail to us, read leniently and within size caps, once
@@ -36,88 +30,39 @@ import org.slf4j.LoggerFactory;
  *       is stored as unauthenticated, or refused with {@code <requireAlignedDkim>true</requireAlignedDkim>}.</li>
  * </ul>
  */
-public class StoreTlsReport extends GenericMailet {
-
-    private static final Logger LOG = LoggerFactory.getLogger(StoreTlsReport.class);
+public class StoreTlsReport extends StoreReportMailet<TlsReport> {
 
     private final IncomingTlsReports reports;
-    private final MetricFactory metrics;
-    private final Clock clock;
-    private final ReportIngestion ingestion;
     private final TlsReportReader reader;
-    private boolean ghost;
-    private boolean onlyOurDomains;
-    private boolean requireAlignedDkim;
 
     @Inject
     public StoreTlsReport(IncomingTlsReports reports, RejectedReports rejectedReports, DnsResolver resolver,
                           MetricFactory metrics, Clock clock, DomainList domains, InputLimits limits) {
+        super(RejectedReport.Kind.TLS, rejectedReports, resolver, metrics, clock, domains, limits);
         this.reports = reports;
         this.reader = new TlsReportReader(limits);
-        this.metrics = metrics;
-        this.clock = clock;
-        this.ingestion = new ReportIngestion(RejectedReport.Kind.TLS, rejectedReports, metrics, clock, domains,
-            new DkimAlignment(resolver, OrganizationalDomains.guava()), limits);
     }
 
     @Override
-    public void init() {
-        ghost = getInitParameter("ghost", false);
-        onlyOurDomains = getInitParameter("onlyOurDomains", false);
-        requireAlignedDkim = getInitParameter("requireAlignedDkim", false);
-        ingestion.extraHosts(getInitParameter("hosts", ""));
+    protected List<TlsReport> read(byte[] message, String name) throws RejectedInputException {
+        return reader.read(message, name);
     }
 
     @Override
-    public void service(Mail mail) throws MessagingException {
-        byte[] raw;
-        List<TlsReport> read;
-        try {
-            raw = ingestion.bytes(mail);
-            read = reader.read(raw, mail.getName() + ".eml");
-        } catch (RejectedInputException e) {
-            ingestion.refuse(mail, e.getMessage());
-            return;
-        }
-        DkimAlignment.Verdict dkim = ingestion.authenticate(mail, raw);
-        if (requireAlignedDkim && !dkim.aligned()) {
-            ingestion.refuse(mail, "no aligned DKIM pass (" + dkim.detail() + ")");
-            return;
-        }
-        String sender = mail.getMaybeSender().asString("");
+    protected List<String> about(TlsReport report) {
+        return report.policies().stream().map(p -> p.policy().domain()).distinct().toList();
+    }
+
+    @Override
+    protected String describe(TlsReport report) {
+        return "TLS report " + report.reportId() + " from " + report.organizationName();
+    }
+
+    @Override
+    protected Optional<Long> store(TlsReport report, Mail mail, boolean unauthenticated, Instant receivedAt) {
+        String policyDomain = report.policies().isEmpty() ? "" : report.policies().get(0).policy().domain();
         String fromDomain = mail.getMaybeSender().asOptional().map(a -> a.getDomain().asString()).orElse("");
-        List<String> ids = new ArrayList<>();
-        boolean accepted = false;
-        for (TlsReport report : read) {
-            String policyDomain = report.policies().isEmpty() ? "" : report.policies().get(0).policy().domain();
-            if (onlyOurDomains && report.policies().stream().noneMatch(p -> ingestion.ours(p.policy().domain()))) {
-                ingestion.refuse(mail, "report " + report.reportId() + " from " + report.organizationName()
-                    + " is about no domain of ours (" + policyDomain + ")");
-                continue;
-            }
-            Optional<Long> id;
-            try {
-                id = reports.add(report, policyDomain, fromDomain, sender, false, !dkim.aligned(), clock.instant());
-            } catch (StoreException e) {
-                // The store is down or refuses: the mail still reaches the mailbox, where the report can be read.
-                ingestion.refuse(mail, "the store refused report " + report.reportId() + ": " + e.getMessage());
-                continue;
-            }
-            accepted = true;
-            if (id.isPresent()) {
-                ids.add(String.valueOf(id.get()));
-                metrics.generate("mailsec_tls_reports_received").increment();
-                LOG.info("TLS report {} from {} about {} stored as {} ({})", report.reportId(), report.organizationName(),
-                    policyDomain, id.get(), dkim.detail());
-            } else {
-                metrics.generate("mailsec_tls_reports_duplicate").increment();
-                LOG.info("TLS report {} from {} was already stored", report.reportId(), report.organizationName());
-            }
-        }
-        ingestion.stored(mail, ids);
-        // Consumed only when its report was taken; anything refused stays in the mailbox.
-        if (ghost && accepted && mail.getAttribute(ReportIngestion.REJECTED).isEmpty()) {
-            mail.setState(Mail.GHOST);
-        }
+        return reports.add(report, policyDomain, fromDomain, mail.getMaybeSender().asString(""), false, unauthenticated,
+            receivedAt);
     }
 }
