@@ -415,7 +415,14 @@ class SecureDeliveryEndToEndTest {
             awaitDelivery("good", ok);
             String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
 
-            assertThat(E2e.runReportTask(james.webAdminPort(), today).get("status").asText()).isEqualTo("completed");
+            JsonNode task = E2e.runReportTask(james.webAdminPort(), today);
+            assertThat(task.get("status").asText()).isEqualTo("completed");
+            JsonNode done = task.get("additionalInformation");
+            assertThat(done.get("type").asText()).isEqualTo("mailsec-send-tls-reports");
+            assertThat(done.get("day").asText()).isEqualTo(today);
+            assertThat(done.get("mailed").asInt()).isGreaterThanOrEqualTo(2);
+            assertThat(done.get("posted").asInt()).isEqualTo(1);
+            assertThat(done.get("failed").asInt()).isZero();
 
             LoopbackMx.Received mail = awaitReport("rpt-mixed.test");
             assertThat(mail.tls()).isTrue();
@@ -458,7 +465,10 @@ class SecureDeliveryEndToEndTest {
             assertThat(mx.get("good").messages()).noneMatch(m -> m.text().contains("TLS-Report-Domain: rpt-ok.test"));
 
             long reportMails = mx.get("good").messages().stream().filter(m -> m.text().contains("TLS-Report-Domain:")).count();
-            assertThat(E2e.runReportTask(james.webAdminPort(), today).get("status").asText()).isEqualTo("completed");
+            JsonNode again = E2e.runReportTask(james.webAdminPort(), today);
+            assertThat(again.get("status").asText()).isEqualTo("completed");
+            assertThat(again.get("additionalInformation").get("mailed").asInt()).isZero();
+            assertThat(again.get("additionalInformation").get("posted").asInt()).isZero();
             Thread.sleep(1000);
             assertThat(mx.get("good").messages().stream().filter(m -> m.text().contains("TLS-Report-Domain:")).count())
                 .as("a second run sends nothing").isEqualTo(reportMails);

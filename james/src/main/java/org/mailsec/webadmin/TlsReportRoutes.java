@@ -6,6 +6,7 @@ import java.time.ZoneOffset;
 import java.util.Optional;
 import javax.inject.Inject;
 import org.apache.james.task.Task;
+import org.apache.james.task.TaskExecutionDetails;
 import org.apache.james.task.TaskManager;
 import org.apache.james.task.TaskType;
 import org.apache.james.webadmin.Routes;
@@ -58,6 +59,7 @@ public class TlsReportRoutes implements Routes {
     /** One day's reports, sent with one worker per core. */
     private final class SendTask implements Task {
         private final LocalDate day;
+        private volatile SendReportsDetails details;
 
         SendTask(LocalDate day) {
             this.day = day;
@@ -67,6 +69,7 @@ public class TlsReportRoutes implements Routes {
         public Result run() throws InterruptedException {
             recorder.flush();
             TlsReportRun.Summary summary = reportRun.runNow(day, Runtime.getRuntime().availableProcessors());
+            details = SendReportsDetails.of(summary, clock.instant());
             LOG.info("task {} for {}: {}", SEND_REPORTS.asString(), day, summary);
             return summary.failed() == 0 ? Result.COMPLETED : Result.PARTIAL;
         }
@@ -74,6 +77,12 @@ public class TlsReportRoutes implements Routes {
         @Override
         public TaskType type() {
             return SEND_REPORTS;
+        }
+
+        @Override
+        public Optional<TaskExecutionDetails.AdditionalInformation> details() {
+            return Optional.of(details != null ? details
+                : new SendReportsDetails(day, 0, 0, 0, 0, 0, clock.instant()));
         }
     }
 }
