@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * The HTTPS endpoint for TLS reports posted to an {@code https:} rua (RFC 8460 §3 and §5.3), a
  * {@code guice.extension.startable} that does nothing unless {@code mailsec.reports.receiver.enabled=true}.
  * It runs apart from webadmin, which must not face the internet. Posts are handled by {@link TlsReportPosts}
- * on a small bounded pool: a flood is refused at the door rather than queued in memory.
+ * on four workers with a queue of 64. When both are full, the accepting thread handles the post itself, so a flood
+ * waits in the TCP backlog rather than in memory. A request has 30 seconds to arrive and its answer 30 seconds to
+ * leave, so slow clients cannot hold the workers.
  */
 public class HttpsReportReceiver implements UserDefinedStartable {
 
@@ -57,6 +59,9 @@ public class HttpsReportReceiver implements UserDefinedStartable {
             LOG.info("mailsec: the HTTPS TLS report receiver is off (mailsec.reports.receiver.enabled)");
             return;
         }
+        // The JDK server reads these once, when its first instance starts; an operator's own values win.
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", "30");
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", "30");
         try {
             InetSocketAddress address = new InetSocketAddress(settings.bind(), settings.port());
             if (settings.plaintext()) {
@@ -74,7 +79,7 @@ public class HttpsReportReceiver implements UserDefinedStartable {
             Thread t = new Thread(r, "mailsec-report-receiver");
             t.setDaemon(true);
             return t;
-        }, new ThreadPoolExecutor.AbortPolicy());
+        }, new ThreadPoolExecutor.CallerRunsPolicy());
         server.setExecutor(workers);
         server.createContext("/", posts);
         server.start();
