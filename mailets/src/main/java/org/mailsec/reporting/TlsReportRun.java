@@ -286,23 +286,45 @@ public final class TlsReportRun {
         }
     }
 
+    /** POSTs the report, trying again after transient failures; true when the endpoint took it. */
     private boolean post(TlsReport report, String policyDomain, URI endpoint, Counter counter) {
-        try {
-            HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(settings.httpsTimeout())
-                .header("Content-Type", "application/tlsrpt+gzip")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(TlsReportMail.gzip(report))).build();
-            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
-            if (response.statusCode() / 100 == 2) {
-                counter.posted.incrementAndGet();
-                metrics.generate("mailsec_tls_reports_posted").increment();
-                LOG.info("TLS report {} for {} posted to {}", report.reportId(), policyDomain, endpoint);
-                return true;
+        byte[] body = TlsReportMail.gzip(report);
+        List<Duration> waits = settings.httpsRetryDelays();
+        for (int attempt = 0; ; attempt++) {
+            String failure;
+            boolean worthRetrying;
+            try {
+                HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(settings.httpsTimeout())
+                    .header("Content-Type", "application/tlsrpt+gzip")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+                if (status / 100 == 2) {
+                    counter.posted.incrementAndGet();
+                    metrics.generate("mailsec_tls_reports_posted").increment();
+                    LOG.info("TLS report {} for {} posted to {}", report.reportId(), policyDomain, endpoint);
+                    return true;
+                }
+                failure = "HTTP " + status;
+                worthRetrying = status == 408 || status == 429 || status / 100 == 5;
+            } catch (IOException e) {
+                failure = e.toString();
+                worthRetrying = true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
-            LOG.warn("TLS report for {} refused by {}: HTTP {}", policyDomain, endpoint, response.statusCode());
-        } catch (IOException e) {
-            LOG.warn("TLS report for {} could not be posted to {}: {}", policyDomain, endpoint, e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (!worthRetrying || attempt >= waits.size()) {
+                LOG.warn("TLS report for {} not taken by {}: {} (attempt {})", policyDomain, endpoint, failure, attempt + 1);
+                break;
+            }
+            LOG.info("TLS report for {} not taken by {}: {}; trying again in {}", policyDomain, endpoint, failure,
+                waits.get(attempt));
+            try {
+                Thread.sleep(waits.get(attempt).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         counter.failed.incrementAndGet();
         metrics.generate("mailsec_tls_reports_failed").increment();

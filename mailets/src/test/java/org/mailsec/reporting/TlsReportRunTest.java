@@ -86,7 +86,8 @@ class TlsReportRunTest {
 
     private TlsReportRun run(FakeMailContext context, String node) {
         ReportSettings settings = new ReportSettings("Sender Org", "sender.test", "tlsrpt@sender.test",
-            "postmaster@sender.test", "transport", false, Optional.empty(), Duration.ofSeconds(5));
+            "postmaster@sender.test", "transport", false, Optional.empty(), Duration.ofSeconds(5),
+            List.of(Duration.ofMillis(50), Duration.ofMillis(50)));
         return new TlsReportRun(results, new JdbcReportClaims(database), new JdbcSuppressionList(database),
             new TlsRptLookup(dns.resolver()), context, settings, trust, new RecordingMetricFactory(), clock, node);
     }
@@ -210,6 +211,26 @@ class TlsReportRunTest {
         assertThat(summary.posted()).isEqualTo(1);
         TlsReport posted = new TlsReportReader().read(https.posts().get(0).body(), "r.json.gz").get(0);
         assertThat(posted.totalFailure()).isEqualTo(6);
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void anHttpsRuaIsTriedAgainAfterTransientFailuresButNotAfterARefusal(StoreConfig.Dialect dialect) throws Exception {
+        start(dialect);
+        count(key("mx2.d.test", "d.test", true, false, "validation-failure", "mx2.d.test"), 6);
+        https.failPosts(503, 429);
+        TlsReportRun.Summary summary = run(FakeMailContext.defaultContext(), "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        assertThat(summary.posted()).isEqualTo(1);
+        assertThat(summary.failed()).isZero();
+        assertThat(https.posts()).hasSize(3);
+
+        LocalDate nextDay = DAY.plusDays(1);
+        results.add(java.util.Map.of(new TlsResultKey("mx2.d.test", nextDay, "d.test", true, false, "tlsa", List.of("3 1 1 AB"),
+            "", "validation-failure", "192.0.2.1", "mx2.d.test", "", "198.51.100.1", "expired"), 1L));
+        https.failPosts(404, 503);
+        TlsReportRun.Summary refused = run(FakeMailContext.defaultContext(), "node-1").run(nextDay, TlsReportRun.Pacer.NONE);
+        assertThat(refused.failed()).isEqualTo(1);
+        assertThat(https.posts()).as("a 404 is not tried again").hasSize(4);
     }
 
     @ParameterizedTest

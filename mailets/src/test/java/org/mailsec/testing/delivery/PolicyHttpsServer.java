@@ -53,6 +53,7 @@ public final class PolicyHttpsServer implements AutoCloseable {
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     private final Map<String, Integer> requests = new ConcurrentHashMap<>();
     private final java.util.List<Posted> posts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.Deque<Integer> postFailures = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
     /** A POST received (TLS reports sent to an https rua). */
     public record Posted(String host, String path, String contentType, byte[] body) {
@@ -167,6 +168,13 @@ public final class PolicyHttpsServer implements AutoCloseable {
     }
 
     /** Every POST so far. */
+    /** The next POSTs are answered with these statuses, one each, before POSTs are taken again (200). */
+    public void failPosts(int... statuses) {
+        for (int status : statuses) {
+            postFailures.add(status);
+        }
+    }
+
     public java.util.List<Posted> posts() {
         return java.util.List.copyOf(posts);
     }
@@ -177,7 +185,8 @@ public final class PolicyHttpsServer implements AutoCloseable {
         if ("POST".equals(exchange.getRequestMethod())) {
             posts.add(new Posted(host, exchange.getRequestURI().getPath(),
                 exchange.getRequestHeaders().getFirst("Content-Type"), exchange.getRequestBody().readAllBytes()));
-            exchange.sendResponseHeaders(200, -1);
+            Integer failure = postFailures.poll();
+            exchange.sendResponseHeaders(failure == null ? 200 : failure, -1);
             exchange.close();
             return;
         }
