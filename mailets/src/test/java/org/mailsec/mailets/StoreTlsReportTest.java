@@ -1,7 +1,6 @@
 package org.mailsec.mailets;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Path;
 import java.security.KeyPair;
