@@ -16,3 +16,6 @@ CREATE INDEX report_rejected_received ON report_rejected (kind, received_at);
 -- Reports stored before this version were never checked, so they count as unauthenticated.
 ALTER TABLE dmarc_report_incoming ADD COLUMN unauthenticated BOOLEAN DEFAULT TRUE NOT NULL;
 UPDATE tls_report_incoming SET unauthenticated = TRUE;
+
+-- Reports listed and summarised by the domain of any of their policies.
+CREATE INDEX tls_report_incoming_policy_domain ON tls_report_incoming_policy (policy_domain);

@@ -18,7 +18,7 @@ public interface IncomingTlsReports {
 
     Optional<IncomingTlsReport> byId(long id);
 
-    /** Reports whose date range overlaps [start, end), optionally only those about one policy domain. */
+    /** Reports whose date range overlaps [start, end), optionally only those with a policy about one domain. */
     List<IncomingTlsReport> list(Instant start, Instant end, Optional<String> policyDomain);
 
     /** Per policy domain of the reports' policies: totals over reports overlapping [start, end). */

@@ -89,8 +89,11 @@ public final class JdbcIncomingTlsReports implements IncomingTlsReports {
 
     @Override
     public List<IncomingTlsReport> list(Instant start, Instant end, Optional<String> policyDomain) {
+        // A report may hold policies of several domains: it is listed under each of them.
         String sql = "SELECT " + COLUMNS + " FROM tls_report_incoming WHERE begin_at < ? AND end_at > ?"
-            + (policyDomain.isPresent() ? " AND policy_domain = ?" : "") + " ORDER BY begin_at, id";
+            + (policyDomain.isPresent()
+                ? " AND id IN (SELECT incoming_id FROM tls_report_incoming_policy WHERE policy_domain = ?)" : "")
+            + " ORDER BY begin_at, id";
         Object[] params = policyDomain.isPresent() ? new Object[] {end, start, policyDomain.get()} : new Object[] {end, start};
         return jdbc.query("list TLS reports", sql, JdbcIncomingTlsReports::row, params);
     }

@@ -73,6 +73,17 @@ class IncomingTlsReportsTest {
             TlsReportSummary companyX = store.summaries(from, to, Optional.of("company-y.example")).get(0);
             assertThat(companyX.failuresByResultType()).isNotEmpty();
 
+            // A report about two domains is listed under either.
+            TlsReport.Policy second = new TlsReport.Policy("sts", List.of(), "second.example", List.of());
+            TlsReport twoDomains = new TlsReport("Org", from, to.minusSeconds(1), "mailto:x@org.example", "two-domains",
+                List.of(new TlsReport.PolicyResult(new TlsReport.Policy("sts", List.of(), "first.example", List.of()), 1, 0,
+                    List.of()), new TlsReport.PolicyResult(second, 2, 0, List.of())));
+            store.add(twoDomains, "first.example", "org.example", "x@org.example", false, false, received);
+            stored++;
+            assertThat(store.list(from, to, Optional.of("second.example"))).extracting(r -> r.report().reportId())
+                .containsExactly("two-domains");
+            assertThat(store.list(from, to, Optional.of("first.example"))).hasSize(1);
+
             assertThat(store.deleteReceivedBefore(received.plusSeconds(1))).isEqualTo(stored);
             assertThat(store.summaries(Instant.EPOCH, Instant.parse("2030-01-01T00:00:00Z"), Optional.empty())).isEmpty();
         }
