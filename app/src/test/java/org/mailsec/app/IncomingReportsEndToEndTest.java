@@ -47,12 +47,9 @@ class IncomingReportsEndToEndTest {
         LoopbackHosts.write(List.of());
         dns = LoopbackDnsServer.start();
         dns.addSignedZone("anchor.test", "@ A 127.0.0.1\n");
-        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        reporterKey = generator.generateKeyPair();
-        String key = "v=DKIM1; k=rsa; p=" + java.util.Base64.getEncoder().encodeToString(reporterKey.getPublic().getEncoded());
-        dns.addZone("reporter.example", "@ SOA ns hostmaster 1 3600 600 86400 300\ntlsrpt._domainkey TXT \""
-            + key.substring(0, 200) + "\" \"" + key.substring(200) + "\"\n");
+        reporterKey = org.mailsec.testing.DkimKeys.generate();
+        dns.addZone("reporter.example", "@ SOA ns hostmaster 1 3600 600 86400 300\ntlsrpt._domainkey TXT "
+            + org.mailsec.testing.DkimKeys.zoneRecord(reporterKey) + "\n");
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
         Path conf = E2e.configuration(tmp, E2e.pairs(
             "mailsec.dns.servers", dns.hostPort(),
@@ -309,27 +306,17 @@ class IncomingReportsEndToEndTest {
 
     /** The subjects of the messages in the reporting address's INBOX, read over IMAP. */
     private List<String> inboxSubjects() throws Exception {
-        javax.mail.Store store = Session.getInstance(new Properties()).getStore("imap");
-        store.connect("127.0.0.1", james.imapPort(), RUA, "secret");
-        try {
-            javax.mail.Folder inbox = store.getFolder("INBOX");
-            inbox.open(javax.mail.Folder.READ_ONLY);
-            try {
-                List<String> subjects = new ArrayList<>();
-                javax.mail.Message[] messages = inbox.getMessages();
-                javax.mail.FetchProfile envelope = new javax.mail.FetchProfile();
-                envelope.add(javax.mail.FetchProfile.Item.ENVELOPE);
-                inbox.fetch(messages, envelope);
-                for (javax.mail.Message m : messages) {
-                    subjects.add(m.getSubject());
-                }
-                return subjects;
-            } finally {
-                inbox.close(false);
+        return readInbox(inbox -> {
+            javax.mail.Message[] messages = inbox.getMessages();
+            javax.mail.FetchProfile envelope = new javax.mail.FetchProfile();
+            envelope.add(javax.mail.FetchProfile.Item.ENVELOPE);
+            inbox.fetch(messages, envelope);
+            List<String> subjects = new ArrayList<>();
+            for (javax.mail.Message m : messages) {
+                subjects.add(m.getSubject());
             }
-        } finally {
-            store.close();
-        }
+            return subjects;
+        });
     }
 
     private static byte[] hostile(String kind, String type, String name, byte[] payload) throws Exception {
@@ -381,18 +368,29 @@ class IncomingReportsEndToEndTest {
 
     /** The attachment of the INBOX message with this subject, read over IMAP; null when there is none yet. */
     private byte[] attachment(String subject) throws Exception {
+        return readInbox(inbox -> {
+            for (javax.mail.Message m : inbox.search(new javax.mail.search.SubjectTerm(subject))) {
+                if (subject.equals(m.getSubject())) {
+                    return attachment(m);
+                }
+            }
+            return null;
+        });
+    }
+
+    private interface InboxReader<T> {
+        T read(javax.mail.Folder inbox) throws Exception;
+    }
+
+    /** Reads the reporting address's INBOX over IMAP, as its owner would. */
+    private <T> T readInbox(InboxReader<T> reader) throws Exception {
         javax.mail.Store store = Session.getInstance(new Properties()).getStore("imap");
         store.connect("127.0.0.1", james.imapPort(), RUA, "secret");
         try {
             javax.mail.Folder inbox = store.getFolder("INBOX");
             inbox.open(javax.mail.Folder.READ_ONLY);
             try {
-                for (javax.mail.Message m : inbox.search(new javax.mail.search.SubjectTerm(subject))) {
-                    if (subject.equals(m.getSubject())) {
-                        return attachment(m);
-                    }
-                }
-                return null;
+                return reader.read(inbox);
             } finally {
                 inbox.close(false);
             }

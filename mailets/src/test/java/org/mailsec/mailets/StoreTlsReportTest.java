@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.util.Base64;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -33,6 +31,7 @@ import org.mailsec.store.report.IncomingTlsReport;
 import org.mailsec.store.report.JdbcIncomingTlsReports;
 import org.mailsec.store.report.JdbcRejectedReports;
 import org.mailsec.store.report.RejectedReport;
+import org.mailsec.testing.DkimKeys;
 import org.mailsec.tlsrpt.TlsReport;
 import org.mailsec.tlsrpt.TlsReportMail;
 
@@ -77,27 +76,15 @@ class StoreTlsReportTest {
 
     @BeforeAll
     static void publishKeys() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        reporterKey = generator.generateKeyPair();
-        strangerKey = generator.generateKeyPair();
+        reporterKey = DkimKeys.generate();
+        strangerKey = DkimKeys.generate();
         dns = LoopbackDnsServer.start();
         // A signed zone makes the resolver's trust anchor, under which the unsigned zones below are insecure.
         dns.addSignedZone("anchor.test", "@ A 127.0.0.1\n");
         dns.addZone("reporter.test", "@ SOA ns hostmaster 1 3600 600 86400 300\n"
-            + "sel._domainkey TXT " + keyRecord(reporterKey) + "\n");
+            + "sel._domainkey TXT " + DkimKeys.zoneRecord(reporterKey) + "\n");
         dns.addZone("stranger.test", "@ SOA ns hostmaster 1 3600 600 86400 300\n"
-            + "sel._domainkey TXT " + keyRecord(strangerKey) + "\n");
-    }
-
-    /** "v=DKIM1; k=rsa; p=…" as zone-file character-strings of at most 255 bytes. */
-    private static String keyRecord(KeyPair key) {
-        String text = "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(key.getPublic().getEncoded());
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < text.length(); i += 200) {
-            out.append('"').append(text, i, Math.min(text.length(), i + 200)).append("\" ");
-        }
-        return out.toString().trim();
+            + "sel._domainkey TXT " + DkimKeys.zoneRecord(strangerKey) + "\n");
     }
 
     @AfterAll

@@ -3,10 +3,8 @@ package org.mailsec.bench.ingest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.ArrayList;
 import java.util.List;
 import javax.mail.internet.InternetAddress;
@@ -21,6 +19,7 @@ import org.mailsec.dns.testing.LoopbackDnsServer;
 import org.mailsec.mailets.StoreTlsReport;
 import org.mailsec.reporting.ReportDkimSigner;
 import org.mailsec.reporting.ReportSettings;
+import org.mailsec.testing.DkimKeys;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
 import org.mailsec.store.report.JdbcIncomingTlsReports;
@@ -43,16 +42,14 @@ public final class IngestionBenchmark {
         int mails = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         TlsReport template = TlsReportJson.read(SyntheticTlsReports.json(2, 3));
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        KeyPair key = generator.generateKeyPair();
+        KeyPair key = DkimKeys.generate();
         ReportDkimSigner signer = new ReportDkimSigner(new ReportSettings.DkimKey("google.com", "bench", key.getPrivate()));
         Path dir = Files.createTempDirectory("mailsec-ingest-bench");
         try (LoopbackDnsServer dns = LoopbackDnsServer.start();
              Database database = Database.open(StoreConfig.embedded(dir))) {
             dns.addSignedZone("anchor.test", "@ A 127.0.0.1\n");
             dns.addZone("google.com", "@ SOA ns hostmaster 1 3600 600 86400 300\nbench._domainkey TXT "
-                + keyRecord(key) + "\n");
+                + DkimKeys.zoneRecord(key) + "\n");
             StoreTlsReport mailet = new StoreTlsReport(new JdbcIncomingTlsReports(database),
                 new org.mailsec.store.report.JdbcRejectedReports(database),
                 new CachingDnsResolver(dns.resolver(), Duration.ofSeconds(60)), new RecordingMetricFactory(),
@@ -112,15 +109,5 @@ public final class IngestionBenchmark {
         List<Double> sorted = new ArrayList<>(rates);
         sorted.sort(Double::compare);
         return sorted.get(sorted.size() / 2);
-    }
-
-    /** "v=DKIM1; k=rsa; p=…" as zone-file character-strings of at most 255 bytes. */
-    private static String keyRecord(KeyPair key) {
-        String text = "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(key.getPublic().getEncoded());
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < text.length(); i += 200) {
-            out.append('"').append(text, i, Math.min(text.length(), i + 200)).append("\" ");
-        }
-        return out.toString().trim();
     }
 }
