@@ -134,10 +134,9 @@ public final class DmarcVerifier {
         if (identifier == null || identifier.isBlank()) {
             return false;
         }
-        String id = String.join(".", OrganizationalDomains.labels(identifier));
         if (mode == Alignment.STRICT) {
-            return id.equals(from);
+            return String.join(".", OrganizationalDomains.labels(identifier)).equals(from);
         }
-        return organizationalDomains.organizationalDomain(id).equals(organizationalDomains.organizationalDomain(from));
+        return organizationalDomains.relaxedAligned(identifier, from);
     }
 }

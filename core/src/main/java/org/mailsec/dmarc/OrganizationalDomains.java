@@ -61,6 +61,19 @@ public abstract class OrganizationalDomains {
     /** Number of labels of the longest public suffix of {@code unicodeLabels} (at least 1). */
     protected abstract int publicSuffixLabels(List<String> unicodeLabels);
 
+    /**
+     * Relaxed alignment (RFC 7489 §3.1): both names have the same organizational domain. Case and a trailing
+     * dot do not matter; a blank or malformed name aligns with nothing.
+     */
+    public boolean relaxedAligned(String a, String b) {
+        List<String> first = labels(a);
+        List<String> second = labels(b);
+        if (first.isEmpty() || second.isEmpty()) {
+            return false;
+        }
+        return organizationalDomain(String.join(".", first)).equals(organizationalDomain(String.join(".", second)));
+    }
+
     static List<String> labels(String domain) {
         if (domain == null) {
             return List.of();

@@ -21,6 +21,16 @@ public record TlsReport(String organizationName, Instant start, Instant end, Str
     }
 
     /** Sum of the policies' successful session counts. */
+    /** The domains of its policies, each once, in report order. */
+    public List<String> policyDomains() {
+        return policies.stream().map(p -> p.policy().domain()).distinct().toList();
+    }
+
+    /** The domain of its first policy, the one it is filed under; empty when it has none. */
+    public String firstPolicyDomain() {
+        return policies.isEmpty() ? "" : policies.get(0).policy().domain();
+    }
+
     public long totalSuccess() {
         return policies.stream().mapToLong(PolicyResult::successCount).sum();
     }

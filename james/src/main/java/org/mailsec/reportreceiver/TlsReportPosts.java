@@ -120,10 +120,10 @@ final class TlsReportPosts implements HttpHandler {
         boolean added = false;
         List<String> ids = new ArrayList<>();
         for (TlsReport report : read) {
-            String policyDomain = report.policies().isEmpty() ? "" : report.policies().get(0).policy().domain();
-            if (settings.onlyOurDomains() && report.policies().stream().noneMatch(p -> ourNames.contains(p.policy().domain()))) {
+            String policyDomain = report.firstPolicyDomain();
+            if (settings.onlyOurDomains() && report.policyDomains().stream().noneMatch(ourNames::contains)) {
                 refuse(exchange, client, 403, "report " + report.reportId() + " from " + report.organizationName()
-                    + " is about no domain of ours (" + policyDomain + ")");
+                    + " is about no domain of ours (" + String.join(", ", report.policyDomains()) + ")");
                 return;
             }
             try {

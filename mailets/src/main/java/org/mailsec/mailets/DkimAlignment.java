@@ -65,11 +65,10 @@ final class DkimAlignment {
         if (passed == null || passed.isEmpty()) {
             return new Verdict(false, "no DKIM signature");
         }
-        String fromOrganization = organizationalDomains.organizationalDomain(fromDomain);
         List<String> signers = new ArrayList<>();
         for (SignatureRecord signature : passed) {
             String d = signature.getDToken().toString().toLowerCase(Locale.ROOT);
-            if (organizationalDomains.organizationalDomain(d).equals(fromOrganization)) {
+            if (organizationalDomains.relaxedAligned(d, fromDomain)) {
                 return new Verdict(true, "DKIM pass d=" + d + " aligned with " + fromDomain);
             }
             signers.add(d);

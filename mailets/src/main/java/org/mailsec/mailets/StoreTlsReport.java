@@ -50,7 +50,7 @@ public class StoreTlsReport extends StoreReportMailet<TlsReport> {
 
     @Override
     protected List<String> about(TlsReport report) {
-        return report.policies().stream().map(p -> p.policy().domain()).distinct().toList();
+        return report.policyDomains();
     }
 
     @Override
@@ -60,9 +60,8 @@ public class StoreTlsReport extends StoreReportMailet<TlsReport> {
 
     @Override
     protected Optional<Long> store(TlsReport report, Mail mail, boolean unauthenticated, Instant receivedAt) {
-        String policyDomain = report.policies().isEmpty() ? "" : report.policies().get(0).policy().domain();
         String fromDomain = mail.getMaybeSender().asOptional().map(a -> a.getDomain().asString()).orElse("");
-        return reports.add(report, policyDomain, fromDomain, mail.getMaybeSender().asString(""), false, unauthenticated,
+        return reports.add(report, report.firstPolicyDomain(), fromDomain, mail.getMaybeSender().asString(""), false, unauthenticated,
             receivedAt);
     }
 }
