@@ -166,6 +166,21 @@ class SecureDeliveryEndToEndTest {
         daneDomain("bogus.test", tlsa + " TLSA 3 1 1 " + hex(TestPki.tlsa(3, 1, 1, good.certificate())));
         dns.breakSignature(tlsa + ".bogus.test", "TLSA");
         daneDomain("servfail.test", tlsa + " TLSA 3 1 1 " + hex(TestPki.tlsa(3, 1, 1, good.certificate())));
+        // DNS faults on records DANE depends on: the plaintext-only MX must never get the mail.
+        for (String faulty : List.of("aaaa-servfail.test", "aaaa-timeout.test", "addr-servfail.test")) {
+            dns.addSignedZone(faulty, """
+                @ MX 10 mx
+                mx A 127.0.0.3
+                %s TLSA 3 1 1 %s
+                _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test"
+                """.formatted(tlsa, hex(TestPki.tlsa(3, 1, 1, good.certificate()))));
+        }
+        dns.servfail("mx.aaaa-servfail.test", "AAAA");
+        dns.dropQueries("mx.aaaa-timeout.test", "AAAA");
+        dns.servfail("mx.addr-servfail.test");
+        // An enforced policy naming only a TLS MX; its _mta-sts record cannot be looked up and nothing is cached.
+        stsDomain("sts-servfail.test", "plain", "enforce", "good.mx.test");
+        dns.servfail("_mta-sts.sts-servfail.test");
         daneDomain("daneunusable.test", tlsa + " TLSA 1 1 1 " + hex(TestPki.tlsa(1, 1, 1, good.certificate())));
         dns.addSignedZone("rpt-dane.test", """
             @ MX 10 mx
@@ -329,6 +344,14 @@ class SecureDeliveryEndToEndTest {
         }
 
         @Test
+        void anUnanswerableMtaStsRecordWithNothingCachedDefersInsteadOfSendingWithoutPolicy() throws Exception {
+            String rcpt = send("sts-servfail.test");
+            JsonNode row = awaitResult("sts-servfail.test", "sts-policy-fetch-error");
+            assertThat(row.get("failureReasonCode").asText()).isEqualTo("policy-unknown");
+            assertNotDelivered("plain", rcpt);
+        }
+
+        @Test
         void firstMxFailsTheSecondTakesTheMail() throws Exception {
             String rcpt = send("failover.test");
             assertThat(awaitDelivery("good", rcpt).tls()).isTrue();
@@ -382,6 +405,25 @@ class SecureDeliveryEndToEndTest {
             assertThat(awaitDelivery("good", rcpt).tls()).isTrue();
             assertThat(awaitResult("mx.daneunusable.test", "tlsa-invalid").get("failureReasonCode").asText())
                 .isEqualTo("no-usable-tlsa");
+        }
+
+        @Test
+        void aFailedAaaaLookupKeepsDaneOnTheSecureAddresses() throws Exception {
+            for (String domain : List.of("aaaa-servfail.test", "aaaa-timeout.test")) {
+                String rcpt = send(domain);
+                JsonNode row = awaitResult("mx." + domain, "starttls-not-supported");
+                assertThat(row.get("policyType").asText()).isEqualTo("tlsa");
+                assertThat(row.get("recipientDomain").asText()).isEqualTo(domain);
+                assertNotDelivered("plain", rcpt);
+            }
+        }
+
+        @Test
+        void noAddressLookupAnsweringUnderASecureMxIsCountedAndNothingIsSent() throws Exception {
+            String rcpt = send("addr-servfail.test");
+            JsonNode row = awaitResult("mx.addr-servfail.test", "dnssec-invalid");
+            assertThat(row.get("failureReasonCode").asText()).isEqualTo("address-lookup-failed");
+            assertNotDelivered("plain", rcpt);
         }
 
         @Test

@@ -72,8 +72,13 @@ public final class DeliveryPlanner {
 
     public DeliveryPlan plan(String recipientDomain, DeliveryFlags flags) {
         String domain = DeliveryPlan.stripDot(recipientDomain).toLowerCase(Locale.ROOT);
-        StsDecision sts = settings.mtaSts() ? policies.decide(domain) : new StsDecision(Optional.empty(), Optional.empty(), false);
+        StsDecision sts = settings.mtaSts() ? policies.decide(domain) : StsDecision.NONE;
         sts.fetchFailure().ifPresent(fetch -> recordFetchFailure(domain, fetch, flags));
+        if (sts.unknown().isPresent() && !flags.policyFailuresIgnored()) {
+            outcomes.failure(new ReportPolicy(domain, false, ReportPolicy.STS, List.of(), "", hasTlsRpt(domain)),
+                domain, flags.ownReport(), ResultType.STS_POLICY_FETCH_ERROR, "policy-unknown", NO_CONNECTION);
+            return DeliveryPlan.failed(domain, sts, flags, sts.unknown().get(), false);
+        }
 
         DnsAnswer<MxRecord> mx;
         try {
@@ -101,23 +106,56 @@ public final class DeliveryPlanner {
         return new DeliveryPlan(domain, sts, hosts, flags, Optional.empty(), false);
     }
 
+    /**
+     * A host's addresses, one family at a time. A family whose lookup is indeterminate (SERVFAIL, timeout,
+     * bogus) gives no address; {@code indeterminate} says why, so DANE is still decided from what was learnt.
+     */
+    private record Addresses(List<InetAddress> usable, boolean secure, Optional<String> indeterminate) {
+    }
+
+    private Addresses addresses(String mx) {
+        List<InetAddress> usable = new ArrayList<>();
+        boolean secure = true;
+        List<String> problems = new ArrayList<>();
+        for (boolean v6 : new boolean[] {false, true}) {
+            String type = v6 ? "AAAA" : "A";
+            try {
+                DnsAnswer<InetAddress> answer = v6 ? resolver.aaaa(mx) : resolver.a(mx);
+                if (answer.status() == DnssecStatus.BOGUS) {
+                    problems.add(type + " records fail DNSSEC validation (" + answer.bogusReason().orElse("bogus") + ")");
+                    continue;
+                }
+                usable.addAll(answer.records());
+                // An empty answer is secure enough: a signed zone proves the absence (NSEC/NSEC3).
+                secure &= answer.secure() || answer.isEmpty();
+            } catch (DnsException e) {
+                problems.add(type + " lookup failed (" + e.getMessage() + ")");
+            }
+        }
+        return new Addresses(usable, secure && !usable.isEmpty(),
+            problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems)));
+    }
+
     private Optional<HostPlan> planHost(String domain, String mx, boolean mxSecure, StsDecision sts, DeliveryFlags flags,
                                         boolean domainTlsRpt) {
-        List<InetAddress> addresses = new ArrayList<>();
-        boolean addressSecure;
-        try {
-            DnsAnswer<InetAddress> a = resolver.a(mx);
-            addresses.addAll(a.records());
-            addressSecure = a.secure() || a.isEmpty();
-            DnsAnswer<InetAddress> aaaa = resolver.aaaa(mx);
-            addresses.addAll(aaaa.records());
-            addressSecure &= aaaa.secure() || aaaa.isEmpty();
-        } catch (DnsException e) {
+        Addresses found = addresses(mx);
+        List<InetAddress> addresses = found.usable();
+        boolean addressSecure = found.secure();
+        if (found.indeterminate().isPresent()) {
+            // RFC 7672 §2.2.2: DANE applies below secure addresses. A family that could not be looked up must not
+            // make the host look insecure (that would skip DANE and could even allow plaintext): DANE is decided
+            // from the families that answered, and only their addresses are used.
+            String why = found.indeterminate().get();
             if (addresses.isEmpty()) {
-                LOG.info("MX host {} of {} skipped: address lookup failed: {}", mx, domain, e.getMessage());
+                if (mxSecure && settings.dane() && !flags.policyFailuresIgnored()) {
+                    return Optional.of(refuse(domain, mx, addresses, new ReportPolicy(mx, true, ReportPolicy.TLSA, List.of(),
+                        "", hasTlsRpt(mx)), flags, ResultType.DNSSEC_INVALID, "address-lookup-failed",
+                        "the addresses of " + mx + " could not be determined: " + why));
+                }
+                LOG.info("MX host {} of {} skipped: {}", mx, domain, why);
                 return Optional.empty();
             }
-            addressSecure = false;
+            LOG.info("MX host {} of {}: {}; using its other addresses only", mx, domain, why);
         }
         if (addresses.isEmpty()) {
             LOG.info("MX host {} of {} skipped: it has no address", mx, domain);

@@ -47,6 +47,17 @@ public final class MtaStsPolicies {
     private record Hot(CachedPolicy cached, MtaStsPolicy policy, Instant touched) {
     }
 
+    /** The valid cached policy, if any; {@code unreadable} when the store could not say. */
+    private record Current(Optional<Hot> hot, boolean unreadable) {
+        boolean isPresent() {
+            return hot.isPresent();
+        }
+
+        Hot get() {
+            return hot.orElseThrow();
+        }
+    }
+
     private final MtaStsLookup lookup;
     private final MtaStsPolicyFetcher fetcher;
     private final PolicyCache cache;
@@ -67,21 +78,33 @@ public final class MtaStsPolicies {
         this.listener = listener;
     }
 
-    /** The policy to apply to a delivery to {@code domain}. Never throws: trouble means "cached or none". */
+    /**
+     * The policy to apply to a delivery to {@code domain}. Never throws: trouble means "cached", "none" when
+     * the domain provably has none, or "unknown" when an indeterminate answer could have hidden a policy.
+     */
     public StsDecision decide(String domain) {
         String name = TxtRecordLookup.normalise(domain);
         Instant now = clock.instant();
-        Optional<Hot> current = current(name, now);
+        Current current = current(name, now);
         MtaStsRecord record;
         try {
             record = lookup.record(name);
         } catch (RecordException e) {
-            // No record, several, a broken one or a DNS failure: a policy still valid stays in force (§5.1),
-            // otherwise the domain has none. None of these is a reason to fetch.
-            if (e.kind() == RecordException.Kind.TEMPORARY_DNS) {
-                LOG.debug("MTA-STS record of {} unavailable ({}); using the cache", name, e.getMessage());
+            // No record, several or a broken one: a policy still valid stays in force (§5.1), otherwise the
+            // domain has none. None of these is a reason to fetch.
+            if (current.isPresent()) {
+                return use(current.get(), now);
             }
-            return current.map(h -> use(h, now)).orElse(StsDecision.NONE);
+            if (e.kind() == RecordException.Kind.TEMPORARY_DNS) {
+                // SERVFAIL, timeout or bogus with nothing cached: the record may be there, so may an enforced
+                // policy. Going on without one would let a DNS fault downgrade the delivery (fail closed).
+                LOG.info("MTA-STS record of {} unavailable and no policy cached: delivery waits ({})", name, e.getMessage());
+                return StsDecision.unknown("the MTA-STS record of " + name + " could not be looked up: " + e.getMessage());
+            }
+            if (current.unreadable()) {
+                return StsDecision.unknown("the MTA-STS policy cache could not be read for " + name);
+            }
+            return StsDecision.NONE;
         }
         if (current.isPresent() && current.get().cached().recordId().equals(record.id())) {
             return use(current.get(), now);
@@ -89,7 +112,7 @@ public final class MtaStsPolicies {
         // One fetch per domain at a time: concurrent deliveries wait for it and use its result.
         synchronized (fetchLocks.computeIfAbsent(name, n -> new Object())) {
             try {
-                Optional<Hot> fresh = current(name, clock.instant());
+                Current fresh = current(name, clock.instant());
                 if (fresh.isPresent() && fresh.get().cached().recordId().equals(record.id())) {
                     return use(fresh.get(), now);
                 }
@@ -114,7 +137,7 @@ public final class MtaStsPolicies {
             try {
                 MtaStsRecord record = lookup.record(cached.domain());
                 if (halfGone || !record.id().equals(cached.recordId())) {
-                    Optional<Hot> current = current(cached.domain(), now);
+                    Current current = current(cached.domain(), now);
                     StsDecision decision = refetch(cached.domain(), record, current, now);
                     if (decision.fetchFailure().isEmpty() && !decision.fromCache()) {
                         refreshed++;
@@ -147,16 +170,21 @@ public final class MtaStsPolicies {
         return Optional.ofNullable(lastFailure.get(TxtRecordLookup.normalise(domain)));
     }
 
-    private StsDecision refetch(String name, MtaStsRecord record, Optional<Hot> current, Instant now) {
-        if (inBackoff(name, current, now)) {
-            return current.map(h -> use(h, now))
-                .orElseGet(() -> Optional.ofNullable(lastFailure.get(name)).map(StsDecision::failed).orElse(StsDecision.NONE));
+    private StsDecision refetch(String name, MtaStsRecord record, Current current, Instant now) {
+        if (inBackoff(name, current.hot(), now)) {
+            if (current.isPresent()) {
+                return use(current.get(), now);
+            }
+            if (current.unreadable()) {
+                return StsDecision.unknown("the MTA-STS policy cache could not be read for " + name);
+            }
+            return Optional.ofNullable(lastFailure.get(name)).map(StsDecision::failed).orElse(StsDecision.NONE);
         }
         PolicyFetch fetch = fetcher.fetch(name);
         listener.fetched(name, fetch);
         if (fetch.outcome() == PolicyFetch.Outcome.POLICY) {
             MtaStsPolicy policy = fetch.policy().orElseThrow();
-            Instant inserted = current.map(h -> h.cached().inserted()).orElse(now);
+            Instant inserted = current.hot().map(h -> h.cached().inserted()).orElse(now);
             CachedPolicy cached = new CachedPolicy(name, inserted, now.plus(policy.maxAge()), now, now, false,
                 record.id(), policy.mode().value(), fetch.text());
             failedAt.remove(name);
@@ -184,6 +212,11 @@ public final class MtaStsPolicies {
             }
             return use(current.get(), now);
         }
+        if (current.unreadable()) {
+            // RFC 8461 §5 lets delivery go on without a policy only when none is cached; here nobody knows.
+            return StsDecision.unknown("the MTA-STS policy of " + name + " could not be fetched (" + fetch.reason()
+                + ") and the policy cache could not be read");
+        }
         return StsDecision.failed(fetch);
     }
 
@@ -204,36 +237,38 @@ public final class MtaStsPolicies {
     }
 
     /** The valid cached policy: from memory, else from the store (another node may have fetched it). */
-    private Optional<Hot> current(String name, Instant now) {
+    private Current current(String name, Instant now) {
         Hot h = hot.get(name);
         if (h == null) {
-            h = load(name, now);
+            try {
+                h = load(name, now);
+            } catch (StoreException e) {
+                listener.cacheError(name, e);
+                LOG.warn("MTA-STS policy cache unavailable for {}: {}", name, e.getMessage());
+                return new Current(Optional.empty(), true);
+            }
         }
         if (h == null || !now.isBefore(h.cached().validEnd())) {
             if (h != null) {
                 hot.remove(name);
             }
-            return Optional.empty();
+            return new Current(Optional.empty(), false);
         }
-        return Optional.of(h);
+        return new Current(Optional.of(h), false);
     }
 
     private Hot load(String name, Instant now) {
+        Optional<CachedPolicy> stored = cache.get(name);
+        if (stored.isEmpty()) {
+            return null;
+        }
         try {
-            Optional<CachedPolicy> stored = cache.get(name);
-            if (stored.isEmpty()) {
-                return null;
-            }
             MtaStsPolicy policy = MtaStsPolicy.parse(stored.get().policyText());
             Hot h = new Hot(stored.get(), policy, now);
             hot.put(name, h);
             return h;
         } catch (RecordException e) {
             LOG.warn("cached MTA-STS policy of {} no longer parses; ignoring it", name, e);
-            return null;
-        } catch (StoreException e) {
-            listener.cacheError(name, e);
-            LOG.warn("MTA-STS policy cache unavailable for {}", name, e);
             return null;
         }
     }

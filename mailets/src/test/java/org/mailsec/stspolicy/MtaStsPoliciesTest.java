@@ -124,7 +124,45 @@ class MtaStsPoliciesTest {
         clock.advance(Duration.ofHours(23));
         assertThat(policies.decide(DOMAIN).enforce()).isTrue();
         clock.advance(Duration.ofHours(2));
-        assertThat(policies.decide(DOMAIN).policy()).isEmpty();
+        StsDecision expired = policies.decide(DOMAIN);
+        assertThat(expired.policy()).isEmpty();
+        assertThat(expired.unknown()).as("the record may still name a policy").isPresent();
+    }
+
+    @Test
+    void aDnsFaultOnTheRecordWithNothingCachedLeavesThePolicyUnknownNotAbsent() {
+        for (Runnable fault : new Runnable[] {
+            () -> dns.servfail("_mta-sts." + DOMAIN), () -> dns.dropQueries("_mta-sts." + DOMAIN)}) {
+            dns.heal();
+            fault.run();
+            StsDecision decision = policies().decide(DOMAIN);
+            assertThat(decision.policy()).isEmpty();
+            assertThat(decision.unknown()).get().asString().contains("_mta-sts." + DOMAIN);
+            assertThat(https.requests(DOMAIN)).isZero();
+        }
+        dns.heal();
+        assertThat(policies().decide(DOMAIN).enforce()).isTrue();
+    }
+
+    @Test
+    void aDomainWithoutRecordHasNoPolicyAndNothingUnknown() throws Exception {
+        dns.addZone(DOMAIN, "@ MX 10 mx\nmx A 127.0.0.2\n");
+        StsDecision decision = policies().decide(DOMAIN);
+        assertThat(decision.policy()).isEmpty();
+        assertThat(decision.unknown()).isEmpty();
+        assertThat(decision.fetchFailure()).isEmpty();
+    }
+
+    @Test
+    void anUnreadableCacheAndAFailedFetchLeaveThePolicyUnknown() {
+        policies().decide(DOMAIN);
+        https.answer(DOMAIN, PolicyHttpsServer.Answer.status(500));
+        database.close();
+        StsDecision otherNode = policies().decide(DOMAIN);
+        assertThat(otherNode.policy()).isEmpty();
+        assertThat(otherNode.unknown()).get().asString().contains("cache");
+        policy("enforce", 86400);
+        assertThat(policies().decide(DOMAIN).enforce()).as("a fresh policy needs no cache").isTrue();
     }
 
     @Test

@@ -161,9 +161,19 @@ public final class LoopbackDnsServer implements AutoCloseable {
         servfail.add(name(owner).toString());
     }
 
+    /** Queries for this name and type only (e.g. {@code "AAAA"}) are answered SERVFAIL. */
+    public void servfail(String owner, String type) {
+        servfail.add(name(owner) + "/" + Type.value(type));
+    }
+
     /** Queries for this name (any type) get no answer at all. */
     public void dropQueries(String owner) {
         dropped.add(name(owner).toString());
+    }
+
+    /** Queries for this name and type only get no answer at all. */
+    public void dropQueries(String owner, String type) {
+        dropped.add(name(owner) + "/" + Type.value(type));
     }
 
     /** Undoes {@link #servfail}, {@link #dropQueries} and {@link #breakSignature}. */
@@ -297,7 +307,8 @@ public final class LoopbackDnsServer implements AutoCloseable {
             return null;
         }
         Name qname = question.getName();
-        if (dropped.contains(qname.toString())) {
+        String typed = qname + "/" + question.getType();
+        if (dropped.contains(qname.toString()) || dropped.contains(typed)) {
             return null;
         }
         Message response = new Message(query.getHeader().getID());
@@ -314,7 +325,7 @@ public final class LoopbackDnsServer implements AutoCloseable {
         if (opt != null) {
             response.addRecord(new OPTRecord(4096, 0, 0, dnssecOk ? org.xbill.DNS.ExtendedFlags.DO : 0), Section.ADDITIONAL);
         }
-        if (servfail.contains(qname.toString())) {
+        if (servfail.contains(qname.toString()) || servfail.contains(typed)) {
             header.setRcode(Rcode.SERVFAIL);
         } else {
             resolve(response, qname, question.getType(), dnssecOk);
