@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -16,7 +15,9 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.mailsec.io.BoundedJson;
 import org.mailsec.io.RejectedInputException;
+import org.mailsec.io.ReportInstants;
 import org.mailsec.tlsrpt.TlsReport.FailureDetail;
 import org.mailsec.tlsrpt.TlsReport.Policy;
 import org.mailsec.tlsrpt.TlsReport.PolicyResult;
@@ -27,8 +28,15 @@ import org.mailsec.tlsrpt.TlsReport.PolicyResult;
  */
 public final class TlsReportJson {
 
-    /** Deeper JSON than this is hostile: a TLS report needs 5 levels. */
-    static final int MAX_DEPTH = 32;
+    /**
+     * More policies than this in one report are refused: the largest real report in the test data has 2;
+     * 100 leaves room for a tlsa policy per MX host of a large domain.
+     */
+    public static final int MAX_POLICIES = 100;
+    /** Sessions one count may claim: a trillion. 100 policies of 1,000 rows of it still fit a long. */
+    public static final long MAX_COUNT = 1_000_000_000_000L;
+    /** Failure-detail rows per policy, beyond which a report is refused (real reports: a handful). */
+    public static final int MAX_FAILURE_DETAILS = 1_000;
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'")
@@ -38,12 +46,11 @@ public final class TlsReportJson {
     }
 
     public static TlsReport read(byte[] json) throws RejectedInputException {
-        checkDepth(json);
         JsonNode root;
         try {
-            root = MAPPER.readTree(json);
-        } catch (IOException e) {
-            throw new RejectedInputException("not a TLS report: invalid JSON: " + firstLine(e.getMessage()));
+            root = BoundedJson.read(json, BoundedJson.Limits.REPORT);
+        } catch (RejectedInputException e) {
+            throw new RejectedInputException("not a TLS report: " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
             throw new RejectedInputException("not a TLS report: JSON is not an object");
@@ -59,6 +66,10 @@ public final class TlsReportJson {
         JsonNode policies = root.get("policies");
         if (policies == null || !policies.isArray()) {
             throw new RejectedInputException("not a TLS report: missing policies");
+        }
+        if (policies.size() > MAX_POLICIES) {
+            throw new RejectedInputException("refused TLS report: " + policies.size() + " policies, more than "
+                + MAX_POLICIES);
         }
         List<PolicyResult> results = new ArrayList<>();
         for (JsonNode p : policies) {
@@ -80,6 +91,10 @@ public final class TlsReportJson {
         List<FailureDetail> details = new ArrayList<>();
         JsonNode fd = node.get("failure-details");
         if (fd != null && fd.isArray()) {
+            if (fd.size() > MAX_FAILURE_DETAILS) {
+                throw new RejectedInputException("refused TLS report: a policy with " + fd.size()
+                    + " failure-details, more than " + MAX_FAILURE_DETAILS);
+            }
             for (JsonNode d : fd) {
                 details.add(new FailureDetail(orEmpty(text(d, "result-type")), text(d, "sending-mta-ip"),
                     text(d, "receiving-mx-hostname"), text(d, "receiving-mx-helo"), text(d, "receiving-ip"),
@@ -91,6 +106,8 @@ public final class TlsReportJson {
         return new TlsReport.PolicyResult(policy, count(summary, "total-successful-session-count"),
             count(summary, "total-failure-session-count"), details);
     }
+
+    private static final int MAX_POLICY_STRINGS = 1_000;
 
     /** Policy strings are an array; Microsoft sends tlsa policies as one string holding a JSON array. */
     private static List<String> policyStrings(JsonNode node) {
@@ -105,13 +122,14 @@ public final class TlsReportJson {
         String s = node.asText().strip();
         if (s.startsWith("[")) {
             try {
-                JsonNode inner = MAPPER.readTree(s);
-                if (inner.isArray()) {
+                // JSON inside a string is read with the same bounds as the report around it.
+                JsonNode inner = BoundedJson.read(s, BoundedJson.Limits.REPORT);
+                if (inner.isArray() && inner.size() <= MAX_POLICY_STRINGS) {
                     inner.forEach(n -> out.add(n.asText()));
                     return out;
                 }
-            } catch (JsonProcessingException e) {
-                // not JSON after all: keep the string as it is
+            } catch (RejectedInputException e) {
+                // not JSON after all, or hostile: keep the string as it is
             }
         }
         out.add(s);
@@ -147,10 +165,20 @@ public final class TlsReportJson {
         if (node == null || node.isNull()) {
             throw new RejectedInputException("not a TLS report: missing date-range " + field);
         }
-        if (node.isNumber()) {
-            return Instant.ofEpochSecond(node.asLong());
-        }
         String s = node.asText().strip();
+        Instant instant;
+        if (node.isNumber()) {
+            instant = node.canConvertToLong() ? ReportInstants.ofEpochSecond(node.asLong()) : null;
+        } else {
+            instant = parseDate(s);
+        }
+        if (instant == null) {
+            throw new RejectedInputException("invalid TLS report: date-range " + field + " '" + abbreviate(s) + "' is not a date");
+        }
+        return ReportInstants.require(instant, "invalid TLS report: date-range " + field);
+    }
+
+    private static Instant parseDate(String s) {
         try {
             return OffsetDateTime.parse(s).toInstant();
         } catch (DateTimeParseException e) {
@@ -158,24 +186,41 @@ public final class TlsReportJson {
                 // Microsoft (2023-2024) sends no zone: RFC 8460 means UTC.
                 return LocalDateTime.parse(s.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
             } catch (DateTimeParseException e2) {
-                throw new RejectedInputException("invalid TLS report: date-range " + field + " '" + s + "' is not a date");
+                return null;
             }
         }
     }
 
-    private static long count(JsonNode node, String field) {
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "…";
+    }
+
+    /**
+     * A session count: negative or unreadable counts are 0 (lenient, as before); a count above
+     * {@link #MAX_COUNT} refuses the report, so that sums over a report or a period can never overflow.
+     */
+    private static long count(JsonNode node, String field) throws RejectedInputException {
         JsonNode n = node.get(field);
         if (n == null || n.isNull()) {
             return 0;
         }
+        long value;
         if (n.isNumber()) {
-            return Math.max(0, n.asLong());
+            if (!n.canConvertToLong()) {
+                throw new RejectedInputException("refused TLS report: " + field + " out of range");
+            }
+            value = n.asLong();
+        } else {
+            try {
+                value = Long.parseLong(n.asText().strip());
+            } catch (NumberFormatException e) {
+                return 0;
+            }
         }
-        try {
-            return Math.max(0, Long.parseLong(n.asText().strip()));
-        } catch (NumberFormatException e) {
-            return 0;
+        if (value > MAX_COUNT) {
+            throw new RejectedInputException("refused TLS report: " + field + " " + value + " is more than " + MAX_COUNT);
         }
+        return Math.max(0, value);
     }
 
     private static String text(JsonNode node, String field) {
@@ -185,38 +230,6 @@ public final class TlsReportJson {
 
     private static String orEmpty(String s) {
         return s == null ? "" : s;
-    }
-
-    /** Refuses hostile nesting before Jackson's recursive tree reader sees it (Jackson 2.14 has no limit). */
-    static void checkDepth(byte[] json) throws RejectedInputException {
-        int depth = 0;
-        boolean inString = false;
-        for (int i = 0; i < json.length; i++) {
-            byte b = json[i];
-            if (inString) {
-                if (b == '\\') {
-                    i++;
-                } else if (b == '"') {
-                    inString = false;
-                }
-            } else if (b == '"') {
-                inString = true;
-            } else if (b == '{' || b == '[') {
-                if (++depth > MAX_DEPTH) {
-                    throw new RejectedInputException("not a TLS report: JSON nested deeper than " + MAX_DEPTH + " levels");
-                }
-            } else if (b == '}' || b == ']') {
-                depth--;
-            }
-        }
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable";
-        }
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
     }
 
     /** The report as RFC 8460 JSON, fields in the RFC's order. */

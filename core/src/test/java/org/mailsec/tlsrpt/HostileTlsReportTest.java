@@ -51,6 +51,61 @@ class HostileTlsReportTest {
             .isInstanceOf(RejectedInputException.class).hasMessageContaining("nested deeper");
     }
 
+    private static String report(String policyString, String start, String count) {
+        return "{\"organization-name\":\"o\",\"report-id\":\"r\",\"date-range\":{\"start-datetime\":" + start
+            + ",\"end-datetime\":\"2026-11-20T23:59:59Z\"},\"policies\":[{\"policy\":{\"policy-type\":\"tlsa\","
+            + "\"policy-string\":" + policyString + ",\"policy-domain\":\"example.com\"},\"summary\":"
+            + "{\"total-successful-session-count\":" + count + ",\"total-failure-session-count\":0}}]}";
+    }
+
+    private TlsReport read(String json) throws RejectedInputException {
+        return reader.read(json.getBytes(StandardCharsets.UTF_8), "r.json").get(0);
+    }
+
+    @Test
+    void millionsOfBracketsInsideAPolicyStringAreRefusedInBoundedMemory() throws Exception {
+        // The attack of issue 11: 17 KB of gzip, a string of millions of '[' that used to be parsed again as JSON.
+        String brackets = "[".repeat(4_000_000);
+        byte[] gz = gzip(report("\"" + brackets + "\"", "\"2026-11-20T00:00:00Z\"", "1").getBytes(StandardCharsets.US_ASCII));
+        assertThat(gz.length).isLessThan(30_000);
+        long before = usedHeap();
+        assertThatThrownBy(() -> reader.read(gz, "brackets.json.gz"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("string longer than");
+        assertThat(usedHeap() - before).isLessThan(100L << 20);
+    }
+
+    @Test
+    void jsonInsideAPolicyStringIsReadWithTheSameBoundsOrKeptAsText() throws Exception {
+        String deep = "[".repeat(40) + "]".repeat(40);
+        assertThat(read(report("\"" + deep + "\"", "\"2026-11-20T00:00:00Z\"", "1")).policies().get(0).policy().strings())
+            .containsExactly(deep);
+        String microsoft = "\"[\\\"3 1 1 abcd\\\", \\\"2 0 1 ef01\\\"]\"";
+        assertThat(read(report(microsoft, "\"2026-11-20T00:00:00Z\"", "1")).policies().get(0).policy().strings())
+            .containsExactly("3 1 1 abcd", "2 0 1 ef01");
+    }
+
+    @Test
+    void hugeNumbersAndInstantsOutsideOfTimeAreRefused() {
+        for (String start : new String[] {"1e30", "-1", "9223372036854775807", "\"+999999999-12-31T23:59:59Z\"",
+            "1" + "0".repeat(100), "1e999999999999"}) {
+            assertThatThrownBy(() -> read(report("[]", start, "1"))).as(start)
+                .isInstanceOf(RejectedInputException.class);
+        }
+        for (String count : new String[] {"1" + "0".repeat(30), "9223372036854775807", "1e300", "1" + "0".repeat(70)}) {
+            assertThatThrownBy(() -> read(report("[]", "\"2026-11-20T00:00:00Z\"", count))).as(count)
+                .isInstanceOf(RejectedInputException.class);
+        }
+    }
+
+    @Test
+    void tooManyPoliciesAreRefusedWithTheCap() {
+        String policy = "{\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":\"example.com\"},\"summary\":{}}";
+        String json = "{\"report-id\":\"r\",\"date-range\":{\"start-datetime\":\"2026-11-20T00:00:00Z\","
+            + "\"end-datetime\":\"2026-11-20T23:59:59Z\"},\"policies\":[" + String.join(",",
+                java.util.Collections.nCopies(TlsReportJson.MAX_POLICIES + 1, policy)) + "]}";
+        assertThatThrownBy(() -> read(json)).hasMessageContaining("more than " + TlsReportJson.MAX_POLICIES);
+    }
+
     @Test
     void truncatedGzipIsNamed() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

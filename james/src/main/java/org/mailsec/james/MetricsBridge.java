@@ -34,6 +34,11 @@ final class MetricsBridge {
         public void backPressure() {
             metrics.generate("mailsec_recorder_back_pressure").increment();
         }
+
+        @Override
+        public void quarantined(org.mailsec.store.tls.TlsResultKey key, RuntimeException error) {
+            metrics.generate("mailsec_recorder_quarantined_keys").increment();
+        }
     }
 
     /** MTA-STS: fetch outcomes, cache trouble. */

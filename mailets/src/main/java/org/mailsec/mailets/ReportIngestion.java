@@ -15,7 +15,6 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.mailsec.io.InputLimits;
 import org.mailsec.io.RejectedInputException;
-import org.mailsec.store.StoreException;
 import org.mailsec.store.report.RejectedReport;
 import org.mailsec.store.report.RejectedReports;
 import org.slf4j.Logger;
@@ -103,7 +102,7 @@ final class ReportIngestion {
         try {
             rejectedReports.add(RejectedReport.of(kind, clock.instant(), mail.getName(), header(mail, "Message-ID"),
                 mail.getMaybeSender().asString(""), header(mail, "Subject"), why));
-        } catch (StoreException e) {
+        } catch (RuntimeException e) {
             LOG.warn("cannot record why {} report mail {} was not stored: {}", kind, mail.getName(), e.getMessage());
         }
     }

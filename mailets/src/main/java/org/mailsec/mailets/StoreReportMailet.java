@@ -66,7 +66,18 @@ public abstract class StoreReportMailet<R> extends GenericMailet {
     }
 
     @Override
-    public void service(Mail mail) throws MessagingException {
+    public void service(Mail mail) {
+        try {
+            ingest(mail);
+        } catch (MessagingException | RuntimeException e) {
+            // Whatever a hostile mail makes the readers throw, the mail goes on as ordinary mail (never to the
+            // error repository) and the refusal is recorded.
+            log.warn("report mail {} could not be read", mail.getName(), e);
+            ingestion.refuse(mail, "unreadable: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    private void ingest(Mail mail) throws MessagingException {
         byte[] raw;
         List<R> read;
         try {
@@ -86,7 +97,7 @@ public abstract class StoreReportMailet<R> extends GenericMailet {
         for (R report : read) {
             List<String> about = about(report);
             if (onlyOurDomains && about.stream().noneMatch(ingestion::ours)) {
-                ingestion.refuse(mail, describe(report) + " is about no domain of ours (" + String.join(", ", about) + ")");
+                ingestion.refuse(mail, describe(report) + " is about no domain of ours (" + summary(about) + ")");
                 continue;
             }
             Optional<Long> id;
@@ -101,7 +112,7 @@ public abstract class StoreReportMailet<R> extends GenericMailet {
             if (id.isPresent()) {
                 ids.add(String.valueOf(id.get()));
                 metrics.generate(ingestion.metricPrefix() + "_received").increment();
-                log.info("{} about {} stored as {} ({})", describe(report), about, id.get(), dkim.detail());
+                log.info("{} about {} stored as {} ({})", describe(report), summary(about), id.get(), dkim.detail());
             } else {
                 metrics.generate(ingestion.metricPrefix() + "_duplicate").increment();
                 log.info("{} was already stored", describe(report));
@@ -112,5 +123,13 @@ public abstract class StoreReportMailet<R> extends GenericMailet {
         if (ghost && accepted && mail.getAttribute(ReportIngestion.REJECTED).isEmpty()) {
             mail.setState(Mail.GHOST);
         }
+    }
+
+    /** A few names as they are; a long list as its first names and a count (logs and reasons stay short). */
+    static String summary(List<String> names) {
+        if (names.size() <= 3) {
+            return String.join(", ", names);
+        }
+        return String.join(", ", names.subList(0, 3)) + " and " + (names.size() - 3) + " more";
     }
 }

@@ -104,12 +104,21 @@ final class DeliveryLoop {
         try {
             attemptDelivery(mail);
             item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
-        } catch (Exception e) {
-            LOG.error("SecureRemoteDelivery failed to handle {}; it goes back to the queue", mail.getName(), e);
+        } catch (Throwable e) {
+            // Whatever threw, the mail waits RemoteDelivery's retry delay before the next attempt: requeueing at once
+            // turned one failing store call into a hot loop of attempts (issue "under attack", item 5).
+            LOG.error("SecureRemoteDelivery failed to handle {}; it is retried after the usual delay", mail.getName(), e);
             try {
-                item.done(MailQueue.MailQueueItem.CompletionStatus.RETRY);
-            } catch (Exception again) {
-                LOG.error("could not requeue {}", mail.getName(), again);
+                temporaryFailure(mail, flags(mail), ExecutionResult.temporaryFailure(
+                    e instanceof Exception ex ? ex : new Exception(e.toString(), e)));
+                item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+            } catch (Throwable again) {
+                LOG.error("could not requeue {} with a delay; the queue takes it back", mail.getName(), again);
+                try {
+                    item.done(MailQueue.MailQueueItem.CompletionStatus.RETRY);
+                } catch (Throwable lost) {
+                    LOG.error("could not requeue {}", mail.getName(), lost);
+                }
             }
         } finally {
             trial.stopAndPublish();
@@ -164,7 +173,14 @@ final class DeliveryLoop {
         if (flags.ownReport()) {
             dropReport(mail, result);
             String reason = result.getException().map(DeliveryLoop::serverAnswer).orElse("permanent failure");
-            mail.getRecipients().forEach(rcpt -> reportBounces.hardBounce(rcpt, reason));
+            for (MailAddress rcpt : mail.getRecipients()) {
+                try {
+                    reportBounces.hardBounce(rcpt, reason);
+                } catch (RuntimeException e) {
+                    // The attempt is over either way: a failed suppression must not make it run again.
+                    LOG.error("could not suppress {} after its refusal of report mail {}", rcpt, mail.getName(), e);
+                }
+            }
             return;
         }
         mail.setAttribute(new Attribute(IS_DELIVERY_PERMANENT_ERROR, AttributeValue.of(true)));

@@ -21,32 +21,32 @@ final class ReportParts {
     private ReportParts() {
     }
 
-    /** Whether {@code root} or one of its parts satisfies {@code wanted}. */
-    static boolean any(Part root, Predicate<Part> wanted) throws MessagingException {
+    /**
+     * Whether {@code root} or one of its parts satisfies {@code wanted}. A part that cannot be read (a multipart
+     * without its start boundary, broken headers) is no report part: the mail goes on as ordinary mail.
+     */
+    static boolean any(Part root, Predicate<Part> wanted) {
         int[] budget = {MAX_PARTS};
         return walk(root, wanted, 0, budget);
     }
 
-    private static boolean walk(Part part, Predicate<Part> wanted, int depth, int[] budget) throws MessagingException {
+    private static boolean walk(Part part, Predicate<Part> wanted, int depth, int[] budget) {
         if (budget[0]-- <= 0 || depth > MAX_DEPTH) {
             return false;
         }
-        if (wanted.test(part)) {
-            return true;
-        }
-        if (part.isMimeType("multipart/*")) {
-            try {
-                Object content = part.getContent();
-                if (content instanceof Multipart multipart) {
-                    for (int i = 0; i < multipart.getCount(); i++) {
-                        if (walk(multipart.getBodyPart(i), wanted, depth + 1, budget)) {
-                            return true;
-                        }
+        try {
+            if (wanted.test(part)) {
+                return true;
+            }
+            if (part.isMimeType("multipart/*") && part.getContent() instanceof Multipart multipart) {
+                for (int i = 0; i < multipart.getCount(); i++) {
+                    if (walk(multipart.getBodyPart(i), wanted, depth + 1, budget)) {
+                        return true;
                     }
                 }
-            } catch (IOException e) {
-                return false;
             }
+        } catch (MessagingException | IOException | RuntimeException unreadable) {
+            return false;
         }
         return false;
     }

@@ -107,4 +107,16 @@ class ReportMatchersTest {
                 .matcherName("IsDmarcAggregateReport").condition("not an address").build()))
             .hasMessageContaining("is not a comma-separated list of reporting addresses");
     }
+
+    @Test
+    void aMultipartWithoutItsStartBoundaryIsOrdinaryMailNotAnError() throws Exception {
+        String raw = "From: a@example.net\r\nTo: rua@example.test\r\nSubject: broken\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: multipart/mixed; boundary=\"declared-but-never-used\"\r\n\r\n"
+            + "no boundary line at all\r\n";
+        MimeMessage message = new MimeMessage(Session.getInstance(new Properties()),
+            new ByteArrayInputStream(raw.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        FakeMail mail = FakeMail.builder().name("broken").mimeMessage(message).recipient("rua@example.test").build();
+        assertThat(tls().match(mail)).isEmpty();
+        assertThat(dmarc().match(mail)).isEmpty();
+    }
 }

@@ -29,6 +29,7 @@ import org.mailsec.dmarc.report.AggregateReport.Reason;
 import org.mailsec.dmarc.report.AggregateReport.Row;
 import org.mailsec.dmarc.report.AggregateReport.SpfAuth;
 import org.mailsec.io.RejectedInputException;
+import org.mailsec.io.ReportInstants;
 
 /**
  * DMARC aggregate report XML, both RFC 7489's and RFC 9990's (namespaces are ignored, element names are
@@ -40,6 +41,10 @@ public final class AggregateReportXml {
     static final int MAX_DEPTH = 32;
     /** A 2,286-record report has about 60,000 elements; this bounds a hostile file's tree to tens of MB. */
     static final int MAX_ELEMENTS = 500_000;
+    /** Records per report: the largest real report in the test data has 2,286; ten times that is refused. */
+    public static final int MAX_RECORDS = 25_000;
+    /** Messages one row may claim: a trillion; 25,000 rows of it still fit a long. */
+    public static final long MAX_COUNT = 1_000_000_000_000L;
     public static final String RFC9990_NAMESPACE = "urn:ietf:params:xml:ns:dmarc-2.0";
 
     private static final Pattern DECLARED_ENCODING = Pattern.compile("^\\s*<\\?xml[^>]*encoding\\s*=\\s*[\"']([A-Za-z0-9._-]+)[\"']");
@@ -173,8 +178,13 @@ public final class AggregateReportXml {
             AggregateReport.lower(pp.text("np")), integer(pp.text("pct")), AggregateReport.lower(pp.text("fo")),
             AggregateReport.lower(pp.text("testing")), AggregateReport.lower(pp.text("discovery_method")));
 
+        List<XmlElement> recordElements = feedback.all("record");
+        if (recordElements.size() > MAX_RECORDS) {
+            throw new RejectedInputException("refused DMARC report: " + recordElements.size() + " records, more than "
+                + MAX_RECORDS);
+        }
         List<AggregateReport.Record> records = new ArrayList<>();
-        for (XmlElement r : feedback.all("record")) {
+        for (XmlElement r : recordElements) {
             XmlElement row = r.child("row").orElse(new XmlElement("row"));
             XmlElement pe = row.child("policy_evaluated").orElse(new XmlElement("policy_evaluated"));
             List<Reason> reasons = pe.all("reason").stream()
@@ -200,22 +210,37 @@ public final class AggregateReportXml {
         if (s == null) {
             return null;
         }
+        Instant instant;
         try {
-            return Instant.ofEpochSecond(Long.parseLong(s.strip()));
+            instant = ReportInstants.ofEpochSecond(Long.parseLong(s.strip()));
         } catch (NumberFormatException e) {
-            throw new RejectedInputException("invalid DMARC report: date_range '" + s + "' is not a Unix time");
+            instant = null;
         }
+        if (instant == null) {
+            String shown = s.length() <= 40 ? s : s.substring(0, 40) + "…";
+            throw new RejectedInputException("invalid DMARC report: date_range '" + shown + "' is not a Unix time in 1970-2200");
+        }
+        return instant;
     }
 
-    private static long count(String s) {
+    /** A row's message count: unreadable is 0 (lenient); above a trillion refuses the report (sums never overflow). */
+    private static long count(String s) throws RejectedInputException {
         if (s == null) {
             return 0;
         }
+        long value;
         try {
-            return Math.max(0, Long.parseLong(s.strip()));
+            value = Long.parseLong(s.strip());
         } catch (NumberFormatException e) {
+            if (s.strip().matches("\\d{19,}")) {
+                throw new RejectedInputException("refused DMARC report: a count out of range");
+            }
             return 0;
         }
+        if (value > MAX_COUNT) {
+            throw new RejectedInputException("refused DMARC report: count " + value + " is more than " + MAX_COUNT);
+        }
+        return Math.max(0, value);
     }
 
     private static Integer integer(String s) {

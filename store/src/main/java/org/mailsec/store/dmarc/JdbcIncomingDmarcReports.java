@@ -12,6 +12,7 @@ import org.mailsec.dmarc.report.AggregateReport;
 import org.mailsec.dmarc.report.AggregateReportXml;
 import org.mailsec.io.RejectedInputException;
 import org.mailsec.store.Database;
+import org.mailsec.store.Columns;
 import org.mailsec.store.Jdbc;
 import org.mailsec.store.StoreException;
 
@@ -49,7 +50,8 @@ public final class JdbcIncomingDmarcReports implements IncomingDmarcReports {
                 + "dmarc_report_incoming (organization, report_id, begin_at, end_at, domain, from_domain, received_at, messages, "
                 + "dmarc_pass, disposition_none, disposition_quarantine, disposition_reject, dkim_fail, spf_fail, policy_overrides, "
                 + "report_xml, unauthenticated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", new String[] {"id"})) {
-            Jdbc.bind(s, m.orgName(), m.reportId(), begin, end, String.valueOf(report.policy().domain()), fromDomain, receivedAt,
+            Jdbc.bind(s, Columns.fit(m.orgName(), Columns.NAME), Columns.fit(m.reportId(), Columns.NAME), begin, end,
+                Columns.fit(String.valueOf(report.policy().domain()), Columns.NAME), Columns.fit(fromDomain, Columns.NAME), receivedAt,
                 report.messages(), report.dmarcPassMessages(), none, quarantine, reject, dkimFail, spfFail, overrides,
                 new String(AggregateReportXml.write(report, false), StandardCharsets.UTF_8), unauthenticated);
             s.executeUpdate();

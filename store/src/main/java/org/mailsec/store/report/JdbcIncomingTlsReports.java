@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.mailsec.io.RejectedInputException;
 import org.mailsec.store.Database;
+import org.mailsec.store.Columns;
 import org.mailsec.store.Jdbc;
 import org.mailsec.store.StoreException;
 import org.mailsec.tlsrpt.TlsReport;
@@ -40,8 +41,9 @@ public final class JdbcIncomingTlsReports implements IncomingTlsReports {
             try (PreparedStatement insert = c.prepareStatement("INSERT INTO tls_report_incoming (organization, report_id, "
                     + "begin_at, end_at, policy_domain, from_domain, mail_from, host_report, unauthenticated, received_at, "
                     + "report_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)", new String[] {"id"})) {
-                Jdbc.bind(insert, report.organizationName(), report.reportId(), report.start(), report.end(), policyDomain,
-                    fromDomain, mailFrom, hostReport, unauthenticated, receivedAt,
+                Jdbc.bind(insert, Columns.fit(report.organizationName(), Columns.NAME), Columns.fit(report.reportId(), Columns.NAME),
+                    report.start(), report.end(), Columns.fit(policyDomain, Columns.NAME), Columns.fit(fromDomain, Columns.NAME),
+                    Columns.fit(mailFrom, Columns.NAME), hostReport, unauthenticated, receivedAt,
                     new String(TlsReportJson.write(report), StandardCharsets.UTF_8));
                 insert.executeUpdate();
                 try (ResultSet keys = insert.getGeneratedKeys()) {
@@ -60,10 +62,12 @@ public final class JdbcIncomingTlsReports implements IncomingTlsReports {
                  PreparedStatement result = c.prepareStatement("INSERT INTO tls_report_incoming_result "
                     + "(incoming_id, policy_domain, result_type, sessions) VALUES (?,?,?,?)")) {
                 for (TlsReport.PolicyResult p : report.policies()) {
-                    Jdbc.bind(policy, id, p.policy().domain(), p.policy().type(), p.successCount(), p.failureCount());
+                    Jdbc.bind(policy, id, Columns.fit(p.policy().domain(), Columns.NAME), Columns.fit(p.policy().type(), 32),
+                        p.successCount(), p.failureCount());
                     policy.addBatch();
                     for (TlsReport.FailureDetail d : p.failureDetails()) {
-                        Jdbc.bind(result, id, p.policy().domain(), d.resultType(), d.failedSessionCount());
+                        Jdbc.bind(result, id, Columns.fit(p.policy().domain(), Columns.NAME), Columns.fit(d.resultType(), 64),
+                            d.failedSessionCount());
                         result.addBatch();
                     }
                 }

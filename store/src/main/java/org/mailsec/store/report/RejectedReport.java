@@ -25,7 +25,6 @@ public record RejectedReport(long id, Kind kind, Instant receivedAt, String mail
     }
 
     private static String cut(String value, int max) {
-        String v = value == null ? "" : value;
-        return v.length() <= max ? v : v.substring(0, max - 1) + "…";
+        return org.mailsec.store.Columns.truncate(value == null ? "" : value, max);
     }
 }

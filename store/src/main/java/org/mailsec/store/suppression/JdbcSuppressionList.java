@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import org.mailsec.store.Database;
+import org.mailsec.store.Columns;
 import org.mailsec.store.Jdbc;
 import org.mailsec.store.StoreException;
 
@@ -19,8 +20,10 @@ public final class JdbcSuppressionList implements SuppressionList {
     }
 
     @Override
-    public Suppression suppress(Suppression.Kind kind, String address, Instant until, String comment, Instant now) {
+    public Suppression suppress(Suppression.Kind kind, String address, Instant until, String rawComment, Instant now) {
         String a = normalise(address);
+        // Comments often quote a far server's answer: cut to the column, never a failed insert.
+        String comment = Columns.truncate(rawComment == null ? "" : rawComment, Columns.COMMENT);
         int updated = jdbc.update("extend the suppression of " + a,
             "UPDATE report_suppression SET until_at = ?, comment = ? WHERE kind = ? AND address = ?", until, comment, kind.name(), a);
         if (updated == 0) {
@@ -59,7 +62,7 @@ public final class JdbcSuppressionList implements SuppressionList {
     }
 
     private static String normalise(String address) {
-        return address.strip().toLowerCase(Locale.ROOT);
+        return Columns.fit(address.strip().toLowerCase(Locale.ROOT), Columns.ADDRESS);
     }
 
     private static Suppression row(ResultSet rs) throws SQLException {

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Sits between delivery threads and the {@link TlsResultStore}: {@link #record} adds to an in-memory
  * counter and returns, a background thread flushes the counters in one transaction at least every
  * {@code flushInterval} and on {@link #close}. A failed flush keeps the counters and is retried (logged
- * and counted, never dropped). When more than {@code maxPendingKeys} distinct keys wait, recording
+ * and counted, never dropped), except a counter the store refuses for its content (a data or integrity error
+ * of that key alone): it is set aside with a log line and a metric, and the others are stored. When more than {@code maxPendingKeys} distinct keys wait, recording
  * threads wait for a flush: back-pressure instead of unbounded memory or loss.
  */
 public final class CoalescingRecorder implements AutoCloseable {
@@ -34,6 +35,10 @@ public final class CoalescingRecorder implements AutoCloseable {
         }
 
         default void backPressure() {
+        }
+
+        /** A counter the store refuses for its own content, set aside so that the others are stored. */
+        default void quarantined(TlsResultKey key, RuntimeException error) {
         }
     }
 
@@ -119,8 +124,13 @@ public final class CoalescingRecorder implements AutoCloseable {
             try {
                 store.add(increments);
             } catch (RuntimeException e) {
+                if (!refusedForContent(e) || !storeOneByOne(increments)) {
+                    retry = increments;
+                    listener.flushFailed(increments.size(), e);
+                    throw e;
+                }
+            } catch (Error e) {
                 retry = increments;
-                listener.flushFailed(increments.size(), e);
                 throw e;
             }
             listener.flushed(increments.size(), increments.values().stream().mapToLong(Long::longValue).sum(),
@@ -131,11 +141,51 @@ public final class CoalescingRecorder implements AutoCloseable {
         }
     }
 
+    /**
+     * After a batch refused for its content: each counter alone. Those refused again for their content are set
+     * aside; any other failure (the store went away) hands every counter not yet stored back for a retry.
+     * Returns false when nothing could be stored (the caller keeps the whole batch).
+     */
+    private boolean storeOneByOne(Map<TlsResultKey, Long> increments) {
+        Map<TlsResultKey, Long> left = new HashMap<>(increments);
+        int stored = 0;
+        for (Map.Entry<TlsResultKey, Long> e : increments.entrySet()) {
+            try {
+                store.add(Map.of(e.getKey(), e.getValue()));
+                stored++;
+            } catch (RuntimeException error) {
+                if (!refusedForContent(error)) {
+                    retry = left;
+                    return stored > 0;
+                }
+                listener.quarantined(e.getKey(), error);
+                LOG.error("TLS result counter of {} ({} sessions, key {}) refused by the store and set aside: {}",
+                    e.getKey().policyDomain(), e.getValue(), e.getKey().keyHash(), error.getMessage());
+            }
+            left.remove(e.getKey());
+        }
+        return true;
+    }
+
+    /** SQL state class 22 (data exception) or 23 (integrity constraint): the row's values, not the store. */
+    private static boolean refusedForContent(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void flushQuietly() {
         try {
             flush();
         } catch (RuntimeException e) {
             LOG.warn("storing TLS results failed, keeping them for the next attempt: {}", e.getMessage());
+        } catch (Throwable t) {
+            // An Error escaping a scheduled task would cancel every later flush without a word.
+            LOG.error("storing TLS results failed unexpectedly, keeping them for the next attempt", t);
         }
     }
 

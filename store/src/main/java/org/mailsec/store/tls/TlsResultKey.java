@@ -7,6 +7,7 @@ import java.time.LocalDate;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import org.mailsec.store.Columns;
 
 /**
  * What one TLS outcome is counted under (RFC 8460 §4 plus what the daily job needs). Absent strings are
@@ -30,16 +31,36 @@ public record TlsResultKey(String policyDomain, LocalDate day, String recipientD
     public TlsResultKey {
         Objects.requireNonNull(policyDomain, "policyDomain");
         Objects.requireNonNull(day, "day");
-        policyStrings = List.copyOf(policyStrings);
-        recipientDomain = orEmpty(recipientDomain);
-        policyType = orEmpty(policyType);
-        mxHostPattern = orEmpty(mxHostPattern);
-        resultType = orEmpty(resultType);
-        sendingIp = orEmpty(sendingIp);
-        receivingMxHostname = orEmpty(receivingMxHostname);
-        receivingMxHelo = orEmpty(receivingMxHelo);
-        receivingIp = orEmpty(receivingIp);
-        failureReasonCode = orEmpty(failureReasonCode);
+        // Every field fits its column by construction (V1, V6): one odd value must never fail a whole flush.
+        policyDomain = Columns.fit(policyDomain, Columns.NAME);
+        policyStrings = fitPolicyStrings(policyStrings);
+        recipientDomain = Columns.fit(orEmpty(recipientDomain), Columns.NAME);
+        policyType = Columns.fit(orEmpty(policyType), 32);
+        mxHostPattern = Columns.fit(orEmpty(mxHostPattern), Columns.LONG_TEXT);
+        resultType = Columns.fit(orEmpty(resultType), 64);
+        sendingIp = Columns.fit(orEmpty(sendingIp), 64);
+        receivingMxHostname = Columns.fit(orEmpty(receivingMxHostname), Columns.NAME);
+        receivingMxHelo = Columns.fit(orEmpty(receivingMxHelo), Columns.NAME);
+        receivingIp = Columns.fit(orEmpty(receivingIp), 64);
+        failureReasonCode = Columns.fit(orEmpty(failureReasonCode), Columns.NAME);
+    }
+
+    /**
+     * Policy strings are stored as one JSON array of at most 65,535 characters; JSON escaping makes a character
+     * at most six (a control character as \\u00XX), so the strings kept total a sixth of that.
+     */
+    private static List<String> fitPolicyStrings(List<String> strings) {
+        List<String> out = new java.util.ArrayList<>(strings.size());
+        int budget = Columns.LONG_TEXT / 6 - 16;
+        for (String s : strings) {
+            String fitted = Columns.fit(orEmpty(s), Columns.COMMENT * 4);
+            budget -= fitted.length() + 4;
+            if (budget < 0) {
+                break;
+            }
+            out.add(fitted);
+        }
+        return List.copyOf(out);
     }
 
     public boolean success() {

@@ -110,4 +110,69 @@ class CoalescingRecorderTest {
             assertThat(store.results("example.com", DAY)).hasSize(100);
         }
     }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void aPolicyWithSevenLongMxLinesIsStoredWholeAndStopsNothing(StoreConfig.Dialect dialect) {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            JdbcTlsResultStore store = new JdbcTlsResultStore(db);
+            CoalescingRecorder recorder = new CoalescingRecorder(store, Duration.ofHours(1), 1000, new CoalescingRecorder.Listener() { });
+            StringBuilder patterns = new StringBuilder();
+            for (int i = 0; i < 7; i++) {
+                patterns.append(i == 0 ? "" : " ").append("mx").append(i).append('.').append("a".repeat(60)).append(".example.com");
+            }
+            TlsResultKey wide = new TlsResultKey("example.com", DAY, "example.com", false, false, "sts",
+                List.of("version: STSv1", "mode: enforce"), patterns.toString(), "", "", "mx1.example.com", "", "", "");
+            recorder.record(wide, 3);
+            recorder.record(TlsResultStoreTest.key("example.org", DAY, "", "mx.example.org"), 1);
+            recorder.flush();
+            assertThat(store.results("example.com", DAY)).singleElement()
+                .satisfies(r -> assertThat(r.key().mxHostPattern()).isEqualTo(patterns.toString()));
+            assertThat(store.results("example.org", DAY)).hasSize(1);
+            assertThat(recorder.pendingKeys()).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void aCounterTheStoreRefusesIsSetAsideAndTheOthersAreStored(StoreConfig.Dialect dialect) {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            JdbcTlsResultStore store = new JdbcTlsResultStore(db);
+            List<TlsResultKey> quarantined = new java.util.concurrent.CopyOnWriteArrayList<>();
+            CoalescingRecorder recorder = new CoalescingRecorder(store, Duration.ofHours(1), 1000, new CoalescingRecorder.Listener() {
+                @Override
+                public void quarantined(TlsResultKey key, RuntimeException error) {
+                    quarantined.add(key);
+                }
+            });
+            TlsResultKey full = TlsResultStoreTest.key("example.com", DAY, "", "mx.example.com");
+            recorder.record(full, Long.MAX_VALUE);
+            recorder.flush();
+            // The counter is full: adding to it overflows BIGINT, a data error of that row alone.
+            recorder.record(full, 10);
+            TlsResultKey other = TlsResultStoreTest.key("example.com", DAY, "certificate-expired", "mx.example.com");
+            recorder.record(other, 2);
+            recorder.flush();
+            assertThat(quarantined).containsExactly(full);
+            assertThat(recorder.pendingKeys()).isZero();
+            assertThat(store.results("example.com", DAY)).anySatisfy(r -> {
+                assertThat(r.key()).isEqualTo(other);
+                assertThat(r.sessions()).isEqualTo(2);
+            });
+            recorder.close();
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void everyFieldOfAKeyFitsItsColumnAndLongValuesStayDistinct() {
+        String longHost = "h".repeat(300) + ".example.com";
+        TlsResultKey a = new TlsResultKey("d\0.example.com", DAY, longHost + "a", false, false, "sts", List.of("x".repeat(100_000)),
+            "", "", "", longHost + "a", "", "", "");
+        TlsResultKey b = new TlsResultKey("d.example.com", DAY, longHost + "b", false, false, "sts", List.of(), "", "", "",
+            longHost + "b", "", "", "");
+        assertThat(a.policyDomain()).isEqualTo("d.example.com");
+        assertThat(a.receivingMxHostname()).hasSize(255).isNotEqualTo(b.receivingMxHostname());
+        assertThat(a.recipientDomain()).hasSize(255);
+        assertThat(String.join("", a.policyStrings()).length()).isLessThan(65535 / 6);
+    }
 }
