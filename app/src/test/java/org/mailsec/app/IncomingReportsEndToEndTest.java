@@ -83,16 +83,7 @@ class IncomingReportsEndToEndTest {
 
     /** Sends the bytes as they are (javax.mail must not rewrite a reporter's message). */
     private void sendAsIs(byte[] raw) throws Exception {
-        Properties props = E2e.smtpClient(james.smtpPort());
-        props.put("mail.smtp.from", "reports@reporter.example");
-        Session session = Session.getInstance(props);
-        MimeMessage message = new MimeMessage(session, new ByteArrayInputStream(raw)) {
-            @Override
-            protected void updateHeaders() {
-                // keep the reporter's headers and encodings
-            }
-        };
-        Transport.send(message, new InternetAddress[] {new InternetAddress(RUA)});
+        ReportMails.sendAsIs(james.smtpPort(), raw, RUA);
     }
 
     @Test
@@ -306,17 +297,7 @@ class IncomingReportsEndToEndTest {
 
     /** The subjects of the messages in the reporting address's INBOX, read over IMAP. */
     private List<String> inboxSubjects() throws Exception {
-        return readInbox(inbox -> {
-            javax.mail.Message[] messages = inbox.getMessages();
-            javax.mail.FetchProfile envelope = new javax.mail.FetchProfile();
-            envelope.add(javax.mail.FetchProfile.Item.ENVELOPE);
-            inbox.fetch(messages, envelope);
-            List<String> subjects = new ArrayList<>();
-            for (javax.mail.Message m : messages) {
-                subjects.add(m.getSubject());
-            }
-            return subjects;
-        });
+        return Inbox.subjects(james.imapPort(), RUA, "secret");
     }
 
     private static byte[] hostile(String kind, String type, String name, byte[] payload) throws Exception {
@@ -324,26 +305,7 @@ class IncomingReportsEndToEndTest {
     }
 
     private static byte[] hostile(String kind, String type, String name, byte[] payload, String subject) throws Exception {
-        MimeMessage message = new MimeMessage(Session.getInstance(new Properties()));
-        message.setFrom(new InternetAddress("reports@reporter.example"));
-        message.setRecipient(javax.mail.Message.RecipientType.TO, new InternetAddress(RUA));
-        message.setSubject(subject);
-        javax.mail.internet.MimeBodyPart text = new javax.mail.internet.MimeBodyPart();
-        text.setText("report attached");
-        javax.mail.internet.MimeBodyPart attachment = new javax.mail.internet.MimeBodyPart();
-        attachment.setDataHandler(new javax.activation.DataHandler(new javax.mail.util.ByteArrayDataSource(payload, type)));
-        attachment.setFileName(name);
-        // base64 keeps the file's bytes, line ends included, as they are.
-        attachment.setHeader("Content-Transfer-Encoding", "base64");
-        javax.mail.internet.MimeMultipart body = kind.equals("tlsrpt")
-            ? new javax.mail.internet.MimeMultipart("report; report-type=tlsrpt") : new javax.mail.internet.MimeMultipart();
-        body.addBodyPart(text);
-        body.addBodyPart(attachment);
-        message.setContent(body);
-        message.saveChanges();
-        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
-        message.writeTo(raw);
-        return raw.toByteArray();
+        return ReportMails.withAttachment(kind, type, name, payload, subject, RUA);
     }
 
     /** 1 GB of JSON in about 1 MB of gzip. */
@@ -368,7 +330,7 @@ class IncomingReportsEndToEndTest {
 
     /** The attachment of the INBOX message with this subject, read over IMAP; null when there is none yet. */
     private byte[] attachment(String subject) throws Exception {
-        return readInbox(inbox -> {
+        return Inbox.read(james.imapPort(), RUA, "secret", inbox -> {
             for (javax.mail.Message m : inbox.search(new javax.mail.search.SubjectTerm(subject))) {
                 if (subject.equals(m.getSubject())) {
                     return attachment(m);
@@ -376,27 +338,6 @@ class IncomingReportsEndToEndTest {
             }
             return null;
         });
-    }
-
-    private interface InboxReader<T> {
-        T read(javax.mail.Folder inbox) throws Exception;
-    }
-
-    /** Reads the reporting address's INBOX over IMAP, as its owner would. */
-    private <T> T readInbox(InboxReader<T> reader) throws Exception {
-        javax.mail.Store store = Session.getInstance(new Properties()).getStore("imap");
-        store.connect("127.0.0.1", james.imapPort(), RUA, "secret");
-        try {
-            javax.mail.Folder inbox = store.getFolder("INBOX");
-            inbox.open(javax.mail.Folder.READ_ONLY);
-            try {
-                return reader.read(inbox);
-            } finally {
-                inbox.close(false);
-            }
-        } finally {
-            store.close();
-        }
     }
 
     /** The decoded bytes of a message's second part, the report attachment of {@link #hostile}. */

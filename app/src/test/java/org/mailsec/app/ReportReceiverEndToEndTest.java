@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,16 +11,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.apache.james.dnsservice.api.DNSService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,39 +48,18 @@ class ReportReceiverEndToEndTest {
     @BeforeAll
     void boot(@TempDir Path tmp) throws Exception {
         LoopbackHosts.write(List.of());
-        Path keystore = tmp.resolve("receiver.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-            "-genkeypair", "-alias", "receiver", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
-            "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore",
-            keystore.toString(), "-storepass", "secret", "-keypass", "secret").redirectErrorStream(true).start();
-        String out = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(keytool.waitFor()).as(out).isZero();
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        Path conf = E2e.configuration(tmp, E2e.pairs(
+        ReceiverTls receiver = ReceiverTls.create(tmp);
+        Map<String, String> settings = new java.util.LinkedHashMap<>(receiver.settings());
+        settings.putAll(E2e.pairs(
             "mailsec.reports.enabled", "false",
-            "mailsec.reports.receiver.enabled", "true",
-            "mailsec.reports.receiver.bind", "127.0.0.1",
-            "mailsec.reports.receiver.port", String.valueOf(port),
-            "mailsec.reports.receiver.keystore", keystore.toString(),
-            "mailsec.reports.receiver.keystore.password", "secret",
             "mailsec.reports.receiver.max.bytes", String.valueOf(MAX_BYTES),
-            "mailsec.reports.receiver.rate.per.minute", String.valueOf(RATE_PER_MINUTE)), Optional.empty());
+            "mailsec.reports.receiver.rate.per.minute", String.valueOf(RATE_PER_MINUTE)));
+        Path conf = E2e.configuration(tmp, settings, Optional.empty());
         var jamesDns = E2e.jamesDns();
         james = MailsecServer.start(conf, tmp.resolve("james"), binder -> binder.bind(DNSService.class).toInstance(jamesDns));
 
-        KeyStore trusted = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(keystore)) {
-            trusted.load(in, "secret".toCharArray());
-        }
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(trusted);
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, trust.getTrustManagers(), null);
-        https = HttpClient.newBuilder().sslContext(tls).build();
-        endpoint = URI.create("https://127.0.0.1:" + port + "/tlsrpt");
+        https = receiver.client();
+        endpoint = receiver.endpoint();
     }
 
     @AfterAll

@@ -1,0 +1,51 @@
+package org.mailsec.app;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import javax.mail.FetchProfile;
+import javax.mail.Folder;
+import javax.mail.Session;
+import javax.mail.Store;
+
+/** A user's INBOX on the James under test, read over IMAP as its owner would. */
+final class Inbox {
+
+    interface Reader<T> {
+        T read(Folder inbox) throws Exception;
+    }
+
+    private Inbox() {
+    }
+
+    static <T> T read(int imapPort, String user, String password, Reader<T> reader) throws Exception {
+        Store store = Session.getInstance(new Properties()).getStore("imap");
+        store.connect("127.0.0.1", imapPort, user, password);
+        try {
+            Folder inbox = store.getFolder("INBOX");
+            inbox.open(Folder.READ_ONLY);
+            try {
+                return reader.read(inbox);
+            } finally {
+                inbox.close(false);
+            }
+        } finally {
+            store.close();
+        }
+    }
+
+    /** The subjects of the messages in the INBOX, in order. */
+    static List<String> subjects(int imapPort, String user, String password) throws Exception {
+        return read(imapPort, user, password, inbox -> {
+            javax.mail.Message[] messages = inbox.getMessages();
+            FetchProfile envelope = new FetchProfile();
+            envelope.add(FetchProfile.Item.ENVELOPE);
+            inbox.fetch(messages, envelope);
+            List<String> subjects = new ArrayList<>();
+            for (javax.mail.Message m : messages) {
+                subjects.add(m.getSubject());
+            }
+            return subjects;
+        });
+    }
+}

@@ -1,0 +1,152 @@
+package org.mailsec.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.zip.GZIPOutputStream;
+import org.apache.james.dnsservice.api.DNSService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailsec.dns.testing.LoopbackDnsServer;
+
+/**
+ * A real James with the sample conf/ attacked from outside, on a test JVM with a 512 MB heap (its own surefire
+ * execution, see app/pom.xml): what an outsider sends must neither stop James nor end in the error repository.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class UnderAttackEndToEndTest {
+
+    private static final String RUA = "rua@localhost";
+    private static final String USER = "user@localhost";
+    private static final String PASSWORD = "secret";
+
+    private LoopbackDnsServer dns;
+    private ReceiverTls receiver;
+    private MailsecServer james;
+
+    @BeforeAll
+    void boot(@TempDir Path tmp) throws Exception {
+        LoopbackHosts.write(List.of());
+        dns = LoopbackDnsServer.start();
+        dns.addSignedZone("anchor.test", "@ A 127.0.0.1\n");
+        Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
+        receiver = ReceiverTls.create(tmp);
+        Map<String, String> settings = new LinkedHashMap<>(receiver.settings());
+        settings.putAll(E2e.pairs(
+            "mailsec.dns.servers", dns.hostPort(),
+            "mailsec.dns.trust.anchors", anchors.toString(),
+            "mailsec.reports.enabled", "false"));
+        Path conf = E2e.configuration(tmp, settings, Optional.empty());
+        var jamesDns = E2e.jamesDns();
+        james = MailsecServer.start(conf, tmp.resolve("james"), binder -> binder.bind(DNSService.class).toInstance(jamesDns));
+        for (String user : List.of(RUA, USER)) {
+            var created = E2e.put(james.webAdminPort(), "/users/" + user, "{\"password\":\"" + PASSWORD + "\"}");
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(204);
+        }
+        assertThat(Runtime.getRuntime().maxMemory()).as("the heap of this test JVM").isLessThan(600L << 20);
+    }
+
+    @AfterAll
+    void stop() {
+        if (james != null) {
+            james.close();
+        }
+        if (dns != null) {
+            dns.close();
+        }
+    }
+
+    /** A TLS report whose policy-string is millions of '[': 25 KB of gzip that once took a 1 GB heap. */
+    private static byte[] nestedBrackets() throws Exception {
+        String json = "{\"organization-name\":\"o\",\"report-id\":\"brackets\",\"date-range\":{\"start-datetime\":"
+            + "\"2026-11-20T00:00:00Z\",\"end-datetime\":\"2026-11-20T23:59:59Z\"},\"policies\":[{\"policy\":{"
+            + "\"policy-type\":\"tlsa\",\"policy-string\":\"" + "[".repeat(8_000_000) + "\",\"policy-domain\":\"localhost\"},"
+            + "\"summary\":{\"total-successful-session-count\":1,\"total-failure-session-count\":0}}]}";
+        return gzip(json.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void fourReportsOfNestedBracketsLeaveJamesDeliveringMailAndTheReceiverAnswering() throws Exception {
+        byte[] brackets = nestedBrackets();
+        assertThat(brackets.length).isLessThan(40_000);
+        for (int i = 1; i <= 4; i++) {
+            ReportMails.sendAsIs(james.smtpPort(), ReportMails.withAttachment("tlsrpt", "application/tlsrpt+gzip",
+                "brackets.json.gz", brackets, "brackets " + i, RUA), RUA);
+        }
+        String ordinary = "ordinary after the brackets";
+        ReportMails.sendAsIs(james.smtpPort(), ("From: friend@reporter.example\r\nTo: " + USER + "\r\nSubject: " + ordinary
+            + "\r\n\r\nhello\r\n").getBytes(StandardCharsets.US_ASCII), USER);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> Inbox.subjects(james.imapPort(), USER, PASSWORD).contains(ordinary));
+        await().atMost(Duration.ofSeconds(30)).until(() -> Inbox.subjects(james.imapPort(), RUA, PASSWORD)
+            .containsAll(List.of("brackets 1", "brackets 2", "brackets 3", "brackets 4")));
+        assertThat(rejected("tls")).filteredOn(r -> r.get("subject").asText().startsWith("brackets "))
+            .hasSize(4).allSatisfy(r -> assertThat(r.get("reason").asText()).contains("string longer than"));
+
+        for (int i = 0; i < 4; i++) {
+            HttpResponse<String> posted = receiver.client().send(HttpRequest.newBuilder(receiver.endpoint())
+                .header("Content-Type", "application/tlsrpt+gzip").POST(HttpRequest.BodyPublishers.ofByteArray(brackets))
+                .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(posted.statusCode()).as(posted.body()).isEqualTo(400);
+        }
+        assertThat(E2e.get(james.webAdminPort(), "/healthcheck").get("status").asText()).isEqualTo("healthy");
+    }
+
+    @Test
+    void mailThatOnceEndedInTheErrorRepositoryReachesTheMailbox() throws Exception {
+        String endOfTime = "{\"organization-name\":\"o\",\"report-id\":\"far\",\"date-range\":{\"start-datetime\":1e30,"
+            + "\"end-datetime\":\"2026-11-20T23:59:59Z\"},\"policies\":[]}";
+        ReportMails.sendAsIs(james.smtpPort(), ReportMails.withAttachment("tlsrpt", "application/tlsrpt+json", "far.json",
+            endOfTime.getBytes(StandardCharsets.US_ASCII), "start 1e30", RUA), RUA);
+        String longMax = "<feedback><report_metadata><org_name>o</org_name><report_id>max</report_id><date_range>"
+            + "<begin>9223372036854775807</begin><end>1</end></date_range></report_metadata>"
+            + "<policy_published><domain>localhost</domain><p>none</p></policy_published></feedback>";
+        ReportMails.sendAsIs(james.smtpPort(), ReportMails.withAttachment("dmarc", "application/xml", "max.xml",
+            longMax.getBytes(StandardCharsets.US_ASCII), "begin Long.MAX_VALUE", RUA), RUA);
+        ReportMails.sendAsIs(james.smtpPort(), ("From: " + ReportMails.REPORTER + "\r\nTo: " + RUA
+            + "\r\nSubject: no start boundary\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+            + "the boundary line never comes\r\n").getBytes(StandardCharsets.US_ASCII), RUA);
+
+        List<String> subjects = List.of("start 1e30", "begin Long.MAX_VALUE", "no start boundary");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Inbox.subjects(james.imapPort(), RUA, PASSWORD).containsAll(subjects));
+        assertThat(E2e.get(james.webAdminPort(), "/mailRepositories/var%2Fmail%2Ferror%2F/mails")).isEmpty();
+        assertThat(rejected("tls")).anySatisfy(r -> {
+            assertThat(r.get("subject").asText()).isEqualTo("start 1e30");
+            assertThat(r.get("reason").asText()).contains("start-datetime");
+        });
+        assertThat(rejected("dmarc")).anySatisfy(r -> {
+            assertThat(r.get("subject").asText()).isEqualTo("begin Long.MAX_VALUE");
+            assertThat(r.get("reason").asText()).contains("1970-2200");
+        });
+    }
+
+    private List<JsonNode> rejected(String kind) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        E2e.get(james.webAdminPort(), "/mailsec/" + kind + "-reports/rejected?start=2000-01-01T00:00:00Z").forEach(out::add);
+        return out;
+    }
+
+    private static byte[] gzip(byte[] data) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(data);
+        }
+        return out.toByteArray();
+    }
+}
