@@ -136,6 +136,71 @@ class UnderAttackEndToEndTest {
         });
     }
 
+    /** Status and body of one webadmin request sent as raw bytes (java.net.URI refuses malformed escapes). */
+    private record Raw(int statusCode, String body) {
+    }
+
+    private Raw webadmin(String method, String path, String body) throws Exception {
+        byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", james.webAdminPort())) {
+            socket.setSoTimeout(10_000);
+            var out = socket.getOutputStream();
+            out.write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + content.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+            out.write(content);
+            out.flush();
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int headersEnd = response.indexOf("\r\n\r\n");
+            String head = response.substring(0, headersEnd);
+            String rest = response.substring(headersEnd + 4);
+            if (head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
+                StringBuilder joined = new StringBuilder();
+                while (!rest.isEmpty()) {
+                    int eol = rest.indexOf("\r\n");
+                    int size = Integer.parseInt(rest.substring(0, eol).trim(), 16);
+                    if (size == 0) {
+                        break;
+                    }
+                    joined.append(rest, eol + 2, eol + 2 + size);
+                    rest = rest.substring(eol + 2 + size + 2);
+                }
+                rest = joined.toString();
+            }
+            return new Raw(Integer.parseInt(head.substring(9, 12)), rest);
+        }
+    }
+
+    @Test
+    void malformedWebadminParametersAreBadRequestsWithJamesErrorNeverServerErrors() throws Exception {
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        String longAddress = "a".repeat(600) + "@example.com";
+        List<String[]> calls = List.of(
+            new String[] {"GET", "/mailsec/tls-results?day=%ZZ", null},
+            new String[] {"GET", "/mailsec/tls-results?day=%", null},
+            new String[] {"GET", "/mailsec/tls-reports?start=%C3%28", null},
+            new String[] {"GET", "/mailsec/tls-reports?start=-999999999-01-01T00:00:00Z", null},
+            new String[] {"GET", "/mailsec/dmarc-reports/rejected?limit=%FF", null},
+            new String[] {"GET", "/mailsec/tls-results?day=+999999999-12-31", null},
+            new String[] {"POST", "/mailsec/tls-reports/send?day=" + today, null},
+            new String[] {"POST", "/mailsec/tls-reports/send?day=2999-01-01", null},
+            new String[] {"PUT", "/mailsec/suppressions/tls/a@example.com", "{\"until\":\"-999999999-01-01T00:00:00Z\"}"},
+            new String[] {"PUT", "/mailsec/suppressions/tls/a@example.com",
+                "{\"until\":\"2027-01-01T00:00:00Z\",\"comment\":\"" + "x".repeat(2000) + "\"}"},
+            new String[] {"PUT", "/mailsec/suppressions/tls/" + longAddress, "{\"until\":\"2027-01-01T00:00:00Z\"}"},
+            new String[] {"PUT", "/mailsec/suppressions/tls/a@example.com", "[".repeat(100_000)});
+        for (String[] call : calls) {
+            Raw response = webadmin(call[0], call[1], call[2]);
+            assertThat(response.statusCode()).as(call[0] + " " + call[1] + ": " + response.body()).isEqualTo(400);
+            JsonNode error = E2e.JSON.readTree(response.body());
+            assertThat(error.get("statusCode").asInt()).isEqualTo(400);
+            assertThat(error.get("type").asText()).isEqualTo("InvalidArgument");
+            assertThat(error.get("message").asText()).isNotBlank();
+        }
+        String yesterday = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toString();
+        assertThat(webadmin("POST", "/mailsec/tls-reports/send?day=" + yesterday, null).statusCode()).isEqualTo(201);
+    }
+
     private List<JsonNode> rejected(String kind) throws Exception {
         List<JsonNode> out = new ArrayList<>();
         E2e.get(james.webAdminPort(), "/mailsec/" + kind + "-reports/rejected?start=2000-01-01T00:00:00Z").forEach(out::add);

@@ -80,7 +80,7 @@ public final class DnssecResolver implements DnsResolver {
             return this;
         }
 
-        /** Time to wait for one answer; a lookup gives up after {@code (retries + 1) * timeout}. */
+        /** Time to wait for one answer; a lookup gives up after {@code (retries + 1) * timeout} per server. */
         public Builder timeout(Duration timeout) {
             this.timeout = timeout;
             return this;
@@ -113,9 +113,13 @@ public final class DnssecResolver implements DnsResolver {
             }
             ExtendedResolver head = new ExtendedResolver(heads);
             head.setRetries(retries);
-            head.setTimeout(timeout.multipliedBy(retries + 1L));
+            // Each server gets its attempts in turn: the whole lookup may take them all before giving up.
+            Duration whole = timeout.multipliedBy((retries + 1L) * heads.size());
+            head.setTimeout(whole);
             ValidatingResolver validating = new ValidatingResolver(head);
-            validating.setTimeout(timeout.multipliedBy(retries + 1L));
+            // Validation chains a few queries (the answer, then DNSKEYs and DS up to the anchor), each of which may
+            // wait out a silent first server.
+            validating.setTimeout(whole.multipliedBy(4));
             try (InputStream anchors = trustAnchors != null
                     ? new ByteArrayInputStream(trustAnchors.getBytes(StandardCharsets.UTF_8))
                     : DnssecResolver.class.getResourceAsStream("root-anchors.txt")) {

@@ -56,6 +56,18 @@ class DnssecResolverTest {
     }
 
     @Test
+    void aServerThatNeverAnswersHandsTheQueryToTheNextOne() throws Exception {
+        try (LoopbackDnsServer silent = LoopbackDnsServer.start()) {
+            silent.dropQueries("secure.test");
+            DnssecResolver failover = DnssecResolver.builder().server(silent.hostPort()).server(dns.hostPort())
+                .timeout(java.time.Duration.ofMillis(500)).retries(1).trustAnchors(dns.trustAnchorText()).build();
+            DnsAnswer<MxRecord> mx = failover.mx("secure.test");
+            assertThat(mx.status()).isEqualTo(DnssecStatus.SECURE);
+            assertThat(mx.records()).isNotEmpty();
+        }
+    }
+
+    @Test
     void signedAnswersAreSecure() throws Exception {
         DnsAnswer<MxRecord> mx = resolver.mx("secure.test");
         assertThat(mx.status()).isEqualTo(DnssecStatus.SECURE);

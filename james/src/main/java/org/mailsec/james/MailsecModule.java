@@ -83,10 +83,8 @@ public class MailsecModule extends AbstractModule {
     @Singleton
     DnsResolver resolver(MailsecSettings settings) throws IOException {
         DnssecResolver.Builder builder = DnssecResolver.builder().timeout(settings.dnsTimeout()).retries(settings.dnsRetries());
-        if (!settings.dnsServers().isEmpty()) {
-            // dnsjava's validating resolver talks to one upstream; the first listed is used.
-            builder.server(settings.dnsServers().get(0));
-        }
+        // In the order listed: a server that does not answer in time hands the query to the next one.
+        settings.dnsServers().forEach(builder::server);
         if (settings.trustAnchors().isPresent()) {
             builder.trustAnchors(Files.readString(settings.trustAnchors().get()));
         }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -66,6 +65,7 @@ public class IncomingReportRoutes implements Routes {
 
     @Override
     public void define(Service service) {
+        MailsecRoutes.answerMalformedRequestsWith400(service);
         service.get(TLS + "/rejected", (request, response) -> rejected(RejectedReport.Kind.TLS, request, response), json);
         service.get(DMARC + "/rejected", (request, response) -> rejected(RejectedReport.Kind.DMARC, request, response), json);
         service.get(TLS + "/summaries", (request, response) -> {
@@ -105,8 +105,8 @@ public class IncomingReportRoutes implements Routes {
 
     private Object rejected(RejectedReport.Kind kind, Request request, spark.Response response) {
         int limit = MAX_REJECTED;
-        String asked = request.queryParams("limit");
-        if (asked != null && !asked.isBlank()) {
+        String asked = MailsecRoutes.query(request, "limit").orElse(null);
+        if (asked != null) {
             try {
                 limit = Math.min(MAX_REJECTED, Math.max(1, Integer.parseInt(asked.trim())));
             } catch (NumberFormatException e) {
@@ -127,20 +127,11 @@ public class IncomingReportRoutes implements Routes {
     }
 
     private static Optional<Instant> instant(Request request, String name) {
-        String value = request.queryParams(name);
-        if (value == null || value.isBlank()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Instant.parse(value.trim()));
-        } catch (DateTimeParseException e) {
-            throw ErrorResponder.builder().statusCode(400).type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
-                .message("'" + value + "' is not an ISO-8601 instant (" + name + ")").haltError();
-        }
+        return MailsecRoutes.query(request, name).map(value -> MailsecRoutes.instant(value, name));
     }
 
     private static Optional<String> domain(Request request) {
-        return Optional.ofNullable(request.queryParams("domain")).map(String::trim).filter(s -> !s.isEmpty())
+        return MailsecRoutes.query(request, "domain")
             .map(s -> s.toLowerCase(Locale.ROOT));
     }
 

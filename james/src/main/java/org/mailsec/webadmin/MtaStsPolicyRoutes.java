@@ -38,6 +38,7 @@ public class MtaStsPolicyRoutes implements Routes {
 
     @Override
     public void define(Service service) {
+        MailsecRoutes.answerMalformedRequestsWith400(service);
         service.get(BASE, (request, response) -> {
             response.type("application/json");
             return policies.cached().stream().map(MtaStsPolicyRoutes::view).toList();

@@ -1,9 +1,7 @@
 package org.mailsec.webadmin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -12,6 +10,8 @@ import javax.inject.Inject;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
+import org.mailsec.io.BoundedJson;
+import org.mailsec.io.RejectedInputException;
 import org.mailsec.store.suppression.Suppression;
 import org.mailsec.store.suppression.SuppressionList;
 import spark.Request;
@@ -29,7 +29,11 @@ import spark.Service;
 public class SuppressionRoutes implements Routes {
 
     public static final String BASE = "/mailsec/suppressions";
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** RFC 5321 §4.5.3.1.3: a path holds at most 256 octets, so an address at most 254 characters. */
+    private static final int MAX_ADDRESS = 254;
+    /** The store's comment column. */
+    private static final int MAX_COMMENT = 1024;
+    private static final BoundedJson.Limits BODY_LIMITS = new BoundedJson.Limits(8, 4096, 32, 64);
 
     private final SuppressionList suppressions;
     private final java.time.Clock clock;
@@ -48,6 +52,7 @@ public class SuppressionRoutes implements Routes {
 
     @Override
     public void define(Service service) {
+        MailsecRoutes.answerMalformedRequestsWith400(service);
         service.get(BASE + "/:kind", (request, response) -> {
             response.type("application/json");
             return suppressions.list(kind(request)).stream().map(SuppressionRoutes::view).toList();
@@ -59,6 +64,9 @@ public class SuppressionRoutes implements Routes {
             Instant until = Optional.ofNullable(body.get("until")).map(JsonNode::asText).map(SuppressionRoutes::instant)
                 .orElseThrow(() -> badRequest("'until' (an ISO-8601 instant, e.g. 2026-12-31T00:00:00Z) is required"));
             String comment = Optional.ofNullable(body.get("comment")).map(JsonNode::asText).orElse("");
+            if (comment.length() > MAX_COMMENT) {
+                throw badRequest("'comment' is longer than " + MAX_COMMENT + " characters");
+            }
             Suppression entry = suppressions.suppress(kind, address(request), until, comment, clock.instant());
             response.type("application/json");
             return view(entry);
@@ -88,31 +96,26 @@ public class SuppressionRoutes implements Routes {
 
     private static String address(Request request) {
         String address = request.params("address");
-        if (!address.contains("@")) {
-            throw badRequest("'" + address + "' is not a mail address");
+        if (!address.contains("@") || address.length() > MAX_ADDRESS || address.indexOf('\0') >= 0) {
+            throw badRequest("'" + MailsecRoutes.shorten(address) + "' is not a mail address");
         }
         return address;
     }
 
     private static JsonNode body(Request request) {
         try {
-            return MAPPER.readTree(request.body() == null || request.body().isBlank() ? "{}" : request.body());
-        } catch (Exception e) {
+            return BoundedJson.read(request.body() == null || request.body().isBlank() ? "{}" : request.body(), BODY_LIMITS);
+        } catch (RejectedInputException e) {
             throw badRequest("the body is not JSON: " + e.getMessage());
         }
     }
 
     private static Instant instant(String value) {
-        try {
-            return Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw badRequest("'" + value + "' is not an ISO-8601 instant");
-        }
+        return MailsecRoutes.instant(value, "until");
     }
 
     private static spark.HaltException badRequest(String message) {
-        return ErrorResponder.builder().statusCode(400).type(ErrorResponder.ErrorType.INVALID_ARGUMENT).message(message)
-            .haltError();
+        return MailsecRoutes.badRequest(message);
     }
 
     static Map<String, Object> view(Suppression s) {

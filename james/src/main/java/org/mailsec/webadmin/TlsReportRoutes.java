@@ -50,9 +50,17 @@ public class TlsReportRoutes implements Routes {
 
     @Override
     public void define(Service service) {
-        TaskFromRequest task = request -> new SendTask(Optional.ofNullable(request.queryParams("day"))
-            .map(TlsResultRoutes::day)
-            .orElse(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).minusDays(1)));
+        MailsecRoutes.answerMalformedRequestsWith400(service);
+        TaskFromRequest task = request -> {
+            LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+            LocalDate day = MailsecRoutes.query(request, "day").map(MailsecRoutes::day).orElse(today.minusDays(1));
+            if (!day.isBefore(today)) {
+                // Marking an unfinished day sent would keep its later outcomes out of every report.
+                throw MailsecRoutes.badRequest("the UTC day " + day + " is not over yet; its reports can be sent from "
+                    + day.plusDays(1) + "T00:00:00Z");
+            }
+            return new SendTask(day);
+        };
         service.post(BASE, task.asRoute(taskManager), json);
     }
 

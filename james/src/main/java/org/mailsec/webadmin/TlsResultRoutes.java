@@ -2,7 +2,6 @@ package org.mailsec.webadmin;
 
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,8 +52,9 @@ public class TlsResultRoutes implements Routes {
 
     @Override
     public void define(Service service) {
+        MailsecRoutes.answerMalformedRequestsWith400(service);
         service.get(BASE, (request, response) -> {
-            LocalDate day = day(Optional.ofNullable(request.queryParams("day")).orElse(today(clock)));
+            LocalDate day = MailsecRoutes.day(MailsecRoutes.query(request, "day").orElse(today(clock)));
             Optional<String> policyDomain = param(request, "policyDomain");
             Optional<String> recipientDomain = param(request, "recipientDomain");
             Optional<Boolean> isHost = param(request, "isHost").map(MailsecRoutes::bool);
@@ -75,14 +75,14 @@ public class TlsResultRoutes implements Routes {
         }, json);
 
         service.get(BASE + "/:policyDomain/:day", (request, response) -> {
-            LocalDate day = day(request.params("day"));
+            LocalDate day = MailsecRoutes.day(request.params("day"));
             flushQuietly();
             response.type("application/json");
             return store.results(domain(request), day).stream().map(TlsResultRoutes::row).toList();
         }, json);
 
         service.delete(BASE + "/:policyDomain/:day", (request, response) -> {
-            LocalDate day = day(request.params("day"));
+            LocalDate day = MailsecRoutes.day(request.params("day"));
             flushQuietly();
             int deleted = store.delete(domain(request), day);
             if (deleted == 0) {
@@ -108,21 +108,12 @@ public class TlsResultRoutes implements Routes {
     }
 
     private static Optional<String> param(Request request, String name) {
-        return Optional.ofNullable(request.queryParams(name)).map(String::trim).filter(s -> !s.isEmpty())
+        return MailsecRoutes.query(request, name)
             .map(s -> s.toLowerCase(Locale.ROOT));
     }
 
     private static String today(java.time.Clock clock) {
         return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toString();
-    }
-
-    static LocalDate day(String value) {
-        try {
-            return LocalDate.parse(value);
-        } catch (DateTimeParseException e) {
-            throw ErrorResponder.builder().statusCode(400).type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
-                .message("'" + value + "' is not a day (YYYY-MM-DD, UTC)").haltError();
-        }
     }
 
     static Map<String, Object> row(TlsResultCount count) {
