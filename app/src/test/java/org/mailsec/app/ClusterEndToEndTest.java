@@ -55,29 +55,6 @@ class ClusterEndToEndTest {
     /** Both nodes' time: the real time plus an offset the test moves. */
     private final OffsetClock clock = new OffsetClock();
 
-    private static final class OffsetClock extends java.time.Clock {
-        private final java.util.concurrent.atomic.AtomicReference<Duration> offset =
-            new java.util.concurrent.atomic.AtomicReference<>(Duration.ZERO);
-
-        void advance(Duration d) {
-            offset.updateAndGet(o -> o.plus(d));
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public java.time.Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public java.time.Instant instant() {
-            return java.time.Instant.now().plus(offset.get());
-        }
-    }
 
     @BeforeAll
     void boot(@TempDir Path tmp) throws Exception {
@@ -157,8 +134,10 @@ class ClusterEndToEndTest {
         await().atMost(WAIT).until(() -> mx.messages().stream().flatMap(m -> m.recipients().stream())
             .filter(recipients::contains).count() == recipients.size());
 
-        String day = LocalDate.now(ZoneOffset.UTC).toString();
+        String day = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toString();
         flushBothNodes();
+        // A day's reports are sent once it is over.
+        clock.advance(Duration.ofDays(1));
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             List<Callable<JsonNode>> runs = new ArrayList<>();
@@ -199,6 +178,7 @@ class ClusterEndToEndTest {
         await().atMost(WAIT).until(() -> mx.messages().stream().flatMap(m -> m.recipients().stream())
             .filter(recipients::contains).count() == recipients.size());
         LocalDate day = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        clock.advance(Duration.ofDays(1));
         // Where a node died mid-run: it held the claim of one domain and had sent another's report.
         try (org.mailsec.store.Database db = org.mailsec.store.Database.open(store)) {
             org.mailsec.store.tls.JdbcReportClaims claims = new org.mailsec.store.tls.JdbcReportClaims(db);

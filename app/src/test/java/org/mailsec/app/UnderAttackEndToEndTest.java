@@ -105,7 +105,12 @@ class UnderAttackEndToEndTest {
                 .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(posted.statusCode()).as(posted.body()).isEqualTo(400);
         }
-        assertThat(E2e.get(james.webAdminPort(), "/healthcheck").get("status").asText()).isEqualTo("healthy");
+        JsonNode health = E2e.get(james.webAdminPort(), "/healthcheck");
+        assertThat(health.get("status").asText()).isEqualTo("healthy");
+        assertThat(health.get("checks")).anySatisfy(check -> {
+            assertThat(check.get("componentName").asText()).isEqualTo("mailsec");
+            assertThat(check.get("status").asText()).isEqualTo("healthy");
+        });
     }
 
     @Test

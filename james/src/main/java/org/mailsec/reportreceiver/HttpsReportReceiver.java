@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
  * waits in the TCP backlog rather than in memory. A request has 30 seconds to arrive and its answer 30 seconds to
  * leave, so slow clients cannot hold the workers.
  */
+@javax.inject.Singleton
 public class HttpsReportReceiver implements UserDefinedStartable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpsReportReceiver.class);
@@ -88,6 +89,23 @@ public class HttpsReportReceiver implements UserDefinedStartable {
     }
 
     /** The port listened on (useful with port 0), or -1 when off. */
+    /** Why the receiver is not serving, when it should: empty when disabled or accepting connections. */
+    public java.util.Optional<String> problem() {
+        if (!settings.enabled()) {
+            return java.util.Optional.empty();
+        }
+        if (server == null || workers == null || workers.isShutdown()) {
+            return java.util.Optional.of("the TLS report receiver is not running");
+        }
+        try (java.net.Socket probe = new java.net.Socket()) {
+            probe.connect(server.getAddress(), 2_000);
+            return java.util.Optional.empty();
+        } catch (java.io.IOException e) {
+            return java.util.Optional.of("the TLS report receiver does not accept connections on " + server.getAddress()
+                + ": " + e.getMessage());
+        }
+    }
+
     public int port() {
         return server == null ? -1 : server.getAddress().getPort();
     }

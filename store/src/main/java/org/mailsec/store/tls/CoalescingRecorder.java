@@ -54,6 +54,9 @@ public final class CoalescingRecorder implements AutoCloseable {
     // Counters a failed flush handed back; merged into the next flush.
     private Map<TlsResultKey, Long> retry = new HashMap<>();
     private volatile boolean closed;
+    /** When flushes started failing (nanoTime), and why; 0 while they succeed. */
+    private volatile long failingSince;
+    private volatile String lastError = "";
 
     public CoalescingRecorder(TlsResultStore store, Duration flushInterval, int maxPendingKeys, Listener listener) {
         this.store = store;
@@ -125,6 +128,10 @@ public final class CoalescingRecorder implements AutoCloseable {
                 store.add(increments);
             } catch (RuntimeException e) {
                 if (!refusedForContent(e) || !storeOneByOne(increments)) {
+                    if (failingSince == 0) {
+                        failingSince = System.nanoTime();
+                    }
+                    lastError = String.valueOf(e.getMessage());
                     retry = increments;
                     listener.flushFailed(increments.size(), e);
                     throw e;
@@ -133,6 +140,7 @@ public final class CoalescingRecorder implements AutoCloseable {
                 retry = increments;
                 throw e;
             }
+            failingSince = 0;
             listener.flushed(increments.size(), increments.values().stream().mapToLong(Long::longValue).sum(),
                 System.nanoTime() - start);
             flushedCondition.signalAll();
@@ -187,6 +195,22 @@ public final class CoalescingRecorder implements AutoCloseable {
             // An Error escaping a scheduled task would cancel every later flush without a word.
             LOG.error("storing TLS results failed unexpectedly, keeping them for the next attempt", t);
         }
+    }
+
+    /**
+     * Why the recorder is not healthy: flushes have failed for longer than {@code grace} (counters wait in memory),
+     * or it is closed. Empty when it stores what it is given.
+     */
+    public java.util.Optional<String> problem(Duration grace) {
+        if (closed) {
+            return java.util.Optional.of("the TLS result recorder is closed");
+        }
+        long since = failingSince;
+        if (since != 0 && System.nanoTime() - since > grace.toNanos()) {
+            return java.util.Optional.of("TLS results not stored for " + Duration.ofNanos(System.nanoTime() - since).toSeconds()
+                + " s (" + pendingKeys() + " counters waiting): " + lastError);
+        }
+        return java.util.Optional.empty();
     }
 
     /** Counters waiting to be written (recorded and not yet flushed, including failed flushes). */
