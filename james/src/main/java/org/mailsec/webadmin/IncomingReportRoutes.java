@@ -8,25 +8,21 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import javax.inject.Inject;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.mailsec.dmarc.report.AggregateReport;
 import org.mailsec.store.dmarc.DmarcReportSummary;
 import org.mailsec.store.dmarc.IncomingDmarcReport;
-import org.mailsec.store.dmarc.IncomingDmarcReports;
 import org.mailsec.store.report.IncomingTlsReport;
-import org.mailsec.store.report.IncomingTlsReports;
 import org.mailsec.store.report.RejectedReport;
 import org.mailsec.store.report.RejectedReports;
 import org.mailsec.store.report.TlsReportSummary;
-import org.mailsec.tlsrpt.TlsReportJson;
 import spark.Request;
-import spark.Service;
 
 /**
- * The reports other servers sent us.
+ * What the routes of the reports other servers sent us share ({@link IncomingTlsReportRoutes},
+ * {@link IncomingDmarcReportRoutes}): parameters, refusal lists and views.
  * <ul>
  *   <li>{@code GET /mailsec/tls-reports[?start&end&domain]}, {@code …/{id}}, {@code …/summaries[?start&end&domain]},
  *       {@code …/rejected[?start&end&limit]}</li>
@@ -36,74 +32,25 @@ import spark.Service;
  * {@code start} and {@code end} are ISO-8601 instants (default: the last 30 days); reports whose date range
  * overlaps them are listed, and report mails refused (with the reason) in that time.
  */
-public class IncomingReportRoutes implements Routes {
+public abstract class IncomingReportRoutes implements Routes {
 
     public static final String TLS = "/mailsec/tls-reports";
     public static final String DMARC = "/mailsec/dmarc-reports";
     private static final int MAX_REJECTED = 1000;
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    protected static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private final IncomingTlsReports tlsReports;
-    private final IncomingDmarcReports dmarcReports;
-    private final RejectedReports rejectedReports;
-    private final Clock clock;
-    private final JsonTransformer json = new JsonTransformer();
+    protected final RejectedReports rejectedReports;
+    protected final Clock clock;
+    protected final JsonTransformer json = new JsonTransformer();
 
-    @Inject
-    public IncomingReportRoutes(IncomingTlsReports tlsReports, IncomingDmarcReports dmarcReports,
-                                RejectedReports rejectedReports, Clock clock) {
-        this.tlsReports = tlsReports;
-        this.dmarcReports = dmarcReports;
+    protected IncomingReportRoutes(RejectedReports rejectedReports, Clock clock) {
         this.rejectedReports = rejectedReports;
         this.clock = clock;
     }
 
-    @Override
-    public String getBasePath() {
-        return TLS;
-    }
 
-    @Override
-    public void define(Service service) {
-        MailsecRoutes.answerMalformedRequestsWith400(service);
-        service.get(TLS + "/rejected", (request, response) -> rejected(RejectedReport.Kind.TLS, request, response), json);
-        service.get(DMARC + "/rejected", (request, response) -> rejected(RejectedReport.Kind.DMARC, request, response), json);
-        service.get(TLS + "/summaries", (request, response) -> {
-            response.type("application/json");
-            return tlsReports.summaries(start(request), end(request), domain(request)).stream()
-                .map(IncomingReportRoutes::view).toList();
-        }, json);
-        service.get(TLS + "/:id", (request, response) -> {
-            IncomingTlsReport report = tlsReports.byId(id(request)).orElseThrow(() -> notFound(request));
-            Map<String, Object> view = view(report);
-            view.put("report", MAPPER.readTree(TlsReportJson.write(report.report())));
-            response.type("application/json");
-            return view;
-        }, json);
-        service.get(TLS, (request, response) -> {
-            response.type("application/json");
-            return tlsReports.list(start(request), end(request), domain(request)).stream()
-                .map(IncomingReportRoutes::view).toList();
-        }, json);
 
-        service.get(DMARC + "/summaries", (request, response) -> {
-            response.type("application/json");
-            return dmarcReports.summaries(start(request), end(request), domain(request)).stream()
-                .map(IncomingReportRoutes::view).toList();
-        }, json);
-        service.get(DMARC + "/:id", (request, response) -> {
-            IncomingDmarcReport report = dmarcReports.byId(id(request)).orElseThrow(() -> notFound(request));
-            response.type("application/json");
-            return view(report);
-        }, json);
-        service.get(DMARC, (request, response) -> {
-            response.type("application/json");
-            return dmarcReports.list(start(request), end(request), domain(request)).stream()
-                .map(IncomingReportRoutes::view).toList();
-        }, json);
-    }
-
-    private Object rejected(RejectedReport.Kind kind, Request request, spark.Response response) {
+    protected Object rejected(RejectedReport.Kind kind, Request request, spark.Response response) {
         int limit = MAX_REJECTED;
         String asked = MailsecRoutes.query(request, "limit").orElse(null);
         if (asked != null) {
@@ -118,24 +65,24 @@ public class IncomingReportRoutes implements Routes {
         return rejectedReports.list(kind, start(request), end(request), limit).stream().map(IncomingReportRoutes::view).toList();
     }
 
-    private Instant start(Request request) {
+    protected Instant start(Request request) {
         return instant(request, "start").orElse(clock.instant().minus(Duration.ofDays(30)));
     }
 
-    private Instant end(Request request) {
+    protected Instant end(Request request) {
         return instant(request, "end").orElse(clock.instant().plus(Duration.ofDays(1)));
     }
 
-    private static Optional<Instant> instant(Request request, String name) {
+    protected static Optional<Instant> instant(Request request, String name) {
         return MailsecRoutes.query(request, name).map(value -> MailsecRoutes.instant(value, name));
     }
 
-    private static Optional<String> domain(Request request) {
+    protected static Optional<String> domain(Request request) {
         return MailsecRoutes.query(request, "domain")
             .map(s -> s.toLowerCase(Locale.ROOT));
     }
 
-    private static long id(Request request) {
+    protected static long id(Request request) {
         try {
             return Long.parseLong(request.params("id"));
         } catch (NumberFormatException e) {
@@ -144,7 +91,7 @@ public class IncomingReportRoutes implements Routes {
         }
     }
 
-    private static spark.HaltException notFound(Request request) {
+    protected static spark.HaltException notFound(Request request) {
         return ErrorResponder.builder().statusCode(404).type(ErrorResponder.ErrorType.NOT_FOUND)
             .message("no report " + request.params("id")).haltError();
     }
