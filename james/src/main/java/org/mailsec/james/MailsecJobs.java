@@ -56,8 +56,9 @@ public class MailsecJobs implements UserDefinedStartable {
         try {
             int n = policies.refreshAll();
             LOG.info("MTA-STS refresh: {} policies fetched again", n);
-        } catch (RuntimeException e) {
-            LOG.error("MTA-STS refresh failed", e);
+        } catch (Throwable e) {
+            // Anything escaping a scheduled task would cancel every later run without a word.
+            LOG.error("MTA-STS refresh failed; the next one runs as scheduled", e);
         }
     }
 
@@ -65,8 +66,8 @@ public class MailsecJobs implements UserDefinedStartable {
         try {
             Retention.Removed removed = retention.run(clock.instant());
             LOG.info("mailsec retention: {}", removed);
-        } catch (RuntimeException e) {
-            LOG.error("mailsec retention failed", e);
+        } catch (Throwable e) {
+            LOG.error("mailsec retention failed; the next one runs as scheduled", e);
         }
     }
 

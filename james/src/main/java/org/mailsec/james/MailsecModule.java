@@ -142,9 +142,10 @@ public class MailsecModule extends AbstractModule {
                                           org.mailsec.store.dmarc.Evaluations evaluations,
                                           org.mailsec.store.report.IncomingTlsReports tlsReports,
                                           org.mailsec.store.dmarc.IncomingDmarcReports dmarcReports,
-                                          org.mailsec.store.report.RejectedReports rejectedReports, MailsecSettings settings) {
+                                          org.mailsec.store.report.RejectedReports rejectedReports,
+                                          SuppressionList suppressions, MailsecSettings settings) {
         return new org.mailsec.store.Retention(results, policies, evaluations, tlsReports, dmarcReports, rejectedReports,
-            settings.receivedReportRetention());
+            suppressions, settings.receivedReportRetention());
     }
 
     @Provides

@@ -69,7 +69,8 @@ public class TlsReportJob implements UserDefinedStartable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Even an Error: the next day's run must still be scheduled.
             LOG.error("TLS report run failed; unsent reports are retried tomorrow", e);
         }
         scheduleNext();

@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the bounces our TLS reports cause. A delivery status notification (RFC 3464) sent to mailsec's
  * reporting address that says a report failed for good (Action: failed, Status: 5.x.x) suppresses that
- * reporting address for 30 days, with the diagnostic as the comment. Such bounces are consumed, since nobody
- * reads the reporting address; other mail passes untouched. Place it early in the root processor:
+ * reporting address for 30 days, with the diagnostic as the comment, but only when the DSN returns the headers of
+ * a report mail we sent to that address in the last 30 days (its Message-ID): anyone can mail a DSN, and a forged
+ * one must not silence anyone's reports. Bounces that suppressed are consumed, since nobody reads the reporting
+ * address; other mail, forged bounces included, passes untouched. Place it early in the root processor:
  * {@code <mailet match="All" class="org.mailsec.mailets.SuppressBouncedTlsReports"/>}.
  */
 public class SuppressBouncedTlsReports extends GenericMailet {
@@ -57,9 +59,11 @@ public class SuppressBouncedTlsReports extends GenericMailet {
             return;
         }
         List<Failure> failures;
+        String originalMessageId;
         try {
             failures = failures(mail);
-        } catch (IOException | MessagingException e) {
+            originalMessageId = failures.isEmpty() ? null : originalMessageId(mail);
+        } catch (IOException | MessagingException | RuntimeException e) {
             LOG.info("mail {} to the TLS reporting address is not a readable bounce: {}", mail.getName(), e.getMessage());
             return;
         }
@@ -67,11 +71,21 @@ public class SuppressBouncedTlsReports extends GenericMailet {
             return;
         }
         Instant now = clock.instant();
+        int suppressed = 0;
         for (Failure failure : failures) {
+            if (originalMessageId == null || !suppressions.wasSent(originalMessageId, failure.address(), now.minus(SUPPRESSION))) {
+                LOG.warn("bounce {} names {} but returns no report mail we sent there (Message-ID {}): nothing suppressed",
+                    mail.getName(), failure.address(), originalMessageId);
+                continue;
+            }
             suppressions.suppress(Suppression.Kind.TLS, failure.address(), now.plus(SUPPRESSION),
                 "automatic: a TLS report bounced (" + failure.status() + " " + failure.diagnostic() + ")", now);
             LOG.warn("TLS reports to {} suppressed for 30 days: bounce {} {}", failure.address(), failure.status(),
                 failure.diagnostic());
+            suppressed++;
+        }
+        if (suppressed == 0) {
+            return;
         }
         if (mail.getRecipients().size() == 1) {
             mail.setState(Mail.GHOST);
@@ -99,6 +113,25 @@ public class SuppressBouncedTlsReports extends GenericMailet {
             }
         }
         return failures;
+    }
+
+    /**
+     * The Message-ID of the mail a DSN returns: from its third part, the whole message (message/rfc822) or its
+     * headers (text/rfc822-headers), RFC 3462 §2. Null when the DSN returns neither.
+     */
+    static String originalMessageId(Mail mail) throws MessagingException, IOException {
+        MimeMultipart report = (MimeMultipart) mail.getMessage().getContent();
+        for (int i = 0; i < report.getCount(); i++) {
+            BodyPart part = report.getBodyPart(i);
+            if (part.isMimeType("message/rfc822") || part.isMimeType("text/rfc822-headers")) {
+                try (InputStream in = part.getInputStream()) {
+                    InternetHeaders headers = new InternetHeaders(new java.io.ByteArrayInputStream(in.readNBytes(64 * 1024)));
+                    String id = first(headers, "Message-ID");
+                    return id.isEmpty() ? null : id;
+                }
+            }
+        }
+        return null;
     }
 
     /** The per-recipient blocks of a delivery-status body that say the delivery failed for good. */

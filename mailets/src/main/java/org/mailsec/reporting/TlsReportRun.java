@@ -271,6 +271,7 @@ public final class TlsReportRun {
                 builder.addRecipient(new MailAddress(address));
             }
             mail = builder.build();
+            rememberSent(message, to, policyDomain);
             mailetContext.sendMail(mail, settings.processor());
             counter.mailed.incrementAndGet();
             metrics.generate("mailsec_tls_reports_queued").increment();
@@ -283,6 +284,26 @@ public final class TlsReportRun {
             return false;
         } finally {
             LifecycleUtil.dispose(mail);
+        }
+    }
+
+    /**
+     * Remembers which addresses the report mail went to, before it leaves, so that their bounce (and only theirs)
+     * can suppress them. A store that refuses costs that attribution only: the report still goes.
+     */
+    private void rememberSent(MimeMessage message, List<InternetAddress> to, String policyDomain) {
+        try {
+            String messageId = message.getMessageID();
+            if (messageId == null) {
+                return;
+            }
+            Instant now = clock.instant();
+            for (InternetAddress address : to) {
+                suppressions.rememberSent(messageId, address.getAddress(), now);
+            }
+        } catch (MessagingException | RuntimeException e) {
+            LOG.warn("TLS report for {}: cannot remember where it went; its bounces will not suppress: {}", policyDomain,
+                e.getMessage());
         }
     }
 

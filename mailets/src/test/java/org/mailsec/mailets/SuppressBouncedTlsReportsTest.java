@@ -52,8 +52,15 @@ class SuppressBouncedTlsReportsTest {
         database.close();
     }
 
-    /** A DSN as an MTA sends it back for a report it could not deliver. */
+    private static final String REPORT_ID = "<3b1f0c9e-report@sender.test>";
+
     private static MimeMessage dsn(String action, String status, String failedRecipient) throws Exception {
+        return dsn(action, status, failedRecipient, REPORT_ID, "550 5.1.1 mailbox unknown");
+    }
+
+    /** A DSN as an MTA sends it back for a report it could not deliver, returning the report's headers. */
+    private static MimeMessage dsn(String action, String status, String failedRecipient, String returnedMessageId,
+                                   String diagnostic) throws Exception {
         MimeMessage message = new MimeMessage(Session.getInstance(new Properties()));
         message.setFrom(new InternetAddress("MAILER-DAEMON@rua-host.test"));
         message.setRecipient(javax.mail.Message.RecipientType.TO, new InternetAddress(REPORTING));
@@ -63,10 +70,11 @@ class SuppressBouncedTlsReportsTest {
         MimeBodyPart status1 = new MimeBodyPart();
         status1.setContent("Reporting-MTA: dns; rua-host.test\r\nArrival-Date: Sun, 22 Nov 2026 00:06:00 +0000\r\n\r\n"
             + "Final-Recipient: rfc822; " + failedRecipient + "\r\nOriginal-Recipient: rfc822;" + failedRecipient + "\r\n"
-            + "Action: " + action + "\r\nStatus: " + status + "\r\nDiagnostic-Code: smtp; 550 5.1.1 mailbox unknown\r\n",
+            + "Action: " + action + "\r\nStatus: " + status + "\r\nDiagnostic-Code: smtp; " + diagnostic + "\r\n",
             "message/delivery-status");
         MimeBodyPart headers = new MimeBodyPart();
-        headers.setContent("TLS-Report-Domain: example.test\r\nTLS-Report-Submitter: sender.test\r\n", "text/rfc822-headers");
+        headers.setContent("Message-ID: " + returnedMessageId + "\r\nTLS-Report-Domain: example.test\r\n"
+            + "TLS-Report-Submitter: sender.test\r\n", "text/rfc822-headers");
         MimeMultipart report = new MimeMultipart("report; report-type=delivery-status");
         report.addBodyPart(text);
         report.addBodyPart(status1);
@@ -92,6 +100,7 @@ class SuppressBouncedTlsReportsTest {
 
     @Test
     void aHardBounceOfAReportSuppressesItsAddressAndIsConsumed() throws Exception {
+        suppressions.rememberSent(REPORT_ID, "tlsrpt@rua-host.test", clock.instant().minus(Duration.ofHours(6)));
         FakeMail bounce = mail(dsn("failed", "5.1.1", "tlsrpt@rua-host.test"), REPORTING);
         mailet.service(bounce);
         assertThat(suppressions.suppressed(Suppression.Kind.TLS, "tlsrpt@rua-host.test", clock.instant())).isTrue();
@@ -101,6 +110,36 @@ class SuppressBouncedTlsReportsTest {
             assertThat(s.comment()).contains("5.1.1").contains("mailbox unknown");
         });
         assertThat(bounce.getState()).isEqualTo(Mail.GHOST);
+    }
+
+    @Test
+    void aForgedBounceSuppressesNobody() throws Exception {
+        suppressions.rememberSent(REPORT_ID, "tlsrpt@rua-host.test", clock.instant().minus(Duration.ofHours(6)));
+        // Never sent, sent to someone else, sent too long ago, or no returned headers at all.
+        suppressions.rememberSent("<old@sender.test>", "victim@elsewhere.test", clock.instant().minus(Duration.ofDays(31)));
+        List<FakeMail> forged = List.of(
+            mail(dsn("failed", "5.1.1", "victim@elsewhere.test", "<made-up@attacker.test>", "550 no"), REPORTING),
+            mail(dsn("failed", "5.1.1", "victim@elsewhere.test", REPORT_ID, "550 no"), REPORTING),
+            mail(dsn("failed", "5.1.1", "victim@elsewhere.test", "<old@sender.test>", "550 no"), REPORTING));
+        for (FakeMail bounce : forged) {
+            mailet.service(bounce);
+            assertThat(bounce.getState()).as("passes untouched").isEqualTo(Mail.DEFAULT);
+        }
+        assertThat(suppressions.suppressed(Suppression.Kind.TLS, "victim@elsewhere.test", clock.instant())).isFalse();
+        assertThat(suppressions.list(Suppression.Kind.TLS)).isEmpty();
+    }
+
+    @Test
+    void aLongDiagnosticAndALongAddressAreStoredCutNeverFailing() throws Exception {
+        String longAddress = "x".repeat(600) + "@rua-host.test";
+        suppressions.rememberSent(REPORT_ID, longAddress, clock.instant());
+        FakeMail bounce = mail(dsn("failed", "5.1.1", longAddress, REPORT_ID, "550 " + "no ".repeat(700)), REPORTING);
+        mailet.service(bounce);
+        assertThat(suppressions.list(Suppression.Kind.TLS)).singleElement().satisfies(s -> {
+            assertThat(s.comment()).hasSizeLessThanOrEqualTo(1024).startsWith("automatic: a TLS report bounced (5.1.1 smtp; 550 no");
+            assertThat(s.address()).hasSizeLessThanOrEqualTo(512);
+        });
+        assertThat(suppressions.suppressed(Suppression.Kind.TLS, longAddress, clock.instant())).isTrue();
     }
 
     @Test
@@ -129,6 +168,7 @@ class SuppressBouncedTlsReportsTest {
 
     @Test
     void aBounceToSeveralRecipientsOnlyLosesTheReportingAddress() throws Exception {
+        suppressions.rememberSent(REPORT_ID, "tlsrpt@rua-host.test", clock.instant());
         FakeMail shared = mail(dsn("failed", "5.7.1", "tlsrpt@rua-host.test"), REPORTING, "postmaster@sender.test");
         mailet.service(shared);
         assertThat(shared.getRecipients()).containsExactly(new MailAddress("postmaster@sender.test"));

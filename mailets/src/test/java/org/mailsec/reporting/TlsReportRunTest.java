@@ -137,6 +137,8 @@ class TlsReportRunTest {
         assertThat(sent.getAttributes()).containsKey(org.mailsec.delivery.MailsecAttributes.OWN_REPORT);
         assertThat(sent.getMsg().getHeader("TLS-Report-Domain")).containsExactly("a.test");
         assertThat(sent.getMsg().getHeader("TLS-Required")).containsExactly("No");
+        assertThat(new JdbcSuppressionList(database).wasSent(sent.getMsg().getMessageID(), "rua@a.test",
+            clock.instant().minus(Duration.ofMinutes(1)))).as("remembered, so that its bounce may suppress").isTrue();
         assertThat(reports(context, "rua@b.test")).as("only successes").isEmpty();
 
         TlsReportRun.Summary second = run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);

@@ -8,21 +8,24 @@ import org.mailsec.store.dmarc.IncomingDmarcReports;
 import org.mailsec.store.policy.PolicyCache;
 import org.mailsec.store.report.IncomingTlsReports;
 import org.mailsec.store.report.RejectedReports;
+import org.mailsec.store.suppression.SuppressionList;
 import org.mailsec.store.tls.TlsResultStore;
 
 /**
  * What the store forgets, run daily: TLS results older than 48 hours, MTA-STS policies no delivery used
- * for 180 days, DMARC evaluations older than a week, and received (or refused) reports past the configured age.
+ * for 180 days, DMARC evaluations older than a week, received (or refused) reports past the configured age, and
+ * the record of report mails sent more than 30 days ago (bounces older than that suppress nothing).
  */
 public final class Retention {
 
     public static final Duration TLS_RESULTS = Duration.ofHours(48);
     public static final Duration UNUSED_POLICIES = Duration.ofDays(180);
     public static final Duration DMARC_EVALUATIONS = Duration.ofDays(7);
+    public static final Duration SENT_REPORTS = Duration.ofDays(30);
 
     /** How many rows each kind lost. */
     public record Removed(int tlsResults, int policies, int evaluations, int tlsReports, int dmarcReports,
-                          int rejectedReports) {
+                          int rejectedReports, int sentReports) {
     }
 
     private final TlsResultStore results;
@@ -31,16 +34,19 @@ public final class Retention {
     private final IncomingTlsReports tlsReports;
     private final IncomingDmarcReports dmarcReports;
     private final RejectedReports rejectedReports;
+    private final SuppressionList suppressions;
     private final Duration reportAge;
 
     public Retention(TlsResultStore results, PolicyCache policies, Evaluations evaluations, IncomingTlsReports tlsReports,
-                     IncomingDmarcReports dmarcReports, RejectedReports rejectedReports, Duration reportAge) {
+                     IncomingDmarcReports dmarcReports, RejectedReports rejectedReports, SuppressionList suppressions,
+                     Duration reportAge) {
         this.results = results;
         this.policies = policies;
         this.evaluations = evaluations;
         this.tlsReports = tlsReports;
         this.dmarcReports = dmarcReports;
         this.rejectedReports = rejectedReports;
+        this.suppressions = suppressions;
         this.reportAge = reportAge;
     }
 
@@ -52,6 +58,7 @@ public final class Retention {
             evaluations.deleteBefore(now.minus(DMARC_EVALUATIONS)),
             tlsReports.deleteReceivedBefore(now.minus(reportAge)),
             dmarcReports.deleteReceivedBefore(now.minus(reportAge)),
-            rejectedReports.deleteReceivedBefore(now.minus(reportAge)));
+            rejectedReports.deleteReceivedBefore(now.minus(reportAge)),
+            suppressions.forgetSentBefore(now.minus(SENT_REPORTS)));
     }
 }

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class DatabaseTest {
 
-    private static final int LATEST = 6;
+    private static final int LATEST = 7;
 
     @ParameterizedTest
     @MethodSource("org.mailsec.store.TestDatabases#both")

@@ -44,7 +44,8 @@ class RetentionTest {
             rejected.add(RejectedReport.of(RejectedReport.Kind.TLS, now.minus(Duration.ofDays(2)), "new", "", "", "", "x"));
 
             Retention.Removed removed = new Retention(results, policies, evaluations, new JdbcIncomingTlsReports(db),
-                new JdbcIncomingDmarcReports(db), rejected, Duration.ofDays(365)).run(now);
+                new JdbcIncomingDmarcReports(db), rejected, new org.mailsec.store.suppression.JdbcSuppressionList(db),
+                Duration.ofDays(365)).run(now);
 
             // 48 hours before 2026-11-22T10:00Z is 2026-11-20T10:00Z: days 19 and earlier go, 20 stays.
             assertThat(removed.tlsResults()).isEqualTo(1);

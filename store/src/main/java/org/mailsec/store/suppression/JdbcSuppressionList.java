@@ -61,6 +61,32 @@ public final class JdbcSuppressionList implements SuppressionList {
         return jdbc.update("remove suppression " + id, "DELETE FROM report_suppression WHERE id = ?", id) == 1;
     }
 
+    @Override
+    public void rememberSent(String messageId, String address, Instant at) {
+        String id = Columns.fit(messageId.strip(), Columns.HEADER);
+        String a = normalise(address);
+        try {
+            jdbc.update("remember report " + id, "INSERT INTO report_sent (message_id, address, sent_at) VALUES (?,?,?)",
+                id, a, at);
+        } catch (StoreException e) {
+            if (!(e.getCause() instanceof SQLException sql) || !Jdbc.UNIQUE_VIOLATION.equals(sql.getSQLState())) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public boolean wasSent(String messageId, String address, Instant since) {
+        return !jdbc.query("check report " + messageId, "SELECT sent_at FROM report_sent WHERE message_id = ? AND address = ? "
+            + "AND sent_at >= ?", rs -> rs.getString(1), Columns.fit(messageId.strip(), Columns.HEADER), normalise(address),
+            since).isEmpty();
+    }
+
+    @Override
+    public int forgetSentBefore(Instant instant) {
+        return jdbc.update("forget sent reports", "DELETE FROM report_sent WHERE sent_at < ?", instant);
+    }
+
     private static String normalise(String address) {
         return Columns.fit(address.strip().toLowerCase(Locale.ROOT), Columns.ADDRESS);
     }

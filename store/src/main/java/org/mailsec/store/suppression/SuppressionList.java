@@ -3,7 +3,10 @@ package org.mailsec.store.suppression;
 import java.time.Instant;
 import java.util.List;
 
-/** The addresses mailsec sends no reports to (operator-added, or after hard bounces of our reports). */
+/**
+ * The addresses mailsec sends no reports to (operator-added, or after hard bounces of our reports), and the report
+ * mails it sent, so that only a bounce of one of them suppresses its address.
+ */
 public interface SuppressionList {
 
     /** Adds the address, or extends its entry (new until and comment); returns the entry. */
@@ -15,4 +18,13 @@ public interface SuppressionList {
     List<Suppression> list(Suppression.Kind kind);
 
     boolean remove(long id);
+
+    /** Remembers that the report mail {@code messageId} went to {@code address}. */
+    void rememberSent(String messageId, String address, Instant at);
+
+    /** Whether the report mail {@code messageId} went to {@code address} at or after {@code since}. */
+    boolean wasSent(String messageId, String address, Instant since);
+
+    /** Forgets the report mails sent before {@code instant}; returns how many. */
+    int forgetSentBefore(Instant instant);
 }

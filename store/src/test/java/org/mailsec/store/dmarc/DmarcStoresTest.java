@@ -100,7 +100,8 @@ public class DmarcStoresTest {
             assertThat(store.byId(id).orElseThrow().report().policy().domain()).isEqualTo("example.com");
 
             Retention.Removed removed = new Retention(new JdbcTlsResultStore(db), new JdbcPolicyCache(db), new JdbcEvaluations(db),
-                new JdbcIncomingTlsReports(db), store, new org.mailsec.store.report.JdbcRejectedReports(db), Duration.ofDays(30)).run(NOW.plus(Duration.ofDays(31)));
+                new JdbcIncomingTlsReports(db), store, new org.mailsec.store.report.JdbcRejectedReports(db),
+                new org.mailsec.store.suppression.JdbcSuppressionList(db), Duration.ofDays(30)).run(NOW.plus(Duration.ofDays(31)));
             assertThat(removed.dmarcReports()).isEqualTo(distinct.size());
         }
     }
