@@ -51,7 +51,8 @@ class UnderAttackEndToEndTest {
         settings.putAll(E2e.pairs(
             "mailsec.dns.servers", dns.hostPort(),
             "mailsec.dns.trust.anchors", anchors.toString(),
-            "mailsec.reports.enabled", "false"));
+            "mailsec.reports.enabled", "false",
+            "mailsec.reports.receiver.rate.per.minute", "100000"));
         Path conf = E2e.configuration(tmp, settings, Optional.empty());
         var jamesDns = E2e.jamesDns();
         james = MailsecServer.start(conf, tmp.resolve("james"), binder -> binder.bind(DNSService.class).toInstance(jamesDns));
@@ -204,6 +205,80 @@ class UnderAttackEndToEndTest {
         }
         String yesterday = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toString();
         assertThat(webadmin("POST", "/mailsec/tls-reports/send?day=" + yesterday, null).statusCode()).isEqualTo(201);
+    }
+
+    private int inboxCount(String user) throws Exception {
+        return Inbox.read(james.imapPort(), user, PASSWORD, javax.mail.Folder::getMessageCount);
+    }
+
+    /**
+     * The standing hostile-input suite: some 1,500 generated cases through every door of a running James — report
+     * mails over SMTP, posts to the HTTPS receiver, odd values of every mailsec webadmin parameter. No mail may be
+     * lost (each reaches the mailbox), no door may answer 5xx to bad input, nothing may end in the error
+     * repository, and afterwards James is healthy and still delivers mail, all on this JVM's 512 MB heap.
+     */
+    @Test
+    void theHostileInputSuiteLosesNoMailAndGetsNoServerError() throws Exception {
+        List<HostileInputs.Case> tls = HostileInputs.tlsReports(11);
+        List<HostileInputs.Case> dmarc = HostileInputs.dmarcReports(11);
+        int cases = 0;
+
+        int before = inboxCount(RUA);
+        for (HostileInputs.Case c : tls) {
+            ReportMails.sendAsIs(james.smtpPort(), ReportMails.withAttachment("tlsrpt", "application/tlsrpt+json", "r.json",
+                c.bytes(), "hostile suite: " + c.name(), RUA), RUA);
+        }
+        for (HostileInputs.Case c : dmarc) {
+            ReportMails.sendAsIs(james.smtpPort(), ReportMails.withAttachment("dmarc", "application/xml", "r.xml",
+                c.bytes(), "hostile suite: " + c.name(), RUA), RUA);
+        }
+        int mails = tls.size() + dmarc.size();
+        cases += mails;
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
+            .until(() -> inboxCount(RUA) >= before + mails);
+        assertThat(inboxCount(RUA)).as("every hostile mail in the mailbox, once").isEqualTo(before + mails);
+        assertThat(E2e.get(james.webAdminPort(), "/mailRepositories/var%2Fmail%2Ferror%2F/mails")).isEmpty();
+
+        for (HostileInputs.Case c : tls) {
+            for (String type : List.of("application/tlsrpt+json", "application/tlsrpt+gzip")) {
+                byte[] body = type.endsWith("gzip") ? HostileInputs.gzip(c.bytes()) : c.bytes();
+                HttpResponse<String> posted = receiver.client().send(HttpRequest.newBuilder(receiver.endpoint())
+                    .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+                assertThat(posted.statusCode()).as(c.name() + " posted as " + type + ": " + posted.body())
+                    .isIn(200, 201, 400, 403, 413);
+                cases++;
+            }
+        }
+
+        List<String> routes = List.of("/mailsec/tls-results?day=", "/mailsec/tls-results?policyDomain=",
+            "/mailsec/tls-results?isHost=", "/mailsec/tls-reports?start=", "/mailsec/tls-reports?end=",
+            "/mailsec/tls-reports?domain=", "/mailsec/tls-reports/summaries?start=", "/mailsec/dmarc-reports?start=",
+            "/mailsec/dmarc-reports/summaries?domain=", "/mailsec/tls-reports/rejected?limit=",
+            "/mailsec/dmarc-reports/rejected?start=", "/mailsec/mta-sts/policies/", "/mailsec/tls-reports/");
+        for (String route : routes) {
+            for (String value : HostileInputs.parameterValues()) {
+                Raw answer = webadmin("GET", route + value, null);
+                assertThat(answer.statusCode()).as("GET " + route + value + ": " + answer.body()).isLessThan(500);
+                cases++;
+            }
+        }
+        for (String value : HostileInputs.parameterValues()) {
+            Raw answer = webadmin("POST", "/mailsec/tls-reports/send?day=" + value, null);
+            assertThat(answer.statusCode()).as("POST send?day=" + value + ": " + answer.body()).isLessThan(500);
+            Raw put = webadmin("PUT", "/mailsec/suppressions/tls/a@example.com", "{\"until\":\"" + value + "\"}");
+            assertThat(put.statusCode()).as("PUT until=" + value + ": " + put.body()).isLessThan(500);
+            cases += 2;
+        }
+        assertThat(cases).as("cases in the suite").isGreaterThanOrEqualTo(500);
+
+        JsonNode health = E2e.get(james.webAdminPort(), "/healthcheck");
+        assertThat(health.get("status").asText()).as(health.toString()).isEqualTo("healthy");
+        String after = "ordinary after the hostile suite";
+        ReportMails.sendAsIs(james.smtpPort(), ("From: friend@reporter.example\r\nTo: " + USER + "\r\nSubject: " + after
+            + "\r\n\r\nhello\r\n").getBytes(StandardCharsets.US_ASCII), USER);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Inbox.subjects(james.imapPort(), USER, PASSWORD).contains(after));
+        System.out.println("hostile-input suite: " + cases + " cases");
     }
 
     private List<JsonNode> rejected(String kind) throws Exception {
