@@ -58,7 +58,6 @@ class ClusterEndToEndTest {
 
     @BeforeAll
     void boot(@TempDir Path tmp) throws Exception {
-        LoopbackHosts.write(List.of());
         TestPki.Identity root = TestPki.rootCa("cluster root");
         List<String> names = new ArrayList<>(List.of("good.mx.test"));
         java.util.stream.Stream.concat(DOMAINS.stream(), RESTART.stream()).forEach(d -> {

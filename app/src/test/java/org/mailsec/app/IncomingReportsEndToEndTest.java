@@ -44,7 +44,6 @@ class IncomingReportsEndToEndTest {
 
     @BeforeAll
     void boot(@TempDir Path tmp) throws Exception {
-        LoopbackHosts.write(List.of());
         dns = LoopbackDnsServer.start();
         dns.addSignedZone("anchor.test", "@ A 127.0.0.1\n");
         reporterKey = org.mailsec.testing.DkimKeys.generate();

@@ -47,7 +47,6 @@ class ReportReceiverEndToEndTest {
 
     @BeforeAll
     void boot(@TempDir Path tmp) throws Exception {
-        LoopbackHosts.write(List.of());
         ReceiverTls receiver = ReceiverTls.create(tmp);
         Map<String, String> settings = new java.util.LinkedHashMap<>(receiver.settings());
         settings.putAll(E2e.pairs(

@@ -74,7 +74,6 @@ class SecureDeliveryEndToEndTest {
     @BeforeAll
     void boot(@TempDir Path dir) throws Exception {
         tmp = dir;
-        LoopbackHosts.write(List.of(policyHosts()));
         Instant now = Instant.now();
         TestPki.Identity root = TestPki.rootCa("mailsec e2e WebPKI root");
         TestPki.Identity issuing = root.issue("mailsec e2e issuing CA", now.minus(Duration.ofDays(1)),
@@ -135,7 +134,7 @@ class SecureDeliveryEndToEndTest {
             _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test"
             """);
         // Where reports about the test domains are mailed (no policy of its own).
-        dns.addZone("reports.test", "@ MX 10 good.mx.test.\n");
+        dns.addZone("reports.test", "@ MX 10 good.mx.test.\ntlsrpt A 127.0.0.1\n");
         // Report tests: a domain whose first MX fails, one with only successes, a DANE host reporting by HTTPS.
         stsDomain("rpt-ok.test", "good", "enforce", "good.mx.test");
         dns.addZone("rpt-mixed.test", """
@@ -179,6 +178,13 @@ class SecureDeliveryEndToEndTest {
         dns.servfail("mx.aaaa-servfail.test", "AAAA");
         dns.dropQueries("mx.aaaa-timeout.test", "AAAA");
         dns.servfail("mx.addr-servfail.test");
+        // A policy host an outsider points at the cloud metadata address: never contacted (SSRF).
+        dns.addZone("ssrf.test", """
+            @ MX 10 good.mx.test.
+            _mta-sts TXT "v=STSv1; id=1"
+            mta-sts A 169.254.169.254
+            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test"
+            """);
         // An enforced policy naming only a TLS MX; its _mta-sts record cannot be looked up and nothing is cached.
         stsDomain("sts-servfail.test", "plain", "enforce", "good.mx.test");
         dns.servfail("_mta-sts.sts-servfail.test");
@@ -212,6 +218,8 @@ class SecureDeliveryEndToEndTest {
         jamesKeystore = keystore;
         Path conf = E2e.configuration(tmp, E2e.pairs(
             "mailsec.dns.servers", dns.hostPort(),
+            // The policy servers and the https rua listen on loopback, refused unless allowed.
+            "mailsec.net.allowed", "127.0.0.0/8",
             "mailsec.dns.timeout", "PT1S",
             "mailsec.dns.retries", "0",
             "mailsec.dns.trust.anchors", anchors.toString(),
@@ -332,6 +340,14 @@ class SecureDeliveryEndToEndTest {
                 .isEqualTo("body-too-large");
             assertThat(result("redirect.test", "sts-policy-fetch-error").orElseThrow().get("failureReasonCode").asText())
                 .startsWith("redirect-not-allowed");
+        }
+
+        @Test
+        void aPolicyHostOnARefusedAddressIsNeverContactedAndTheReasonIsMailsecsOwn() throws Exception {
+            String rcpt = send("ssrf.test");
+            assertThat(awaitDelivery("good", rcpt).tls()).isTrue();
+            assertThat(awaitResult("ssrf.test", "sts-policy-fetch-error").get("failureReasonCode").asText())
+                .isEqualTo("refused-address");
         }
 
         @Test

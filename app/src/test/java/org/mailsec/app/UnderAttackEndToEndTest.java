@@ -42,7 +42,6 @@ class UnderAttackEndToEndTest {
 
     @BeforeAll
     void boot(@TempDir Path tmp) throws Exception {
-        LoopbackHosts.write(List.of());
         dns = LoopbackDnsServer.start();
         dns.addSignedZone("anchor.test", "@ A 127.0.0.1\n");
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());

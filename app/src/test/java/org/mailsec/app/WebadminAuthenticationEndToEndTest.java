@@ -39,7 +39,6 @@ class WebadminAuthenticationEndToEndTest {
 
     @BeforeAll
     void boot(@TempDir Path tmp) throws Exception {
-        LoopbackHosts.write(List.of());
         Path conf = E2e.configuration(tmp, E2e.pairs("mailsec.reports.enabled", "false"), Optional.empty());
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(2048);

@@ -1,60 +1,52 @@
 package org.mailsec.mtasts;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.mailsec.dns.DnsException;
 import org.mailsec.dns.DnsResolver;
+import org.mailsec.net.AddressPolicy;
+import org.mailsec.net.HttpsClient;
+import org.mailsec.net.RefusedAddressException;
 import org.mailsec.record.RecordException;
 import org.mailsec.record.TxtRecordLookup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fetches MTA-STS policies over HTTPS (RFC 8461 §3.3) with the JDK HttpClient: no redirects, 200 only,
- * 404 or a non-existent {@code mta-sts.<domain>} meaning "no policy", the body capped while it is read,
- * and one deadline for the whole exchange.
+ * Fetches MTA-STS policies over HTTPS (RFC 8461 §3.3): {@code mta-sts.<domain>} resolved by mailsec's resolver and
+ * the connection pinned to an address the {@link AddressPolicy} allows, no redirects, 200 only, 404 or a
+ * non-existent policy host meaning "no policy", the body capped while it is read, and one deadline for the whole
+ * exchange. Failure reasons are mailsec's own words: nothing the far end says goes into a report.
  */
 public final class MtaStsPolicyFetcher {
 
     private static final Logger LOG = LoggerFactory.getLogger(MtaStsPolicyFetcher.class);
 
-    private final HttpClient client;
+    private final HttpsClient client;
     private final DnsResolver resolver;
     private final int port;
     private final Duration timeout;
     private final Clock clock;
 
     private MtaStsPolicyFetcher(Builder b) {
-        HttpClient.Builder http = HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(b.connectTimeout)
-            .version(HttpClient.Version.HTTP_1_1);
-        if (b.sslContext != null) {
-            http.sslContext(b.sslContext);
+        SSLContext trust;
+        try {
+            trust = b.sslContext != null ? b.sslContext : SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no default TLS context in this JVM", e);
         }
-        this.client = http.build();
+        this.client = new HttpsClient(b.resolver, b.addressPolicy, trust, b.connectTimeout, "mailsec MTA-STS");
         this.resolver = b.resolver;
         this.port = b.port;
         this.timeout = b.timeout;
@@ -68,6 +60,7 @@ public final class MtaStsPolicyFetcher {
     public static final class Builder {
         private final DnsResolver resolver;
         private SSLContext sslContext;
+        private AddressPolicy addressPolicy = AddressPolicy.publicOnly();
         private int port = 443;
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration timeout = Duration.ofSeconds(60);
@@ -80,6 +73,12 @@ public final class MtaStsPolicyFetcher {
         /** Trust for the policy servers' certificates; default: the JVM's (cacerts). */
         public Builder sslContext(SSLContext sslContext) {
             this.sslContext = sslContext;
+            return this;
+        }
+
+        /** Which addresses a policy host may have; default: public ones only. */
+        public Builder addressPolicy(AddressPolicy addressPolicy) {
+            this.addressPolicy = addressPolicy;
             return this;
         }
 
@@ -120,25 +119,13 @@ public final class MtaStsPolicyFetcher {
             return done(PolicyFetch.Outcome.FETCH_ERROR, null, "", "dns: " + e.getMessage());
         }
         URI uri = URI.create("https://" + host + (port == 443 ? "" : ":" + port) + "/.well-known/mta-sts.txt");
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET()
-            .header("User-Agent", "mailsec MTA-STS").build();
-        CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request,
-            info -> info.statusCode() == 200 ? new CappedBody(MtaStsPolicy.MAX_POLICY_BYTES)
-                : HttpResponse.BodySubscribers.replacing(new byte[0]));
-        HttpResponse<byte[]> response;
+        HttpsClient.Response response;
         try {
-            response = exchange.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            exchange.cancel(true);
-            return done(PolicyFetch.Outcome.FETCH_ERROR, null, "", "timeout");
-        } catch (InterruptedException e) {
-            exchange.cancel(true);
-            Thread.currentThread().interrupt();
-            return done(PolicyFetch.Outcome.FETCH_ERROR, null, "", "interrupted");
-        } catch (ExecutionException e) {
-            return failure(e.getCause());
+            response = client.get(uri, timeout, MtaStsPolicy.MAX_POLICY_BYTES);
+        } catch (IOException e) {
+            return failure(e);
         }
-        int status = response.statusCode();
+        int status = response.status();
         if (status == 404) {
             return done(PolicyFetch.Outcome.NO_POLICY, null, "", "http-status-404");
         }
@@ -148,10 +135,11 @@ public final class MtaStsPolicyFetcher {
         if (status != 200) {
             return done(PolicyFetch.Outcome.FETCH_ERROR, null, "", "http-status-" + status);
         }
-        String contentType = response.headers().firstValue("Content-Type").orElse("");
+        String contentType = response.contentType().orElse("");
         if (!contentType.toLowerCase(Locale.ROOT).startsWith("text/plain")) {
             // RFC 8461 asks for text/plain; refusing would drop the domain's protection, so accept and say so.
-            LOG.info("MTA-STS policy of {} served as '{}', not text/plain; accepted", domain, contentType);
+            LOG.info("MTA-STS policy of {} served as '{}', not text/plain; accepted", domain,
+                contentType.length() > 80 ? contentType.substring(0, 80) + "…" : contentType);
         }
         byte[] body = response.body();
         String text = new String(body, StandardCharsets.US_ASCII);
@@ -162,24 +150,33 @@ public final class MtaStsPolicyFetcher {
         }
     }
 
-    private PolicyFetch failure(Throwable cause) {
+    /** mailsec's own words for what went wrong: the far end's text never reaches a report (no probe oracle). */
+    private PolicyFetch failure(IOException cause) {
         Throwable t = cause;
         while (t != null) {
-            if (t instanceof BodyTooLargeException) {
+            if (t instanceof HttpsClient.BodyTooLargeException) {
                 return done(PolicyFetch.Outcome.FETCH_ERROR, null, "", "body-too-large");
             }
-            if (t instanceof SSLHandshakeException) {
+            if (t instanceof RefusedAddressException) {
+                LOG.warn("MTA-STS policy host refused: {}", t.getMessage());
+                return done(PolicyFetch.Outcome.FETCH_ERROR, null, "", "refused-address");
+            }
+            if (t instanceof SSLHandshakeException || t instanceof javax.net.ssl.SSLPeerUnverifiedException) {
                 return done(PolicyFetch.Outcome.WEBPKI_INVALID, null, "", "tls: " + rootMessage(t));
             }
-            if (t instanceof HttpConnectTimeoutException || t instanceof HttpTimeoutException) {
+            if (t instanceof SocketTimeoutException || t instanceof ConnectTimeoutException) {
                 return done(PolicyFetch.Outcome.FETCH_ERROR, null, "", "timeout");
             }
             if (t instanceof ConnectException) {
                 return done(PolicyFetch.Outcome.FETCH_ERROR, null, "", "connection-refused");
             }
+            if (t instanceof UnknownHostException) {
+                return done(PolicyFetch.Outcome.FETCH_ERROR, null, "", "dns: no usable address");
+            }
             t = t.getCause();
         }
-        return done(PolicyFetch.Outcome.FETCH_ERROR, null, "", "fetch: " + rootMessage(cause));
+        LOG.info("MTA-STS policy fetch failed: {}", rootMessage(cause));
+        return done(PolicyFetch.Outcome.FETCH_ERROR, null, "", "fetch-failed (" + cause.getClass().getSimpleName() + ")");
     }
 
     private static String rootMessage(Throwable t) {
@@ -193,62 +190,5 @@ public final class MtaStsPolicyFetcher {
 
     private PolicyFetch done(PolicyFetch.Outcome outcome, MtaStsPolicy policy, String text, String reason) {
         return new PolicyFetch(outcome, Optional.ofNullable(policy), text, reason, clock.instant());
-    }
-
-    /** Thrown inside the body subscriber when the body passes the cap. */
-    static final class BodyTooLargeException extends IOException {
-        BodyTooLargeException(int limit) {
-            super("policy body larger than " + limit + " bytes");
-        }
-    }
-
-    /** Collects at most {@code limit} bytes and cancels the transfer as soon as more arrive. */
-    private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
-        private final int limit;
-        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-        private Flow.Subscription subscription;
-
-        CappedBody(int limit) {
-            this.limit = limit;
-        }
-
-        @Override
-        public CompletionStage<byte[]> getBody() {
-            return result;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            this.subscription = subscription;
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> items) {
-            if (result.isDone()) {
-                return;
-            }
-            for (ByteBuffer item : items) {
-                if (buffer.size() + item.remaining() > limit) {
-                    subscription.cancel();
-                    result.completeExceptionally(new BodyTooLargeException(limit));
-                    return;
-                }
-                byte[] bytes = new byte[item.remaining()];
-                item.get(bytes);
-                buffer.writeBytes(bytes);
-            }
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-            result.completeExceptionally(throwable);
-        }
-
-        @Override
-        public void onComplete() {
-            result.complete(buffer.toByteArray());
-        }
     }
 }

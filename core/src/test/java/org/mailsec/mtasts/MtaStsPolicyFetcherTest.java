@@ -27,6 +27,8 @@ class MtaStsPolicyFetcherTest {
 
     private static final String POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mx.ok.test\r\nmax_age: 604800\r\n";
 
+    /** The test policy servers listen on loopback, which mailsec refuses unless an operator allows it. */
+    private static final org.mailsec.net.AddressPolicy LOOPBACK = org.mailsec.net.AddressPolicy.allowing(java.util.List.of("127.0.0.0/8"));
     private static LoopbackDnsServer dns;
     private static TestPki.Identity ca;
     private static HttpsServer good;
@@ -123,8 +125,16 @@ class MtaStsPolicyFetcherTest {
     }
 
     private static PolicyFetch fetch(HttpsServer server, String domain) {
-        return MtaStsPolicyFetcher.builder(dns.resolver()).sslContext(TestPki.trusting(ca.certificate()))
+        return MtaStsPolicyFetcher.builder(dns.resolver()).addressPolicy(LOOPBACK).sslContext(TestPki.trusting(ca.certificate()))
             .port(server.getAddress().getPort()).timeout(Duration.ofSeconds(2)).build().fetch(domain);
+    }
+
+    @Test
+    void aPolicyHostOnThisNetworkIsRefusedAndNothingOfTheFarEndIsRepeated() {
+        PolicyFetch fetch = MtaStsPolicyFetcher.builder(dns.resolver()).sslContext(TestPki.trusting(ca.certificate()))
+            .build().fetch("ok.test");
+        assertThat(fetch.outcome()).isEqualTo(PolicyFetch.Outcome.FETCH_ERROR);
+        assertThat(fetch.reason()).isEqualTo("refused-address");
     }
 
     @Test
@@ -203,7 +213,7 @@ class MtaStsPolicyFetcherTest {
 
     @Test
     void lookupCombinesRecordAndPolicyFollowingCnames() throws Exception {
-        MtaStsLookup lookup = new MtaStsLookup(dns.resolver(), MtaStsPolicyFetcher.builder(dns.resolver())
+        MtaStsLookup lookup = new MtaStsLookup(dns.resolver(), MtaStsPolicyFetcher.builder(dns.resolver()).addressPolicy(LOOPBACK)
             .sslContext(TestPki.trusting(ca.certificate())).port(good.getAddress().getPort()).build());
         MtaStsLookup.Result result = lookup.lookup("ok.test");
         assertThat(result.record().id()).isEqualTo("20261122");
@@ -213,7 +223,7 @@ class MtaStsPolicyFetcherTest {
 
     @Test
     void recordErrorsAreTyped() {
-        MtaStsLookup lookup = new MtaStsLookup(dns.resolver(), MtaStsPolicyFetcher.builder(dns.resolver()).build());
+        MtaStsLookup lookup = new MtaStsLookup(dns.resolver(), MtaStsPolicyFetcher.builder(dns.resolver()).addressPolicy(LOOPBACK).build());
         assertThatThrownBy(() -> lookup.record("multiple.test")).isInstanceOf(RecordException.class)
             .satisfies(e -> assertThat(((RecordException) e).kind()).isEqualTo(RecordException.Kind.MULTIPLE_RECORDS));
         assertThatThrownBy(() -> lookup.record("other.test"))

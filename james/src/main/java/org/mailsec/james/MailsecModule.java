@@ -191,6 +191,7 @@ public class MailsecModule extends AbstractModule {
         MtaStsPolicyFetcher fetcher = MtaStsPolicyFetcher.builder(resolver)
             .sslContext(context)
             .port(settings.mtaStsHttpsPort())
+            .addressPolicy(settings.netAllowed())
             .timeout(settings.mtaStsFetchTimeout())
             .clock(clock)
             .build();

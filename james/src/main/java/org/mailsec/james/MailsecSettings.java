@@ -12,6 +12,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.mailsec.io.InputLimits;
+import org.mailsec.net.AddressPolicy;
 
 /**
  * {@code conf/mailsec.properties}, typed. Every key has a default that works on a fresh James; a value that
@@ -23,7 +24,7 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
                               Optional<Path> webPkiRoots, int mtaStsHttpsPort, Duration mtaStsFetchTimeout,
                               Duration mtaStsRefreshInterval, Duration recorderFlushInterval,
                               Reports reports, Duration receivedReportRetention, InputLimits receivedReportLimits,
-                              Receiver receiver) {
+                              Receiver receiver, AddressPolicy netAllowed) {
 
     /**
      * The daily TLS reports. Identity values left empty default to James's default domain.
@@ -78,7 +79,19 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
             InputLimits.DEFAULT
                 .withMaxInputBytes(integer(p, "mailsec.reports.received.max.message.bytes", 15 * MB, 64 * 1024, 1024 * MB))
                 .withMaxDecompressedBytes(integer(p, "mailsec.reports.received.max.report.bytes", 20 * MB, 64 * 1024, 1024 * MB)),
-            receiver(p));
+            receiver(p),
+            netAllowed(p));
+    }
+
+    /** Networks besides the public internet that MTA-STS fetches and https rua posts may reach (tests: loopback). */
+    private static AddressPolicy netAllowed(Properties p) {
+        List<String> cidrs = list(p, "mailsec.net.allowed");
+        try {
+            return AddressPolicy.allowing(cidrs);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException("mailsec.net.allowed", String.join(",", cidrs), "a list of networks in "
+                + "CIDR notation (" + e.getMessage() + ")");
+        }
     }
 
     private static Receiver receiver(Properties p) {

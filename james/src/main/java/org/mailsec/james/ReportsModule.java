@@ -21,6 +21,7 @@ import org.mailsec.dns.DnsResolver;
 import org.mailsec.reporting.ReportSettings;
 import org.mailsec.reporting.TlsReportRun;
 import org.mailsec.store.Database;
+import org.mailsec.net.HttpsClient;
 import org.mailsec.store.suppression.JdbcSuppressionList;
 import org.mailsec.store.suppression.SuppressionList;
 import org.mailsec.store.tls.JdbcReportClaims;
@@ -79,10 +80,12 @@ public class ReportsModule extends AbstractModule {
     @Singleton
     TlsReportRun reportRun(TlsResultStore results, ReportClaims claims, SuppressionList suppressions, DnsResolver resolver,
                            MailetContext mailetContext, ReportSettings settings, X509TrustManager webPki,
-                           MetricFactory metrics, Clock clock) throws GeneralSecurityException {
+                           MetricFactory metrics, Clock clock, MailsecSettings mailsec) throws GeneralSecurityException {
         SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(null, new TrustManager[] {webPki}, null);
-        return new TlsReportRun(results, claims, suppressions, new TlsRptLookup(resolver), mailetContext, settings, tls,
+        // https rua hosts resolved by mailsec's resolver, connections pinned to allowed addresses.
+        HttpsClient https = new HttpsClient(resolver, mailsec.netAllowed(), tls, settings.httpsTimeout(), "mailsec TLSRPT");
+        return new TlsReportRun(results, claims, suppressions, new TlsRptLookup(resolver), mailetContext, settings, https,
             metrics, clock, nodeName());
     }
 

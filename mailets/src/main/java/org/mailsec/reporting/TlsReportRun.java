@@ -2,9 +2,6 @@ package org.mailsec.reporting;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +14,6 @@ import javax.mail.MessagingException;
 import javax.mail.internet.AddressException;
 import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
-import javax.net.ssl.SSLContext;
 import org.apache.james.core.MailAddress;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.server.core.MailImpl;
@@ -27,6 +23,8 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.MailetContext;
 import org.mailsec.delivery.MailsecAttributes;
 import org.mailsec.record.RecordException;
+import org.mailsec.net.HttpsClient;
+import org.mailsec.net.RefusedAddressException;
 import org.mailsec.store.suppression.Suppression;
 import org.mailsec.store.suppression.SuppressionList;
 import org.mailsec.store.tls.ReportClaims;
@@ -69,13 +67,13 @@ public final class TlsReportRun {
     private final MailetContext mailetContext;
     private final ReportSettings settings;
     private final Optional<ReportDkimSigner> signer;
-    private final HttpClient http;
+    private final HttpsClient https;
     private final MetricFactory metrics;
     private final Clock clock;
     private final String node;
 
     public TlsReportRun(TlsResultStore results, ReportClaims claims, SuppressionList suppressions, TlsRptLookup tlsRpt,
-                        MailetContext mailetContext, ReportSettings settings, SSLContext webPki, MetricFactory metrics,
+                        MailetContext mailetContext, ReportSettings settings, HttpsClient https, MetricFactory metrics,
                         Clock clock, String node) {
         this.results = results;
         this.claims = claims;
@@ -84,8 +82,7 @@ public final class TlsReportRun {
         this.mailetContext = mailetContext;
         this.settings = settings;
         this.signer = settings.dkim().map(ReportDkimSigner::new);
-        this.http = HttpClient.newBuilder().sslContext(webPki).connectTimeout(settings.httpsTimeout())
-            .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.https = https;
         this.metrics = metrics;
         this.clock = clock;
         this.node = node;
@@ -219,6 +216,11 @@ public final class TlsReportRun {
                 metrics.generate("mailsec_tls_reports_suppressed").increment();
                 continue;
             }
+            if (address.contains("@[")) {
+                // An address literal names a host, not a domain: it could point reports into this network.
+                LOG.info("TLS report for {}: rua address {} is an address literal; refused", policyDomain, address);
+                continue;
+            }
             try {
                 mailto.add(new InternetAddress(address, true));
             } catch (AddressException e) {
@@ -315,10 +317,7 @@ public final class TlsReportRun {
             String failure;
             boolean worthRetrying;
             try {
-                HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(settings.httpsTimeout())
-                    .header("Content-Type", "application/tlsrpt+gzip")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-                int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+                int status = https.post(endpoint, "application/tlsrpt+gzip", body, settings.httpsTimeout());
                 if (status / 100 == 2) {
                     counter.posted.incrementAndGet();
                     metrics.generate("mailsec_tls_reports_posted").increment();
@@ -327,12 +326,13 @@ public final class TlsReportRun {
                 }
                 failure = "HTTP " + status;
                 worthRetrying = status == 408 || status == 429 || status / 100 == 5;
+            } catch (RefusedAddressException e) {
+                // The rua's host is this network's own (SSRF): never tried again.
+                failure = "refused address: " + e.getMessage();
+                worthRetrying = false;
             } catch (IOException e) {
                 failure = e.toString();
                 worthRetrying = true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
             }
             if (!worthRetrying || attempt >= waits.size()) {
                 LOG.warn("TLS report for {} not taken by {}: {} (attempt {})", policyDomain, endpoint, failure, attempt + 1);

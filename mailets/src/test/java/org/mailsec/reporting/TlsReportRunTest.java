@@ -55,7 +55,7 @@ class TlsReportRunTest {
 
     private void start(StoreConfig.Dialect dialect) throws Exception {
         TestPki.Identity root = TestPki.rootCa("report test root");
-        https = new PolicyHttpsServer(root.issueServer("localhost").serverContext());
+        https = new PolicyHttpsServer(root.issueServer("tlsrpt.d.test").serverContext());
         trust = TestPki.trusting(root.certificate());
         dns = LoopbackDnsServer.start();
         dns.addSignedZone("anchor.test", "@ A 127.0.0.1\n");
@@ -64,7 +64,8 @@ class TlsReportRunTest {
         dns.addZone("d.test", """
             _smtp._tls TXT "v=TLSRPTv1; rua=mailto:rua@d.test"
             _smtp._tls.mx TXT "v=TLSRPTv1; rua=mailto:rua@d.test"
-            _smtp._tls.mx2 TXT "v=TLSRPTv1; rua=https://localhost:%d/tlsrpt"
+            _smtp._tls.mx2 TXT "v=TLSRPTv1; rua=https://tlsrpt.d.test:%d/tlsrpt"
+            tlsrpt A 127.0.0.1
             """.formatted(https.port()));
         dns.addZone("e.test", "_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:rua@e.test\"\n");
         database = Database.open(TestDatabases.fresh(dialect));
@@ -85,11 +86,17 @@ class TlsReportRunTest {
     }
 
     private TlsReportRun run(FakeMailContext context, String node) {
+        return run(context, node, org.mailsec.net.AddressPolicy.allowing(List.of("127.0.0.0/8")));
+    }
+
+    private TlsReportRun run(FakeMailContext context, String node, org.mailsec.net.AddressPolicy net) {
         ReportSettings settings = new ReportSettings("Sender Org", "sender.test", "tlsrpt@sender.test",
             "postmaster@sender.test", "transport", false, Optional.empty(), Duration.ofSeconds(5),
             List.of(Duration.ofMillis(50), Duration.ofMillis(50)));
         return new TlsReportRun(results, new JdbcReportClaims(database), new JdbcSuppressionList(database),
-            new TlsRptLookup(dns.resolver()), context, settings, trust, new RecordingMetricFactory(), clock, node);
+            new TlsRptLookup(dns.resolver()), context, settings,
+            new org.mailsec.net.HttpsClient(dns.resolver(), net, trust, Duration.ofSeconds(5), "test"),
+            new RecordingMetricFactory(), clock, node);
     }
 
     private static TlsResultKey key(String policyDomain, String recipient, boolean isHost, boolean reportDelivery,
@@ -233,6 +240,25 @@ class TlsReportRunTest {
         TlsReportRun.Summary refused = run(FakeMailContext.defaultContext(), "node-1").run(nextDay, TlsReportRun.Pacer.NONE);
         assertThat(refused.failed()).isEqualTo(1);
         assertThat(https.posts()).as("a 404 is not tried again").hasSize(4);
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void ruaOnThisNetworkIsNeverContacted(StoreConfig.Dialect dialect) throws Exception {
+        start(dialect);
+        // The rua host resolves to loopback, and another rua is an address literal: an outsider pointing reports
+        // (or probes) into James's own network.
+        dns.addZone("f.test", """
+            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:rua@[127.0.0.1],https://tlsrpt.d.test:%d/tlsrpt"
+            """.formatted(https.port()));
+        count(key("f.test", "f.test", false, false, "certificate-expired", "mx.f.test"), 2);
+        FakeMailContext context = FakeMailContext.defaultContext();
+        TlsReportRun.Summary summary = run(context, "node-1", org.mailsec.net.AddressPolicy.publicOnly())
+            .run(DAY, TlsReportRun.Pacer.NONE);
+        assertThat(https.posts()).as("nothing reached the loopback server").isEmpty();
+        assertThat(context.getSentMails()).as("no mail to an address literal").isEmpty();
+        assertThat(summary.posted()).isZero();
+        assertThat(summary.failed()).as("refused at once, not retried").isEqualTo(1);
     }
 
     @ParameterizedTest

@@ -25,7 +25,8 @@ import org.mailsec.tlsrpt.ResultType;
 
 /**
  * The policy cache's life (RFC 8461 §5, §10.2) against a real DNS server, a real HTTPS policy server and a
- * real H2 store, with a clock the test moves. {@code mta-sts.ok.test} maps to loopback in the JVM's hosts file.
+ * real H2 store, with a clock the test moves. {@code mta-sts.ok.test} is in the test zone, and
+ * loopback is allowed for the fetch.
  */
 class MtaStsPoliciesTest {
 
@@ -75,6 +76,7 @@ class MtaStsPoliciesTest {
 
     private MtaStsPolicies policies() {
         MtaStsPolicyFetcher fetcher = MtaStsPolicyFetcher.builder(dns.resolver())
+            .addressPolicy(org.mailsec.net.AddressPolicy.allowing(java.util.List.of("127.0.0.0/8")))
             .sslContext(TestPki.trusting(root.certificate())).port(https.port()).timeout(Duration.ofSeconds(5)).build();
         return new MtaStsPolicies(new MtaStsLookup(dns.resolver(), fetcher), fetcher, cache, clock, new MtaStsPolicies.Listener() { });
     }

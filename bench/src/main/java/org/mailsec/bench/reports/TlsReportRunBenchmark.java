@@ -79,7 +79,9 @@ public final class TlsReportRunBenchmark {
                 "postmaster@sender.test", "transport", false, key, Duration.ofSeconds(5));
             QueueBoundary queue = new QueueBoundary();
             TlsReportRun run = new TlsReportRun(results, new JdbcReportClaims(database), new JdbcSuppressionList(database),
-                new TlsRptLookup(new KnownRecords()), queue.context(), settings, SSLContext.getDefault(),
+                new TlsRptLookup(new KnownRecords()), queue.context(), settings,
+                new org.mailsec.net.HttpsClient(new KnownRecords(), org.mailsec.net.AddressPolicy.publicOnly(),
+                    SSLContext.getDefault(), Duration.ofSeconds(5), "bench"),
                 new RecordingMetricFactory(), Clock.systemUTC(), "bench");
 
             System.gc();
