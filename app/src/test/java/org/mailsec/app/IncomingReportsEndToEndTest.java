@@ -58,6 +58,37 @@ class IncomingReportsEndToEndTest {
         james = MailsecServer.start(conf, tmp.resolve("james"), binder -> binder.bind(DNSService.class).toInstance(jamesDns));
         var created = E2e.put(james.webAdminPort(), "/users/" + RUA, "{\"password\":\"secret\"}");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(204);
+        // The sample conf keeps reports about James's own domains only: make the real reports' domains James's.
+        for (String domain : reportDomains()) {
+            assertThat(E2e.put(james.webAdminPort(), "/domains/" + domain, "").statusCode()).as(domain).isEqualTo(204);
+        }
+    }
+
+    /** The policy domains of every real report (mail or file) in the test data, as the readers see them. */
+    private static java.util.Set<String> reportDomains() throws Exception {
+        java.util.Set<String> domains = new java.util.TreeSet<>();
+        for (Path eml : emails("tlsrpt-reports")) {
+            try {
+                new org.mailsec.tlsrpt.TlsReportReader().read(Files.readAllBytes(eml), eml.toString())
+                    .forEach(r -> r.policyDomains().stream().filter(d -> !d.isBlank()).forEach(domains::add));
+            } catch (org.mailsec.io.RejectedInputException notAReport) {
+                // the test data's broken mails stay unstored either way
+            }
+        }
+        List<Path> dmarcFiles;
+        try (Stream<Path> files = Files.list(TestData.dir().resolve("dmarc-aggregate"))) {
+            dmarcFiles = files.filter(p -> !p.getFileName().toString().matches("expected.json|PROVENANCE.md")).toList();
+        }
+        for (Path eml : dmarcFiles) {
+            try {
+                new org.mailsec.dmarc.report.AggregateReportReader().read(Files.readAllBytes(eml), eml.toString())
+                    .forEach(r -> java.util.Optional.ofNullable(r.policy().domain()).filter(d -> !d.isBlank()).ifPresent(domains::add));
+            } catch (org.mailsec.io.RejectedInputException notAReport) {
+                // as above
+            }
+        }
+        domains.removeIf(d -> d.equals("localhost"));
+        return domains;
     }
 
     @AfterAll
