@@ -144,6 +144,10 @@ class IncomingReportsEndToEndTest {
                 assertThat(r.get("authenticated").asBoolean()).isFalse();
             });
         }
+        JsonNode page = E2e.get(james.webAdminPort(), "/mailsec/tls-reports?start=2000-01-01T00:00:00Z&limit=2&offset=1");
+        assertThat(page).hasSize(2);
+        assertThat(page.get(0).get("id").asLong()).isEqualTo(stored.get(1).get("id").asLong());
+        assertThat(page.get(1).get("id").asLong()).isEqualTo(stored.get(2).get("id").asLong());
         JsonNode one = E2e.get(james.webAdminPort(), "/mailsec/tls-reports/" + stored.get(0).get("id").asText());
         assertThat(one.get("report").get("report-id").asText()).isEqualTo(stored.get(0).get("reportId").asText());
         assertThat(E2e.get(james.webAdminPort(), "/mailsec/tls-reports/summaries?start=2000-01-01T00:00:00Z")).isNotEmpty();

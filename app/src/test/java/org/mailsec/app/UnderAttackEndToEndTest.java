@@ -256,7 +256,9 @@ class UnderAttackEndToEndTest {
             "/mailsec/tls-results?isHost=", "/mailsec/tls-reports?start=", "/mailsec/tls-reports?end=",
             "/mailsec/tls-reports?domain=", "/mailsec/tls-reports/summaries?start=", "/mailsec/dmarc-reports?start=",
             "/mailsec/dmarc-reports/summaries?domain=", "/mailsec/tls-reports/rejected?limit=",
-            "/mailsec/dmarc-reports/rejected?start=", "/mailsec/mta-sts/policies/", "/mailsec/tls-reports/");
+            "/mailsec/dmarc-reports/rejected?start=", "/mailsec/mta-sts/policies/", "/mailsec/tls-reports/",
+            "/mailsec/tls-reports?limit=", "/mailsec/dmarc-reports?offset=", "/mailsec/tls-results?limit=",
+            "/mailsec/mta-sts/policies?offset=", "/mailsec/suppressions/tls?limit=", "/mailsec/tls-reports/summaries?limit=");
         for (String route : routes) {
             for (String value : HostileInputs.parameterValues()) {
                 Raw answer = webadmin("GET", route + value, null);

@@ -29,8 +29,8 @@ public final class IncomingDmarcReportRoutes extends IncomingReportRoutes {
         service.get(DMARC + "/rejected", (request, response) -> rejected(RejectedReport.Kind.DMARC, request, response), json);
         service.get(DMARC + "/summaries", (request, response) -> {
             response.type("application/json");
-            return dmarcReports.summaries(start(request), end(request), domain(request)).stream()
-                .map(IncomingReportRoutes::view).toList();
+            return MailsecRoutes.page(request).of(dmarcReports.summaries(start(request), end(request), domain(request)))
+                .stream().map(IncomingReportRoutes::view).toList();
         }, json);
         service.get(DMARC + "/:id", (request, response) -> {
             IncomingDmarcReport report = dmarcReports.byId(id(request)).orElseThrow(() -> notFound(request));
@@ -39,7 +39,7 @@ public final class IncomingDmarcReportRoutes extends IncomingReportRoutes {
         }, json);
         service.get(DMARC, (request, response) -> {
             response.type("application/json");
-            return dmarcReports.list(start(request), end(request), domain(request)).stream()
+            return dmarcReports.list(start(request), end(request), domain(request), MailsecRoutes.page(request)).stream()
                 .map(IncomingReportRoutes::view).toList();
         }, json);
     }

@@ -15,6 +15,7 @@ import org.mailsec.dmarc.report.AggregateReport;
 import org.mailsec.store.dmarc.DmarcReportSummary;
 import org.mailsec.store.dmarc.IncomingDmarcReport;
 import org.mailsec.store.report.IncomingTlsReport;
+import org.mailsec.store.Page;
 import org.mailsec.store.report.RejectedReport;
 import org.mailsec.store.report.RejectedReports;
 import org.mailsec.store.report.TlsReportSummary;
@@ -36,7 +37,6 @@ public abstract class IncomingReportRoutes implements Routes {
 
     public static final String TLS = "/mailsec/tls-reports";
     public static final String DMARC = "/mailsec/dmarc-reports";
-    private static final int MAX_REJECTED = 1000;
     protected static final ObjectMapper MAPPER = new ObjectMapper();
 
     protected final RejectedReports rejectedReports;
@@ -51,18 +51,9 @@ public abstract class IncomingReportRoutes implements Routes {
 
 
     protected Object rejected(RejectedReport.Kind kind, Request request, spark.Response response) {
-        int limit = MAX_REJECTED;
-        String asked = MailsecRoutes.query(request, "limit").orElse(null);
-        if (asked != null) {
-            try {
-                limit = Math.min(MAX_REJECTED, Math.max(1, Integer.parseInt(asked.trim())));
-            } catch (NumberFormatException e) {
-                throw ErrorResponder.builder().statusCode(400).type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
-                    .message("'" + asked + "' is not a number (limit)").haltError();
-            }
-        }
+        Page page = MailsecRoutes.page(request);
         response.type("application/json");
-        return rejectedReports.list(kind, start(request), end(request), limit).stream().map(IncomingReportRoutes::view).toList();
+        return rejectedReports.list(kind, start(request), end(request), page).stream().map(IncomingReportRoutes::view).toList();
     }
 
     protected Instant start(Request request) {

@@ -35,7 +35,7 @@ public final class IncomingTlsReportRoutes extends IncomingReportRoutes {
         service.get(TLS + "/rejected", (request, response) -> rejected(RejectedReport.Kind.TLS, request, response), json);
         service.get(TLS + "/summaries", (request, response) -> {
         response.type("application/json");
-            return tlsReports.summaries(start(request), end(request), domain(request)).stream()
+            return MailsecRoutes.page(request).of(tlsReports.summaries(start(request), end(request), domain(request))).stream()
                 .map(IncomingReportRoutes::view).toList();
         }, json);
         service.get(TLS + "/:id", (request, response) -> {
@@ -47,7 +47,7 @@ public final class IncomingTlsReportRoutes extends IncomingReportRoutes {
         }, json);
         service.get(TLS, (request, response) -> {
             response.type("application/json");
-            return tlsReports.list(start(request), end(request), domain(request)).stream()
+            return tlsReports.list(start(request), end(request), domain(request), MailsecRoutes.page(request)).stream()
                 .map(IncomingReportRoutes::view).toList();
         }, json);
     }

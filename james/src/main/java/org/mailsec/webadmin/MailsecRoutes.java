@@ -14,6 +14,7 @@ import java.util.Optional;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.eclipse.jetty.http.BadMessageException;
 import org.mailsec.io.ReportInstants;
+import org.mailsec.store.Page;
 import spark.HaltException;
 import spark.Request;
 import spark.Service;
@@ -125,6 +126,28 @@ final class MailsecRoutes {
             throw badRequest("day " + day + " is outside 1970-2200");
         }
         return day;
+    }
+
+    /**
+     * The page a listing asks for: {@code limit} (1 to 10,000, default 1,000) rows after {@code offset} (default 0).
+     * Every list route has one, so that nothing outsiders sent can make a response unbounded.
+     */
+    static Page page(Request request) {
+        int limit = query(request, "limit").map(v -> number(v, "limit", 1, Page.MAX_LIMIT)).orElse(Page.DEFAULT_LIMIT);
+        int offset = query(request, "offset").map(v -> number(v, "offset", 0, Integer.MAX_VALUE)).orElse(0);
+        return new Page(limit, offset);
+    }
+
+    private static int number(String value, String name, int min, int max) {
+        try {
+            long n = Long.parseLong(value.trim());
+            if (n < min || n > max) {
+                throw badRequest(name + " must be between " + min + " and " + max);
+            }
+            return (int) n;
+        } catch (NumberFormatException e) {
+            throw badRequest("'" + shorten(value) + "' is not a number (" + name + ")");
+        }
     }
 
     /** Values echoed in error messages stay short. */

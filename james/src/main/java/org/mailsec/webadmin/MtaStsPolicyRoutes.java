@@ -41,7 +41,7 @@ public class MtaStsPolicyRoutes implements Routes {
         MailsecRoutes.answerMalformedRequestsWith400(service);
         service.get(BASE, (request, response) -> {
             response.type("application/json");
-            return policies.cached().stream().map(MtaStsPolicyRoutes::view).toList();
+            return MailsecRoutes.page(request).of(policies.cached()).stream().map(MtaStsPolicyRoutes::view).toList();
         }, json);
 
         service.get(BASE + "/:domain", (request, response) -> {

@@ -55,7 +55,7 @@ public class SuppressionRoutes implements Routes {
         MailsecRoutes.answerMalformedRequestsWith400(service);
         service.get(BASE + "/:kind", (request, response) -> {
             response.type("application/json");
-            return suppressions.list(kind(request)).stream().map(SuppressionRoutes::view).toList();
+            return MailsecRoutes.page(request).of(suppressions.list(kind(request))).stream().map(SuppressionRoutes::view).toList();
         }, json);
 
         service.put(BASE + "/:kind/:address", (request, response) -> {

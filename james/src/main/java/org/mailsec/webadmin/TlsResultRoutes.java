@@ -71,7 +71,7 @@ public class TlsResultRoutes implements Routes {
                 }
             }
             response.type("application/json");
-            return rows;
+            return MailsecRoutes.page(request).of(rows);
         }, json);
 
         service.get(BASE + "/:policyDomain/:day", (request, response) -> {

@@ -13,6 +13,7 @@ import org.mailsec.dmarc.report.AggregateReportXml;
 import org.mailsec.io.RejectedInputException;
 import org.mailsec.store.Database;
 import org.mailsec.store.Columns;
+import org.mailsec.store.Page;
 import org.mailsec.store.Jdbc;
 import org.mailsec.store.StoreException;
 
@@ -74,10 +75,14 @@ public final class JdbcIncomingDmarcReports implements IncomingDmarcReports {
     }
 
     @Override
-    public List<IncomingDmarcReport> list(Instant start, Instant end, Optional<String> domain) {
+    public List<IncomingDmarcReport> list(Instant start, Instant end, Optional<String> domain, Page page) {
         String sql = "SELECT id, from_domain, unauthenticated, received_at, report_xml FROM dmarc_report_incoming WHERE begin_at < ? AND end_at > ?"
-            + (domain.isPresent() ? " AND domain = ?" : "") + " ORDER BY begin_at, id";
-        return jdbc.query("list DMARC reports", sql, JdbcIncomingDmarcReports::row, params(start, end, domain));
+            + (domain.isPresent() ? " AND domain = ?" : "") + " ORDER BY begin_at, id LIMIT ? OFFSET ?";
+        Object[] filter = params(start, end, domain);
+        Object[] all = java.util.Arrays.copyOf(filter, filter.length + 2);
+        all[filter.length] = page.limit();
+        all[filter.length + 1] = page.offset();
+        return jdbc.query("list DMARC reports", sql, JdbcIncomingDmarcReports::row, all);
     }
 
     @Override

@@ -19,7 +19,12 @@ public interface IncomingTlsReports {
     Optional<IncomingTlsReport> byId(long id);
 
     /** Reports whose date range overlaps [start, end), optionally only those with a policy about one domain. */
-    List<IncomingTlsReport> list(Instant start, Instant end, Optional<String> policyDomain);
+    default List<IncomingTlsReport> list(Instant start, Instant end, Optional<String> policyDomain) {
+        return list(start, end, policyDomain, org.mailsec.store.Page.ALL);
+    }
+
+    /** One page of {@link #list(Instant, Instant, Optional)}, in the same order. */
+    List<IncomingTlsReport> list(Instant start, Instant end, Optional<String> policyDomain, org.mailsec.store.Page page);
 
     /** Per policy domain of the reports' policies: totals over reports overlapping [start, end). */
     List<TlsReportSummary> summaries(Instant start, Instant end, Optional<String> policyDomain);

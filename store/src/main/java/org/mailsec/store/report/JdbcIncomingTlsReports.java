@@ -15,6 +15,7 @@ import java.util.Optional;
 import org.mailsec.io.RejectedInputException;
 import org.mailsec.store.Database;
 import org.mailsec.store.Columns;
+import org.mailsec.store.Page;
 import org.mailsec.store.Jdbc;
 import org.mailsec.store.StoreException;
 import org.mailsec.tlsrpt.TlsReport;
@@ -92,13 +93,14 @@ public final class JdbcIncomingTlsReports implements IncomingTlsReports {
     }
 
     @Override
-    public List<IncomingTlsReport> list(Instant start, Instant end, Optional<String> policyDomain) {
+    public List<IncomingTlsReport> list(Instant start, Instant end, Optional<String> policyDomain, Page page) {
         // A report may hold policies of several domains: it is listed under each of them.
         String sql = "SELECT " + COLUMNS + " FROM tls_report_incoming WHERE begin_at < ? AND end_at > ?"
             + (policyDomain.isPresent()
                 ? " AND id IN (SELECT incoming_id FROM tls_report_incoming_policy WHERE policy_domain = ?)" : "")
-            + " ORDER BY begin_at, id";
-        Object[] params = policyDomain.isPresent() ? new Object[] {end, start, policyDomain.get()} : new Object[] {end, start};
+            + " ORDER BY begin_at, id LIMIT ? OFFSET ?";
+        Object[] params = policyDomain.isPresent() ? new Object[] {end, start, policyDomain.get(), page.limit(), page.offset()}
+            : new Object[] {end, start, page.limit(), page.offset()};
         return jdbc.query("list TLS reports", sql, JdbcIncomingTlsReports::row, params);
     }
 

@@ -38,10 +38,10 @@ public final class JdbcRejectedReports implements RejectedReports {
     }
 
     @Override
-    public List<RejectedReport> list(RejectedReport.Kind kind, Instant start, Instant end, int limit) {
+    public List<RejectedReport> list(RejectedReport.Kind kind, Instant start, Instant end, org.mailsec.store.Page page) {
         return jdbc.query("list rejected reports", "SELECT id, kind, received_at, mail_name, message_id, mail_from, subject, "
                 + "reason FROM report_rejected WHERE kind = ? AND received_at >= ? AND received_at < ? "
-                + "ORDER BY received_at, id LIMIT " + Math.max(0, limit),
+                + "ORDER BY received_at, id LIMIT " + page.limit() + " OFFSET " + page.offset(),
             rs -> new RejectedReport(rs.getLong("id"), RejectedReport.Kind.valueOf(rs.getString("kind").toUpperCase(Locale.ROOT)),
                 Jdbc.instant(rs, "received_at"), rs.getString("mail_name"), rs.getString("message_id"),
                 rs.getString("mail_from"), rs.getString("subject"), rs.getString("reason")),

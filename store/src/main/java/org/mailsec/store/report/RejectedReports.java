@@ -10,7 +10,12 @@ public interface RejectedReports {
     long add(RejectedReport rejected);
 
     /** Records of one kind received in [start, end), oldest first, at most {@code limit}. */
-    List<RejectedReport> list(RejectedReport.Kind kind, Instant start, Instant end, int limit);
+    default List<RejectedReport> list(RejectedReport.Kind kind, Instant start, Instant end, int limit) {
+        return list(kind, start, end, new org.mailsec.store.Page(limit, 0));
+    }
+
+    /** One page of the records of one kind received in [start, end), oldest first. */
+    List<RejectedReport> list(RejectedReport.Kind kind, Instant start, Instant end, org.mailsec.store.Page page);
 
     /** Retention: removes records received before {@code cutoff}; returns how many went. */
     int deleteReceivedBefore(Instant cutoff);

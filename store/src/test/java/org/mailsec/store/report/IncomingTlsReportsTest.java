@@ -56,6 +56,11 @@ class IncomingTlsReportsTest {
             Instant to = Instant.parse("2016-04-02T00:00:00Z");
             List<IncomingTlsReport> rfcDay = store.list(from, to, Optional.empty());
             assertThat(rfcDay).isNotEmpty().allSatisfy(r -> assertThat(r.report().start()).isBefore(to));
+            List<IncomingTlsReport> everything = store.list(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), Optional.empty());
+            List<IncomingTlsReport> page = store.list(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), Optional.empty(),
+                new org.mailsec.store.Page(3, 2));
+            assertThat(page).extracting(IncomingTlsReport::id)
+                .containsExactlyElementsOf(everything.subList(2, 5).stream().map(IncomingTlsReport::id).toList());
             IncomingTlsReport first = store.byId(rfcDay.get(0).id()).orElseThrow();
             assertThat(first.report()).isEqualTo(rfcDay.get(0).report());
 
