@@ -2,8 +2,11 @@ package org.mailsec.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -26,6 +29,8 @@ public final class Database implements AutoCloseable {
     /** Connects and migrates; a wrong URL or an unreachable server fails naming {@code mailsec.store.url}. */
     public static Database open(StoreConfig config) {
         config.dialect();
+        Optional<Path> h2File = h2File(config);
+        boolean hadData = h2File.map(f -> Files.isRegularFile(f) && f.toFile().length() > 0).orElse(false);
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(config.jdbcUrl());
         hikari.setUsername(config.user());
@@ -40,7 +45,14 @@ public final class Database implements AutoCloseable {
             dataSource = new HikariDataSource(hikari);
         } catch (RuntimeException e) {
             throw new StoreException("cannot connect to the mailsec store at " + StoreConfig.URL_SETTING + "="
-                + config.jdbcUrl() + ": " + rootMessage(e), e);
+                + config.jdbcUrl() + ": " + rootMessage(e) + (h2File.isPresent() && corrupted(e) ? CORRUPTED : ""), e);
+        }
+        if (hadData && !hasSchema(dataSource)) {
+            // H2 opens a file whose every chunk is damaged as an empty database: migrating it would lose the data
+            // silently. Refuse, so that the operator can recover the file first.
+            dataSource.close();
+            throw new StoreException("the mailsec store at " + StoreConfig.URL_SETTING + "=" + config.jdbcUrl()
+                + " is a file holding data but no mailsec tables: it is probably corrupted" + CORRUPTED);
         }
         try {
             Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
@@ -67,6 +79,42 @@ public final class Database implements AutoCloseable {
     @Override
     public void close() {
         dataSource.close();
+    }
+
+    private static final String CORRUPTED = " (stop James, keep a copy of the file, then rebuild it with H2's recovery "
+        + "tool, java -cp h2-*.jar org.h2.tools.Recover, or move it away to start with an empty store)";
+
+    /** The file of an embedded H2 URL ({@code jdbc:h2:file:/path/name;...} keeps {@code /path/name.mv.db}). */
+    private static Optional<Path> h2File(StoreConfig config) {
+        String url = config.jdbcUrl();
+        if (!url.startsWith("jdbc:h2:file:")) {
+            return Optional.empty();
+        }
+        String path = url.substring("jdbc:h2:file:".length());
+        int semicolon = path.indexOf(';');
+        return Optional.of(Path.of((semicolon < 0 ? path : path.substring(0, semicolon)) + ".mv.db"));
+    }
+
+    /** H2's own words for a damaged file (error 90030, a corrupt store header, a chunk cut short). */
+    private static boolean corrupted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("90030") || m.contains("corrupt") || t instanceof java.nio.BufferUnderflowException
+                    || t.getClass().getName().endsWith("MVStoreException")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether Flyway's history table is there: every migrated mailsec store has it. */
+    private static boolean hasSchema(DataSource dataSource) {
+        try (Connection c = dataSource.getConnection();
+             java.sql.ResultSet tables = c.getMetaData().getTables(null, null, "flyway_schema_history", null)) {
+            return tables.next();
+        } catch (SQLException e) {
+            return false;
+        }
     }
 
     static String rootMessage(Throwable t) {

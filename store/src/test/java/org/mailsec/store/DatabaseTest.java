@@ -75,6 +75,34 @@ class DatabaseTest {
     }
 
     @Test
+    void aCorruptedH2FileIsNamedAsSuchWithTheSettingAndTheWayOut(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        StoreConfig config = StoreConfig.embedded(dir);
+        Database.open(config).close();
+        java.nio.file.Path file = dir.resolve("mailsec.mv.db");
+        byte[] pristine = java.nio.file.Files.readAllBytes(file);
+
+        // A damaged header: H2 refuses, and the message says what to do.
+        byte[] header = pristine.clone();
+        for (int i = 0; i < header.length; i += 97) {
+            header[i] ^= 0x5a;
+        }
+        java.nio.file.Files.write(file, header);
+        assertThatThrownBy(() -> Database.open(config).close()).isInstanceOf(StoreException.class)
+            .hasMessageContaining("mailsec.store.url=" + config.jdbcUrl())
+            .hasMessageContaining("org.h2.tools.Recover");
+
+        // Headers intact, every chunk after them damaged: H2 would open it as an empty database; mailsec refuses.
+        byte[] chunks = pristine.clone();
+        for (int i = 8192; i < chunks.length; i++) {
+            chunks[i] ^= 0x5a;
+        }
+        java.nio.file.Files.write(file, chunks);
+        assertThatThrownBy(() -> Database.open(config).close()).isInstanceOf(StoreException.class)
+            .hasMessageContaining("probably corrupted").hasMessageContaining("org.h2.tools.Recover");
+    }
+
+    @Test
     void unreachableDatabaseNamesTheSetting() {
         StoreConfig config = new StoreConfig("jdbc:postgresql://127.0.0.1:1/mailsec", "mailsec", "x", 2);
         assertThatThrownBy(() -> Database.open(config)).isInstanceOf(StoreException.class)
