@@ -101,9 +101,9 @@ public final class MtaStsPolicies {
                 LOG.info("MTA-STS record of {} unavailable and no policy cached: delivery waits ({})", name, e.getMessage());
                 return StsDecision.unknown("the MTA-STS record of " + name + " could not be looked up: " + e.getMessage());
             }
-            if (current.unreadable()) {
-                return StsDecision.unknown("the MTA-STS policy cache could not be read for " + name);
-            }
+            // No record and a cache that cannot be read: a policy cached by another node could be hidden, but
+            // waiting would hold all mail to domains without MTA-STS for as long as the store is down. Policies this
+            // node used are in memory (above); the rest goes without, and the cache error is counted.
             return StsDecision.NONE;
         }
         if (current.isPresent() && current.get().cached().recordId().equals(record.id())) {

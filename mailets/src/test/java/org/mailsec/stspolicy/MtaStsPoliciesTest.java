@@ -156,6 +156,15 @@ class MtaStsPoliciesTest {
     }
 
     @Test
+    void aDomainWithoutRecordIsDeliveredToWhileTheCacheCannotBeRead() throws Exception {
+        dns.addZone(DOMAIN, "@ MX 10 mx\nmx A 127.0.0.2\n");
+        database.close();
+        StsDecision decision = policies().decide(DOMAIN);
+        assertThat(decision.policy()).isEmpty();
+        assertThat(decision.unknown()).as("a store outage must not hold all mail").isEmpty();
+    }
+
+    @Test
     void anUnreadableCacheAndAFailedFetchLeaveThePolicyUnknown() {
         policies().decide(DOMAIN);
         https.answer(DOMAIN, PolicyHttpsServer.Answer.status(500));
