@@ -142,6 +142,12 @@ class ReportReceiverEndToEndTest {
         assertThat(post("application/tlsrpt+json", "{\"report-id\": [[[".getBytes(StandardCharsets.US_ASCII)).statusCode())
             .isEqualTo(400);
         assertThat(post("application/tlsrpt+gzip", new byte[MAX_BYTES + 1]).statusCode()).isEqualTo(413);
+        // Past the cap (up to four times it), with a length or chunked: the poster reads a 413, not a cut connection.
+        assertThat(post("application/tlsrpt+gzip", new byte[3 * MAX_BYTES]).statusCode()).isEqualTo(413);
+        HttpResponse<String> chunked = https.send(HttpRequest.newBuilder(endpoint).header("Content-Type", "application/tlsrpt+json")
+            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[3 * MAX_BYTES])))
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(chunked.statusCode()).isEqualTo(413);
         // 32 MB of spaces in a gzip under the size cap: the 20 MB decompression cap refuses it.
         ByteArrayOutputStream bomb = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(bomb)) {
@@ -157,7 +163,7 @@ class ReportReceiverEndToEndTest {
             .isEqualTo(405);
         List<JsonNode> refused = new ArrayList<>();
         E2e.get(james.webAdminPort(), "/mailsec/tls-reports/rejected?start=2000-01-01T00:00:00Z").forEach(refused::add);
-        assertThat(refused).extracting(r -> r.get("reason").asText()).hasSize(5 + refusedReports)
+        assertThat(refused).extracting(r -> r.get("reason").asText()).hasSize(7 + refusedReports)
             .anySatisfy(reason -> assertThat(reason).contains("about no domain of ours (not-ours.example)"))
             .anySatisfy(reason -> assertThat(reason).contains("content type 'application/json'"))
             .anySatisfy(reason -> assertThat(reason).contains("larger than " + MAX_BYTES));

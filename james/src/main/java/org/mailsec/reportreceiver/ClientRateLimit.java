@@ -25,7 +25,24 @@ final class ClientRateLimit {
         this.clock = clock;
     }
 
-    /** Takes one token for {@code client}; false when its bucket is empty. */
+    /**
+     * Whose bucket a post takes from: the IPv4 address, or the /64 of an IPv6 address — one subscriber or host
+     * holds a whole /64, and would otherwise get a fresh bucket per address.
+     */
+    static String key(java.net.InetAddress address) {
+        if (address instanceof java.net.Inet6Address) {
+            byte[] prefix = java.util.Arrays.copyOf(address.getAddress(), 16);
+            java.util.Arrays.fill(prefix, 8, 16, (byte) 0);
+            try {
+                return java.net.InetAddress.getByAddress(prefix).getHostAddress() + "/64";
+            } catch (java.net.UnknownHostException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+        return address.getHostAddress();
+    }
+
+    /** Takes one token for {@code client} (see {@link #key}); false when its bucket is empty. */
     boolean tryAcquire(String client) {
         Bucket bucket;
         try {

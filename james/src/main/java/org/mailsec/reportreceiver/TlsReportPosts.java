@@ -78,7 +78,7 @@ final class TlsReportPosts implements HttpHandler {
                 respond(exchange, 405, "POST a TLS report (RFC 8460 §5.3)");
                 return;
             }
-            if (!rateLimit.tryAcquire(client)) {
+            if (!rateLimit.tryAcquire(ClientRateLimit.key(exchange.getRemoteAddress().getAddress()))) {
                 metrics.generate("mailsec_tls_reports_https_rate_limited").increment();
                 exchange.getResponseHeaders().set("Retry-After", "60");
                 respond(exchange, 429, "too many reports from " + client + "; try again later");
@@ -92,13 +92,16 @@ final class TlsReportPosts implements HttpHandler {
             }
             String length = exchange.getRequestHeaders().getFirst("Content-Length");
             if (length != null && length.trim().matches("\\d{1,18}") && Long.parseLong(length.trim()) > settings.maxBytes()) {
+                drain(exchange.getRequestBody());
                 refuse(exchange, client, 413, "the report is larger than " + settings.maxBytes() + " bytes");
                 return;
             }
             byte[] body;
-            try (InputStream in = exchange.getRequestBody()) {
+            InputStream in = exchange.getRequestBody();
+            try {
                 body = BoundedStreams.readAtMost(in, settings.maxBytes(), "the report");
             } catch (RejectedInputException e) {
+                drain(in);
                 refuse(exchange, client, 413, e.getMessage());
                 return;
             }
@@ -107,6 +110,11 @@ final class TlsReportPosts implements HttpHandler {
                 read = reader.read(body, type.endsWith("gzip") ? "report.json.gz" : "report.json");
             } catch (RejectedInputException e) {
                 refuse(exchange, client, 400, e.getMessage());
+                return;
+            } catch (RuntimeException e) {
+                // Whatever a hostile body makes the reader throw is the body's fault: 400 and a refusal row.
+                LOG.warn("posted TLS report from {} made the reader fail", client, e);
+                refuse(exchange, client, 400, "unreadable report (" + e.getClass().getSimpleName() + ")");
                 return;
             }
             store(exchange, client, read);
@@ -146,6 +154,23 @@ final class TlsReportPosts implements HttpHandler {
         respond(exchange, added ? 201 : 200, added ? "stored as " + String.join(",", ids) : "already stored");
     }
 
+    /**
+     * Reads and discards what is left of a body we refuse (up to four times the cap), so that the poster can read
+     * our 413 instead of a connection cut in the middle of its upload.
+     */
+    private void drain(InputStream in) {
+        try {
+            long left = 4L * settings.maxBytes();
+            byte[] buffer = new byte[16 * 1024];
+            int n;
+            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            // the poster went away: nothing to answer
+        }
+    }
+
     /** A post that is not stored: the reason is logged, counted, kept for webadmin and told to the poster. */
     private void refuse(HttpExchange exchange, String client, int status, String why) throws IOException {
         metrics.generate("mailsec_tls_reports_https_rejected").increment();
@@ -153,7 +178,7 @@ final class TlsReportPosts implements HttpHandler {
         try {
             rejectedReports.add(RejectedReport.of(RejectedReport.Kind.TLS, clock.instant(), "https from " + client, "", "",
                 "", why));
-        } catch (StoreException e) {
+        } catch (RuntimeException e) {
             LOG.warn("cannot record why the TLS report posted by {} was refused: {}", client, e.getMessage());
         }
         respond(exchange, status, why);
