@@ -53,7 +53,7 @@ class ClusterEndToEndTest {
     private final List<MailsecServer> nodes = new ArrayList<>();
     private StoreConfig store;
     /** Both nodes' time: the real time plus an offset the test moves. */
-    private final OffsetClock clock = new OffsetClock();
+    private final org.mailsec.testing.MovableClock clock = org.mailsec.testing.MovableClock.ticking();
 
 
     @BeforeAll

@@ -66,7 +66,7 @@ class SecureDeliveryEndToEndTest {
     private final Map<String, LoopbackMx> mx = new java.util.HashMap<>();
     private MailsecServer james;
     private final HttpClient http = HttpClient.newHttpClient();
-    private final OffsetClock clock = new OffsetClock();
+    private final org.mailsec.testing.MovableClock clock = org.mailsec.testing.MovableClock.ticking();
     private int mxPort;
     private java.security.KeyStore jamesKeystore;
     private KeyPair dkimKeys;

@@ -6,18 +6,32 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
-/** A UTC clock a test moves forward by hand. */
+/**
+ * A UTC clock a test moves forward by hand: stopped at a given instant, or {@link #ticking()} with the real time
+ * plus an offset (a running James needs time to pass, e.g. past midnight UTC so that a day's reports may be sent).
+ */
 public final class MovableClock extends Clock {
 
-    private final AtomicReference<Instant> now;
+    private final Supplier<Instant> base;
+    private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
 
     public MovableClock(Instant start) {
-        this.now = new AtomicReference<>(start);
+        this.base = () -> start;
+    }
+
+    private MovableClock(Supplier<Instant> base) {
+        this.base = base;
+    }
+
+    /** The real time, plus whatever {@link #advance} adds. */
+    public static MovableClock ticking() {
+        return new MovableClock(Instant::now);
     }
 
     public void advance(Duration d) {
-        now.updateAndGet(i -> i.plus(d));
+        offset.updateAndGet(o -> o.plus(d));
     }
 
     @Override
@@ -32,6 +46,6 @@ public final class MovableClock extends Clock {
 
     @Override
     public Instant instant() {
-        return now.get();
+        return base.get().plus(offset.get());
     }
 }
