@@ -18,6 +18,7 @@ import org.mailsec.store.report.IncomingTlsReport;
 import org.mailsec.store.Page;
 import org.mailsec.store.report.RejectedReport;
 import org.mailsec.store.report.RejectedReports;
+import org.mailsec.store.report.TlsReportListing;
 import org.mailsec.store.report.TlsReportSummary;
 import spark.Request;
 
@@ -97,6 +98,24 @@ public abstract class IncomingReportRoutes implements Routes {
         view.put("end", r.report().end().toString());
         view.put("success", r.report().totalSuccess());
         view.put("failure", r.report().totalFailure());
+        view.put("from", r.mailFrom());
+        view.put("fromDomain", r.fromDomain());
+        view.put("authenticated", !r.unauthenticated());
+        view.put("received", r.receivedAt().toString());
+        return view;
+    }
+
+    /** The same fields as {@link #view(IncomingTlsReport)}, from a listing's columns. */
+    static Map<String, Object> view(TlsReportListing r) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", r.id());
+        view.put("organization", r.organization());
+        view.put("reportId", r.reportId());
+        view.put("policyDomain", r.policyDomain());
+        view.put("start", r.start().toString());
+        view.put("end", r.end().toString());
+        view.put("success", r.success());
+        view.put("failure", r.failure());
         view.put("from", r.mailFrom());
         view.put("fromDomain", r.fromDomain());
         view.put("authenticated", !r.unauthenticated());

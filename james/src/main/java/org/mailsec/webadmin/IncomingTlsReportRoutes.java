@@ -47,7 +47,7 @@ public final class IncomingTlsReportRoutes extends IncomingReportRoutes {
         }, json);
         service.get(TLS, (request, response) -> {
             response.type("application/json");
-            return tlsReports.list(start(request), end(request), domain(request), MailsecRoutes.page(request)).stream()
+            return tlsReports.listings(start(request), end(request), domain(request), MailsecRoutes.page(request)).stream()
                 .map(IncomingReportRoutes::view).toList();
         }, json);
     }

@@ -23,6 +23,9 @@ public interface IncomingTlsReports {
         return list(start, end, policyDomain, org.mailsec.store.Page.ALL);
     }
 
+    /** One page of the reports {@link #list(Instant, Instant, Optional)} gives, from columns only. */
+    List<TlsReportListing> listings(Instant start, Instant end, Optional<String> policyDomain, org.mailsec.store.Page page);
+
     /** One page of {@link #list(Instant, Instant, Optional)}, in the same order. */
     List<IncomingTlsReport> list(Instant start, Instant end, Optional<String> policyDomain, org.mailsec.store.Page page);
 

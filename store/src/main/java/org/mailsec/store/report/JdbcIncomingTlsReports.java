@@ -105,6 +105,23 @@ public final class JdbcIncomingTlsReports implements IncomingTlsReports {
     }
 
     @Override
+    public List<TlsReportListing> listings(Instant start, Instant end, Optional<String> policyDomain, Page page) {
+        String sql = "SELECT r.id, r.organization, r.report_id, r.begin_at, r.end_at, r.policy_domain, r.from_domain, "
+            + "r.mail_from, r.unauthenticated, r.received_at, "
+            + "(SELECT COALESCE(SUM(p.success), 0) FROM tls_report_incoming_policy p WHERE p.incoming_id = r.id), "
+            + "(SELECT COALESCE(SUM(p.failure), 0) FROM tls_report_incoming_policy p WHERE p.incoming_id = r.id) "
+            + "FROM tls_report_incoming r WHERE r.begin_at < ? AND r.end_at > ?"
+            + (policyDomain.isPresent()
+                ? " AND r.id IN (SELECT incoming_id FROM tls_report_incoming_policy WHERE policy_domain = ?)" : "")
+            + " ORDER BY r.begin_at, r.id LIMIT ? OFFSET ?";
+        Object[] params = policyDomain.isPresent() ? new Object[] {end, start, policyDomain.get(), page.limit(), page.offset()}
+            : new Object[] {end, start, page.limit(), page.offset()};
+        return jdbc.query("list TLS reports", sql, rs -> new TlsReportListing(rs.getLong(1), rs.getString(2), rs.getString(3),
+            Jdbc.instant(rs, "begin_at"), Jdbc.instant(rs, "end_at"), rs.getString(6), rs.getString(7), rs.getString(8),
+            rs.getBoolean(9), Jdbc.instant(rs, "received_at"), rs.getLong(11), rs.getLong(12)), params);
+    }
+
+    @Override
     public List<TlsReportSummary> summaries(Instant start, Instant end, Optional<String> policyDomain) {
         String filter = " r.begin_at < ? AND r.end_at > ?" + (policyDomain.isPresent() ? " AND p.policy_domain = ?" : "");
         Object[] params = policyDomain.isPresent() ? new Object[] {end, start, policyDomain.get()} : new Object[] {end, start};

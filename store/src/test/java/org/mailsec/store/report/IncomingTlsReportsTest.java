@@ -61,6 +61,19 @@ class IncomingTlsReportsTest {
                 new org.mailsec.store.Page(3, 2));
             assertThat(page).extracting(IncomingTlsReport::id)
                 .containsExactlyElementsOf(everything.subList(2, 5).stream().map(IncomingTlsReport::id).toList());
+            List<TlsReportListing> listed = store.listings(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), Optional.empty(),
+                org.mailsec.store.Page.ALL);
+            assertThat(listed).as("listings read from columns say what the stored reports say").hasSameSizeAs(everything);
+            for (int i = 0; i < everything.size(); i++) {
+                IncomingTlsReport full = everything.get(i);
+                TlsReportListing row = listed.get(i);
+                assertThat(row.id()).isEqualTo(full.id());
+                assertThat(row.reportId()).isEqualTo(full.report().reportId());
+                assertThat(row.organization()).isEqualTo(full.report().organizationName());
+                assertThat(row.start()).isEqualTo(full.report().start());
+                assertThat(row.success()).isEqualTo(full.report().totalSuccess());
+                assertThat(row.failure()).isEqualTo(full.report().totalFailure());
+            }
             IncomingTlsReport first = store.byId(rfcDay.get(0).id()).orElseThrow();
             assertThat(first.report()).isEqualTo(rfcDay.get(0).report());
 
