@@ -7,6 +7,7 @@ import org.mailsec.dns.DnsAnswer;
 import org.mailsec.dns.DnsException;
 import org.mailsec.dns.DnsResolver;
 import org.mailsec.dns.DnssecStatus;
+import org.mailsec.dns.InvalidNameException;
 
 /**
  * Finds the DMARC record that governs a From domain: {@code _dmarc.<domain>}, then the organizational
@@ -78,7 +79,8 @@ public final class DmarcLookup {
         try {
             answer = resolver.txt(name);
         } catch (DnsException e) {
-            Result.Status status = e.isTemporary() ? Result.Status.TEMPERROR : Result.Status.PERMERROR;
+            // REFUSED, FORMERR or a CNAME loop say nothing about the record: a temporary error, like SERVFAIL.
+            Result.Status status = e instanceof InvalidNameException ? Result.Status.PERMERROR : Result.Status.TEMPERROR;
             return Optional.of(new Result(status, Optional.empty(), domain, "DNS lookup of " + name + " failed: " + e.getMessage()));
         }
         if (answer.status() == DnssecStatus.BOGUS) {

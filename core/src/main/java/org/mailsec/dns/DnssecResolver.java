@@ -299,26 +299,26 @@ public final class DnssecResolver implements DnsResolver {
         return a.ordinal() >= b.ordinal() ? a : b;
     }
 
-    static Name toName(String name) throws DnsPermanentException {
+    static Name toName(String name) throws InvalidNameException {
         String n = name == null ? "" : name.strip().toLowerCase(Locale.ROOT);
         if (n.isEmpty() || n.equals(".")) {
-            throw new DnsPermanentException(String.valueOf(name), "empty domain name");
+            throw new InvalidNameException(String.valueOf(name), "empty domain name");
         }
         if (!n.endsWith(".")) {
             n = n + ".";
         }
         if (n.length() > 254) {
-            throw new DnsPermanentException(name, "domain name longer than 253 characters");
+            throw new InvalidNameException(name, "domain name longer than 253 characters");
         }
         for (String label : n.substring(0, n.length() - 1).split("\\.", -1)) {
             if (label.isEmpty() || label.length() > 63) {
-                throw new DnsPermanentException(name, "invalid label in domain name '" + name + "'");
+                throw new InvalidNameException(name, "invalid label in domain name '" + name + "'");
             }
         }
         try {
             return Name.fromString(n);
         } catch (TextParseException e) {
-            throw new DnsPermanentException(name, "invalid domain name '" + name + "': " + e.getMessage(), e);
+            throw new InvalidNameException(name, "invalid domain name '" + name + "': " + e.getMessage(), e);
         }
     }
 

@@ -6,11 +6,13 @@ import org.mailsec.dns.DnsAnswer;
 import org.mailsec.dns.DnsException;
 import org.mailsec.dns.DnsResolver;
 import org.mailsec.dns.DnssecStatus;
+import org.mailsec.dns.InvalidNameException;
 
 /**
  * Finds the one TXT record of a kind at a name ({@code _smtp._tls.<domain>}, {@code _mta-sts.<domain>}):
- * other TXT records are ignored, none is {@code NO_RECORD}, several are {@code MULTIPLE_RECORDS}, and a
- * DNS failure or a DNSSEC-bogus answer is {@code TEMPORARY_DNS} — never read as "no record".
+ * other TXT records are ignored, none is {@code NO_RECORD}, several are {@code MULTIPLE_RECORDS}, and any
+ * DNS failure (SERVFAIL, timeout, REFUSED, FORMERR, CNAME loop) or a DNSSEC-bogus answer is {@code TEMPORARY_DNS}
+ * — never read as "no record".
  */
 public final class TxtRecordLookup {
 
@@ -24,8 +26,11 @@ public final class TxtRecordLookup {
         try {
             answer = resolver.txt(name);
         } catch (DnsException e) {
-            throw new RecordException(e.isTemporary() ? RecordException.Kind.TEMPORARY_DNS : RecordException.Kind.NO_RECORD,
-                "DNS lookup of " + name + " failed: " + e.getMessage());
+            // Only a name that cannot be asked has no record. REFUSED, FORMERR or a CNAME loop are unauthenticated
+            // answers that say nothing about the record: reading them as "none" would let anyone on the path
+            // switch a policy off (RFC 8461 §5 keeps a cached policy through DNS failures).
+            throw new RecordException(e instanceof InvalidNameException ? RecordException.Kind.NO_RECORD
+                : RecordException.Kind.TEMPORARY_DNS, "DNS lookup of " + name + " failed: " + e.getMessage());
         }
         if (answer.status() == DnssecStatus.BOGUS) {
             throw new RecordException(RecordException.Kind.TEMPORARY_DNS,

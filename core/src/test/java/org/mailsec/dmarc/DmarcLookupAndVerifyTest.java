@@ -32,6 +32,7 @@ class DmarcLookupAndVerifyTest {
             _dmarc.malformed TXT "v=DMARC1; p=none; bogus;"
             _dmarc.temperror TXT "v=DMARC1; p=none;"
             _dmarc.leading TXT " v=DMARC1; p=reject"
+            _dmarc.refused TXT "v=DMARC1; p=reject;"
             """);
         dns.addSignedZone("com", """
             _dmarc.example TXT "v=DMARC1; p=reject; sp=quarantine; np=reject; adkim=s"
@@ -44,6 +45,7 @@ class DmarcLookupAndVerifyTest {
             _dmarc.twice.example TXT "v=DMARC1; p=reject"
             """);
         dns.servfail("_dmarc.temperror.example");
+        dns.answerWith("_dmarc.refused.example", "TXT", "REFUSED");
     }
 
     @AfterAll
@@ -63,6 +65,8 @@ class DmarcLookupAndVerifyTest {
         assertThat(lookup().lookup("multiple.example").status()).isEqualTo(Status.NONE);
         assertThat(lookup().lookup("malformed.example").status()).isEqualTo(Status.PERMERROR);
         assertThat(lookup().lookup("temperror.example").status()).isEqualTo(Status.TEMPERROR);
+        // REFUSED is no answer about the record (an on-path forgery would otherwise turn p=reject off)
+        assertThat(lookup().lookup("refused.example").status()).isEqualTo(Status.TEMPERROR);
         assertThat(lookup().lookup("leading.example").status()).isEqualTo(Status.NONE);
         DmarcLookup.Result fallback = lookup().lookup("sub.example.com");
         assertThat(fallback.status()).isEqualTo(Status.FOUND);

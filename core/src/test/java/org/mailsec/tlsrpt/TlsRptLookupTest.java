@@ -1,6 +1,5 @@
 package org.mailsec.tlsrpt;
 
-import org.mailsec.record.RecordException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,7 +29,11 @@ class TlsRptLookupTest {
             _smtp._tls.malformed TXT "v=TLSRPTv1; bad"
             _smtp._tls.temperror TXT "v=TLSRPTv1; rua=mailto:tlsrpt@basic.example"
             _smtp._tls.forged TXT "v=TLSRPTv1; rua=mailto:tlsrpt@basic.example"
+            _smtp._tls.refused TXT "v=TLSRPTv1; rua=mailto:tlsrpt@basic.example"
+            _smtp._tls.formerr TXT "v=TLSRPTv1; rua=mailto:tlsrpt@basic.example"
             """);
+        dns.answerWith("_smtp._tls.refused.example", "TXT", "REFUSED");
+        dns.answerWith("_smtp._tls.formerr.example", "TXT", "FORMERR");
         dns.servfail("_smtp._tls.temperror.example");
         dns.breakSignature("_smtp._tls.forged.example", "TXT");
         lookup = new TlsRptLookup(dns.resolver());
@@ -55,6 +58,18 @@ class TlsRptLookupTest {
         assertKind("malformed.example", Kind.SYNTAX);
         assertKind("temperror.example", Kind.TEMPORARY_DNS);
         assertKind("forged.example", Kind.TEMPORARY_DNS);
+    }
+
+    /**
+     * REFUSED and FORMERR are unauthenticated answers anyone on the path can forge: they say nothing about the
+     * record, so reading them as "no record" would let them switch a policy off. Only a name that cannot be asked
+     * at all has no record.
+     */
+    @Test
+    void anUnansweredQueryIsNeverNoRecord() {
+        assertKind("refused.example", Kind.TEMPORARY_DNS);
+        assertKind("formerr.example", Kind.TEMPORARY_DNS);
+        assertKind("a..b.example", Kind.NO_RECORD);
     }
 
     private static void assertKind(String domain, Kind kind) {

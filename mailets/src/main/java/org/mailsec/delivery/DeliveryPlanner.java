@@ -87,6 +87,10 @@ public final class DeliveryPlanner {
             return DeliveryPlan.failed(domain, sts, flags, "MX lookup of " + domain + " failed: " + e.getMessage(), false);
         }
         if (mx.status() == DnssecStatus.BOGUS) {
+            // RFC 8460 §4.3.2 dnssec-invalid: no valid MX records came back. Counted under the policy in force.
+            outcomes.failure(sts.policy().map(p -> stsReport(domain, p, hasTlsRpt(domain)))
+                    .orElseGet(() -> noPolicy(domain, hasTlsRpt(domain))), domain, flags.ownReport(),
+                ResultType.DNSSEC_INVALID, "mx-bogus", NO_CONNECTION);
             return DeliveryPlan.failed(domain, sts, flags, "MX records of " + domain + " fail DNSSEC validation: "
                 + mx.bogusReason().orElse("bogus"), false);
         }
@@ -100,8 +104,14 @@ public final class DeliveryPlanner {
 
         boolean domainTlsRpt = hasTlsRpt(domain);
         List<HostPlan> hosts = new ArrayList<>();
+        List<String> unanswered = new ArrayList<>();
         for (String name : names) {
-            planHost(domain, name, mx.secure(), sts, flags, domainTlsRpt).ifPresent(hosts::add);
+            planHost(domain, name, mx.secure(), sts, flags, domainTlsRpt, unanswered).ifPresent(hosts::add);
+        }
+        if (hosts.isEmpty() && !unanswered.isEmpty()) {
+            // Hosts skipped because DNS did not answer may well exist: James would bounce a plan without hosts.
+            return DeliveryPlan.failed(domain, sts, flags, "the addresses of the MX hosts of " + domain
+                + " could not be looked up: " + String.join("; ", unanswered), false);
         }
         return new DeliveryPlan(domain, sts, hosts, flags, Optional.empty(), false);
     }
@@ -109,13 +119,15 @@ public final class DeliveryPlanner {
     /**
      * A host's addresses, one family at a time. A family whose lookup is indeterminate (SERVFAIL, timeout,
      * bogus) gives no address; {@code indeterminate} says why, so DANE is still decided from what was learnt.
+     * {@code secure} holds the addresses of families that validated as secure (RFC 7672 §2.2.2 applies DANE
+     * to those); a family proven absent by a signed zone takes nothing away.
      */
-    private record Addresses(List<InetAddress> usable, boolean secure, Optional<String> indeterminate) {
+    private record Addresses(List<InetAddress> usable, List<InetAddress> secure, Optional<String> indeterminate) {
     }
 
     private Addresses addresses(String mx) {
         List<InetAddress> usable = new ArrayList<>();
-        boolean secure = true;
+        List<InetAddress> secure = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (boolean v6 : new boolean[] {false, true}) {
             String type = v6 ? "AAAA" : "A";
@@ -126,21 +138,21 @@ public final class DeliveryPlanner {
                     continue;
                 }
                 usable.addAll(answer.records());
-                // An empty answer is secure enough: a signed zone proves the absence (NSEC/NSEC3).
-                secure &= answer.secure() || answer.isEmpty();
+                if (answer.secure()) {
+                    secure.addAll(answer.records());
+                }
             } catch (DnsException e) {
                 problems.add(type + " lookup failed (" + e.getMessage() + ")");
             }
         }
-        return new Addresses(usable, secure && !usable.isEmpty(),
-            problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems)));
+        return new Addresses(usable, secure, problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems)));
     }
 
+    /** {@code unanswered} collects hosts skipped because their address lookups were indeterminate. */
     private Optional<HostPlan> planHost(String domain, String mx, boolean mxSecure, StsDecision sts, DeliveryFlags flags,
-                                        boolean domainTlsRpt) {
+                                        boolean domainTlsRpt, List<String> unanswered) {
         Addresses found = addresses(mx);
         List<InetAddress> addresses = found.usable();
-        boolean addressSecure = found.secure();
         if (found.indeterminate().isPresent()) {
             // RFC 7672 §2.2.2: DANE applies below secure addresses. A family that could not be looked up must not
             // make the host look insecure (that would skip DANE and could even allow plaintext): DANE is decided
@@ -153,6 +165,7 @@ public final class DeliveryPlanner {
                         "the addresses of " + mx + " could not be determined: " + why));
                 }
                 LOG.info("MX host {} of {} skipped: {}", mx, domain, why);
+                unanswered.add(mx + ": " + why);
                 return Optional.empty();
             }
             LOG.info("MX host {} of {}: {}; using its other addresses only", mx, domain, why);
@@ -163,8 +176,10 @@ public final class DeliveryPlanner {
         }
 
         // DANE first: it applies per host, and only where the chain from the MX lookup down is secure.
-        Optional<HostPlan> dane = settings.dane() && mxSecure && addressSecure
-            ? planDane(domain, mx, addresses, flags) : Optional.empty();
+        // A host with secure and insecure addresses (one family behind an unsigned CNAME target): DANE over the
+        // secure ones only, since the insecure ones could be anyone's and would be used without DANE.
+        Optional<HostPlan> dane = settings.dane() && mxSecure && !found.secure().isEmpty()
+            ? planDane(domain, mx, found.secure(), flags) : Optional.empty();
         if (dane.isPresent()) {
             return dane;
         }
@@ -175,8 +190,7 @@ public final class DeliveryPlanner {
         }
         if (sts.policy().isPresent()) {
             MtaStsPolicy policy = sts.policy().get();
-            ReportPolicy report = new ReportPolicy(domain, false, ReportPolicy.STS, policy.lines(),
-                String.join(" ", policy.mx()), domainTlsRpt);
+            ReportPolicy report = stsReport(domain, policy, domainTlsRpt);
             boolean enforce = sts.enforce() && !flags.policyFailuresIgnored();
             if (!policy.matches(mx)) {
                 String message = mx + " is not an MX host allowed by the MTA-STS policy of " + domain;
@@ -212,20 +226,14 @@ public final class DeliveryPlanner {
         try {
             tlsa = resolver.tlsa(tlsaName);
         } catch (DnsException e) {
-            // RFC 7672 §2.2: a failed TLSA lookup of a secure host could hide DANE; the host is not used.
-            if (flags.policyFailuresIgnored()) {
-                return Optional.empty();
-            }
-            return Optional.of(refuse(domain, mx, addresses, unknown, flags, ResultType.DNSSEC_INVALID,
-                e.isTemporary() ? "tlsa-lookup-failed" : "tlsa-lookup-error",
-                "TLSA lookup of " + tlsaName + " failed: " + e.getMessage()));
+            // RFC 7672 §2.2: a failed TLSA lookup of a secure host could hide DANE; the host is not used
+            // (TLS-Required: No goes on without DANE, the failure still counted).
+            return tlsaUnknown(domain, mx, addresses, unknown, flags, e.isTemporary() ? "tlsa-lookup-failed" : "tlsa-lookup-error",
+                "TLSA lookup of " + tlsaName + " failed: " + e.getMessage());
         }
         if (tlsa.status() == DnssecStatus.BOGUS) {
-            if (flags.policyFailuresIgnored()) {
-                return Optional.empty();
-            }
-            return Optional.of(refuse(domain, mx, addresses, unknown, flags, ResultType.DNSSEC_INVALID, "tlsa-bogus",
-                "TLSA records of " + tlsaName + " fail DNSSEC validation: " + tlsa.bogusReason().orElse("bogus")));
+            return tlsaUnknown(domain, mx, addresses, unknown, flags, "tlsa-bogus",
+                "TLSA records of " + tlsaName + " fail DNSSEC validation: " + tlsa.bogusReason().orElse("bogus"));
         }
         if (!tlsa.secure() || tlsa.isEmpty()) {
             return Optional.empty();
@@ -235,14 +243,26 @@ public final class DeliveryPlanner {
         List<TlsaRecord> usable = TlsaMatcher.usableRecords(tlsa.records());
         boolean strict = !flags.policyFailuresIgnored();
         if (usable.isEmpty()) {
-            // RFC 7672 §2.2: only unusable records: TLS is still mandatory, but unauthenticated.
+            // RFC 7672 §2.2: only unusable records: TLS is still mandatory, but unauthenticated — except under
+            // REQUIRETLS, whose server must be verified by PKIX when DANE cannot (RFC 8689 §4.2.1); the MX name
+            // is DNSSEC-secure here, so it is the name to check.
             outcomes.failure(report, domain, flags.ownReport(), ResultType.TLSA_INVALID, "no-usable-tlsa",
                 new TlsOutcomes.Connection(mx, "", ""));
-            return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(),
-                new TlsPolicy.Opportunistic(mx), strict, false, report));
+            TlsPolicy policy = flags.requireTls() ? new TlsPolicy.Pkix(mx) : new TlsPolicy.Opportunistic(mx);
+            return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(), policy, strict, false, report));
         }
         return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(),
             new TlsPolicy.Dane(usable, List.of(mx, domain)), strict, !strict, report));
+    }
+
+    private Optional<HostPlan> tlsaUnknown(String domain, String mx, List<InetAddress> addresses, ReportPolicy report,
+                                           DeliveryFlags flags, String reason, String message) {
+        if (flags.policyFailuresIgnored()) {
+            outcomes.failure(report, domain, flags.ownReport(), ResultType.DNSSEC_INVALID, reason,
+                new TlsOutcomes.Connection(mx, "", ""));
+            return Optional.empty();
+        }
+        return Optional.of(refuse(domain, mx, addresses, report, flags, ResultType.DNSSEC_INVALID, reason, message));
     }
 
     private HostPlan refuse(String domain, String mx, List<InetAddress> addresses, ReportPolicy report, DeliveryFlags flags,
@@ -256,6 +276,10 @@ public final class DeliveryPlanner {
         fetch.resultType().ifPresent(type -> outcomes.failure(
             new ReportPolicy(domain, false, ReportPolicy.STS, List.of(), "", hasTlsRpt(domain)),
             domain, flags.ownReport(), type, fetch.reason(), NO_CONNECTION));
+    }
+
+    private static ReportPolicy stsReport(String domain, MtaStsPolicy policy, boolean domainTlsRpt) {
+        return new ReportPolicy(domain, false, ReportPolicy.STS, policy.lines(), String.join(" ", policy.mx()), domainTlsRpt);
     }
 
     private ReportPolicy noPolicy(String domain, boolean domainTlsRpt) {

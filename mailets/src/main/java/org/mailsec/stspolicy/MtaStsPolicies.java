@@ -116,6 +116,13 @@ public final class MtaStsPolicies {
                 if (fresh.isPresent() && fresh.get().cached().recordId().equals(record.id())) {
                     return use(fresh.get(), now);
                 }
+                if (fresh.isPresent()) {
+                    // Another node may already have fetched the policy of the new id: the store knows.
+                    Current stored = stored(name, clock.instant());
+                    if (stored.isPresent() && stored.get().cached().recordId().equals(record.id())) {
+                        return use(stored.get(), now);
+                    }
+                }
                 return refetch(name, record, fresh, now);
             } finally {
                 fetchLocks.remove(name);
@@ -236,40 +243,45 @@ public final class MtaStsPolicies {
         return failed != null && now.isBefore(failed.plus(BACKOFF));
     }
 
-    /** The valid cached policy: from memory, else from the store (another node may have fetched it). */
+    /**
+     * The valid cached policy: from memory, else from the store (another node may have fetched it). A policy
+     * expired in memory is looked up in the store too, where another node's refresh may have renewed it.
+     */
     private Current current(String name, Instant now) {
         Hot h = hot.get(name);
-        if (h == null) {
-            try {
-                h = load(name, now);
-            } catch (StoreException e) {
-                listener.cacheError(name, e);
-                LOG.warn("MTA-STS policy cache unavailable for {}: {}", name, e.getMessage());
-                return new Current(Optional.empty(), true);
-            }
+        if (h != null && now.isBefore(h.cached().validEnd())) {
+            return new Current(Optional.of(h), false);
         }
-        if (h == null || !now.isBefore(h.cached().validEnd())) {
-            if (h != null) {
-                hot.remove(name);
-            }
-            return new Current(Optional.empty(), false);
+        if (h != null) {
+            hot.remove(name, h);
         }
-        return new Current(Optional.of(h), false);
+        return stored(name, now);
     }
 
-    private Hot load(String name, Instant now) {
-        Optional<CachedPolicy> stored = cache.get(name);
-        if (stored.isEmpty()) {
-            return null;
+    /** The valid policy in the store, parsed and kept hot; {@code unreadable} when the store cannot say. */
+    private Current stored(String name, Instant now) {
+        Optional<CachedPolicy> stored;
+        try {
+            stored = cache.get(name);
+        } catch (StoreException e) {
+            listener.cacheError(name, e);
+            LOG.warn("MTA-STS policy cache unavailable for {}: {}", name, e.getMessage());
+            return new Current(Optional.empty(), true);
+        }
+        if (stored.isEmpty() || !now.isBefore(stored.get().validEnd())) {
+            return new Current(Optional.empty(), false);
         }
         try {
-            MtaStsPolicy policy = MtaStsPolicy.parse(stored.get().policyText());
-            Hot h = new Hot(stored.get(), policy, now);
+            Hot h = new Hot(stored.get(), MtaStsPolicy.parse(stored.get().policyText()), now);
             hot.put(name, h);
-            return h;
-        } catch (RecordException e) {
-            LOG.warn("cached MTA-STS policy of {} no longer parses; ignoring it", name, e);
-            return null;
+            return new Current(Optional.of(h), false);
+        } catch (RecordException | RuntimeException e) {
+            // Still within its max_age, it may be an enforced policy: as unknown as an unreadable store, so
+            // delivery waits for a fresh fetch instead of going without (RFC 8461 §5).
+            RuntimeException error = e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+            listener.cacheError(name, error);
+            LOG.warn("cached MTA-STS policy of {} no longer parses ({}); treated as unreadable", name, e.getMessage());
+            return new Current(Optional.empty(), true);
         }
     }
 

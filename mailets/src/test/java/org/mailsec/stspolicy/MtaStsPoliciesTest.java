@@ -229,4 +229,41 @@ class MtaStsPoliciesTest {
         assertThat(cache.get(DOMAIN)).get().extracting(p -> p.validEnd())
             .isEqualTo(clock.instant().plus(Duration.ofDays(1)));
     }
+
+    @Test
+    void anExpiredPolicyInMemoryGivesWayToTheOneAnotherNodeRenewed() {
+        MtaStsPolicies thisNode = policies();
+        thisNode.decide(DOMAIN);
+        clock.advance(Duration.ofHours(13));
+        assertThat(policies().refreshAll()).as("another node renews it").isEqualTo(1);
+        clock.advance(Duration.ofHours(12));
+        dns.servfail("_mta-sts." + DOMAIN);
+        StsDecision decision = thisNode.decide(DOMAIN);
+        assertThat(decision.enforce()).as("the renewed policy is still valid for 12 hours").isTrue();
+        assertThat(decision.unknown()).isEmpty();
+    }
+
+    @Test
+    void aNewRecordIdAlreadyFetchedByAnotherNodeIsNotFetchedAgain() throws Exception {
+        MtaStsPolicies thisNode = policies();
+        thisNode.decide(DOMAIN);
+        zone("2");
+        policy("testing", 3600);
+        assertThat(policies().decide(DOMAIN).testing()).isTrue();
+        assertThat(thisNode.decide(DOMAIN).testing()).isTrue();
+        assertThat(https.requests(DOMAIN)).isEqualTo(2);
+    }
+
+    @Test
+    void aStoredPolicyThatNoLongerParsesIsUnreadableNotAbsent() {
+        Instant now = clock.instant();
+        cache.put(new org.mailsec.store.policy.CachedPolicy(DOMAIN, now, now.plus(Duration.ofDays(1)), now, now, false,
+            "1", "enforce", "version: STSv1\nmode: enforce\n"));
+        https.answer(DOMAIN, PolicyHttpsServer.Answer.status(500));
+        StsDecision decision = policies().decide(DOMAIN);
+        assertThat(decision.policy()).isEmpty();
+        assertThat(decision.unknown()).as("an enforced policy may be cached: the delivery waits").isPresent();
+        clock.advance(Duration.ofDays(1).plusMinutes(10));
+        assertThat(policies().decide(DOMAIN).unknown()).as("past its max_age it no longer counts").isEmpty();
+    }
 }

@@ -79,7 +79,7 @@ public final class LoopbackDnsServer implements AutoCloseable {
         return t;
     });
     private final List<Zone> zones = new CopyOnWriteArrayList<>();
-    private final Set<String> servfail = ConcurrentHashMap.newKeySet();
+    private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private final Set<String> dropped = ConcurrentHashMap.newKeySet();
     private final AtomicInteger queries = new AtomicInteger();
     private volatile int udpLimit = 0;
@@ -158,12 +158,17 @@ public final class LoopbackDnsServer implements AutoCloseable {
 
     /** Queries for this name (any type) are answered SERVFAIL. */
     public void servfail(String owner) {
-        servfail.add(name(owner).toString());
+        failures.put(name(owner).toString(), Rcode.SERVFAIL);
     }
 
     /** Queries for this name and type only (e.g. {@code "AAAA"}) are answered SERVFAIL. */
     public void servfail(String owner, String type) {
-        servfail.add(name(owner) + "/" + Type.value(type));
+        answerWith(owner, type, "SERVFAIL");
+    }
+
+    /** Queries for this name and type are answered with this rcode ({@code "REFUSED"}, {@code "FORMERR"}, ...). */
+    public void answerWith(String owner, String type, String rcode) {
+        failures.put(name(owner) + "/" + Type.value(type), Rcode.value(rcode));
     }
 
     /** Queries for this name (any type) get no answer at all. */
@@ -176,9 +181,9 @@ public final class LoopbackDnsServer implements AutoCloseable {
         dropped.add(name(owner) + "/" + Type.value(type));
     }
 
-    /** Undoes {@link #servfail}, {@link #dropQueries} and {@link #breakSignature}. */
+    /** Undoes {@link #servfail}, {@link #answerWith}, {@link #dropQueries} and {@link #breakSignature}. */
     public void heal() {
-        servfail.clear();
+        failures.clear();
         dropped.clear();
         zones.forEach(z -> z.broken.clear());
     }
@@ -325,8 +330,9 @@ public final class LoopbackDnsServer implements AutoCloseable {
         if (opt != null) {
             response.addRecord(new OPTRecord(4096, 0, 0, dnssecOk ? org.xbill.DNS.ExtendedFlags.DO : 0), Section.ADDITIONAL);
         }
-        if (servfail.contains(qname.toString()) || servfail.contains(typed)) {
-            header.setRcode(Rcode.SERVFAIL);
+        Integer failure = failures.getOrDefault(typed, failures.get(qname.toString()));
+        if (failure != null) {
+            header.setRcode(failure);
         } else {
             resolve(response, qname, question.getType(), dnssecOk);
         }

@@ -1,0 +1,121 @@
+package org.mailsec.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Set;
+import org.apache.james.metrics.tests.RecordingMetricFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailsec.dane.TlsPolicy;
+import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.mtasts.MtaStsLookup;
+import org.mailsec.mtasts.MtaStsPolicyFetcher;
+import org.mailsec.store.Database;
+import org.mailsec.store.StoreConfig;
+import org.mailsec.store.policy.JdbcPolicyCache;
+import org.mailsec.store.tls.CoalescingRecorder;
+import org.mailsec.store.tls.JdbcTlsResultStore;
+import org.mailsec.stspolicy.MtaStsPolicies;
+
+/**
+ * Plans under DNS faults and odd records, against a real DNS server: what an indeterminate answer must never
+ * turn into (a bounce, a downgrade) and what it must count.
+ */
+class DeliveryPlannerTest {
+
+    private static final String TLSA = "TLSA 1 1 1 " + "ab".repeat(32);
+
+    private LoopbackDnsServer dns;
+    private Database database;
+    private CoalescingRecorder recorder;
+    private RecordingMetricFactory metrics;
+    private DeliveryPlanner planner;
+
+    @BeforeEach
+    void start(@TempDir Path dir) throws Exception {
+        dns = LoopbackDnsServer.start();
+        dns.addSignedZone("signed.test", """
+            @ MX 10 mx
+            mx A 127.0.0.2
+            _25._tcp.mx %s
+            bogusmx MX 10 mx
+            optional MX 10 mx.optional
+            mx.optional A 127.0.0.2
+            _25._tcp.mx.optional %s
+            """.formatted(TLSA, TLSA));
+        dns.servfail("_25._tcp.mx.optional.signed.test", "TLSA");
+        dns.breakSignature("bogusmx.signed.test", "MX");
+        dns.addZone("insecure.test", """
+            @ MX 10 mx1
+            @ MX 20 mx2
+            mx1 A 127.0.0.3
+            mx2 A 127.0.0.4
+            """);
+        database = Database.open(StoreConfig.embedded(dir));
+        recorder = new CoalescingRecorder(new JdbcTlsResultStore(database));
+        metrics = new RecordingMetricFactory();
+        TlsOutcomes outcomes = new TlsOutcomes(recorder, metrics, Clock.systemUTC());
+        MtaStsPolicyFetcher fetcher = MtaStsPolicyFetcher.builder(dns.resolver()).build();
+        MtaStsPolicies policies = new MtaStsPolicies(new MtaStsLookup(dns.resolver(), fetcher), fetcher,
+            new JdbcPolicyCache(database), Clock.systemUTC(), new MtaStsPolicies.Listener() { });
+        planner = new DeliveryPlanner(dns.resolver(), policies, outcomes, DeliveryPlanner.Settings.defaults());
+    }
+
+    @AfterEach
+    void stop() {
+        recorder.close();
+        database.close();
+        dns.close();
+    }
+
+    @Test
+    void everyHostsAddressesUnanswerableUnderAnInsecureMxWaitsInsteadOfBouncing() {
+        dns.servfail("mx1.insecure.test");
+        dns.dropQueries("mx2.insecure.test");
+        DeliveryPlan plan = planner.plan("insecure.test", DeliveryFlags.NORMAL);
+        assertThat(plan.blocked()).as("James bounces a plan with no host").get().asString()
+            .contains("mx1.insecure.test", "mx2.insecure.test");
+        assertThat(plan.permanent()).isFalse();
+    }
+
+    @Test
+    void oneHostUnanswerableLeavesTheOthers() {
+        dns.servfail("mx1.insecure.test");
+        DeliveryPlan plan = planner.plan("insecure.test", DeliveryFlags.NORMAL);
+        assertThat(plan.blocked()).isEmpty();
+        assertThat(plan.allowedHosts()).extracting(HostPlan::mx).containsExactly("mx2.insecure.test");
+    }
+
+    @Test
+    void requireTlsOverOnlyUnusableTlsaStillAuthenticatesTheServer() {
+        DeliveryPlan plan = planner.plan("signed.test", new DeliveryFlags(true, false, false));
+        HostPlan host = plan.host("mx.signed.test").orElseThrow();
+        assertThat(host.tlsRequired()).isTrue();
+        // RFC 8689 §4.2.1: the certificate must verify by PKIX or DANE; unusable TLSA cannot, so PKIX (the MX is
+        // DNSSEC-secure, so its name may be checked against the certificate).
+        assertThat(host.tlsPolicy()).isInstanceOf(TlsPolicy.Pkix.class);
+        DeliveryPlan ordinary = planner.plan("signed.test", DeliveryFlags.NORMAL);
+        assertThat(ordinary.host("mx.signed.test").orElseThrow().tlsPolicy()).isInstanceOf(TlsPolicy.Opportunistic.class);
+    }
+
+    @Test
+    void aBogusMxRrsetWaitsAndIsCountedAsDnssecInvalid() {
+        DeliveryPlan plan = planner.plan("bogusmx.signed.test", DeliveryFlags.NORMAL);
+        assertThat(plan.permanent()).isFalse();
+        assertThat(plan.blocked()).isPresent();
+        assertThat(metrics.countFor(TlsOutcomes.FAILURE_METRIC + "_dnssec_invalid")).isEqualTo(1);
+    }
+
+    @Test
+    void tlsRequiredNoGoesOnWithoutDaneButCountsTheFailedTlsaLookup() {
+        DeliveryPlan plan = planner.plan("optional.signed.test", new DeliveryFlags(false, true, false));
+        assertThat(plan.host("mx.optional.signed.test").orElseThrow().allowed()).isTrue();
+        assertThat(metrics.countFor(TlsOutcomes.FAILURE_METRIC + "_dnssec_invalid")).isEqualTo(1);
+        DeliveryPlan strict = planner.plan("optional.signed.test", DeliveryFlags.NORMAL);
+        assertThat(strict.host("mx.optional.signed.test").orElseThrow().allowed()).isFalse();
+    }
+}
