@@ -22,8 +22,11 @@ import java.util.zip.GZIPOutputStream;
 import org.apache.james.dnsservice.api.DNSService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailsec.testing.TestData;
 import org.mailsec.tlsrpt.TlsReport;
@@ -36,10 +39,12 @@ import org.mailsec.tlsrpt.TlsReportJson;
  * understands, and the reason is listed under /mailsec/tls-reports/rejected.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReportReceiverEndToEndTest {
 
     private static final int RATE_PER_MINUTE = 80;
     private static final int MAX_BYTES = 64 * 1024;
+    private static final int PER_CLIENT = 4;
 
     private MailsecServer james;
     private HttpClient https;
@@ -52,7 +57,9 @@ class ReportReceiverEndToEndTest {
         settings.putAll(E2e.pairs(
             "mailsec.reports.enabled", "false",
             "mailsec.reports.receiver.max.bytes", String.valueOf(MAX_BYTES),
-            "mailsec.reports.receiver.rate.per.minute", String.valueOf(RATE_PER_MINUTE)));
+            "mailsec.reports.receiver.rate.per.minute", String.valueOf(RATE_PER_MINUTE),
+            "mailsec.reports.receiver.header.timeout", "PT2S",
+            "mailsec.reports.receiver.connections.per.client", String.valueOf(PER_CLIENT)));
         Path conf = E2e.configuration(tmp, settings, Optional.empty());
         var jamesDns = E2e.jamesDns();
         james = MailsecServer.start(conf, tmp.resolve("james"), binder -> binder.bind(DNSService.class).toInstance(jamesDns));
@@ -88,7 +95,81 @@ class ReportReceiverEndToEndTest {
         return out.toByteArray();
     }
 
+    /**
+     * Slow clients (the JDK server lost 56 of 60 handshakes to six of them): 15 addresses, each with its four
+     * connections stalled before or inside the TLS handshake or in the middle of the request headers. Posts from
+     * another address are answered at once; a fifth connection from a full address is closed at accept; the stalled
+     * ones are closed after the header timeout (2 s here).
+     */
     @Test
+    @Order(1)
+    void slowClientsHoldNeitherWorkersNorTheirConnectionsForLong() throws Exception {
+        TlsReport sample = TlsReportJson.read(Files.readAllBytes(jsonReports().get(0)));
+        E2e.put(james.webAdminPort(), "/domains/" + sample.firstPolicyDomain(), "");
+        javax.net.ssl.SSLSocketFactory tls = https.sslContext().getSocketFactory();
+        List<java.net.Socket> slow = new ArrayList<>();
+        try {
+            for (int client = 10; client < 25; client++) {
+                for (int i = 0; i < PER_CLIENT; i++) {
+                    java.net.Socket socket = connectFrom("127.0.0." + client);
+                    if (i % 3 == 1) {
+                        socket.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00}); // a ClientHello begun
+                    } else if (i % 3 == 2) {
+                        javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket) tls.createSocket(socket, "127.0.0.1",
+                            endpoint.getPort(), true);
+                        secure.startHandshake();
+                        secure.getOutputStream().write("POST /tlsrpt HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+                        secure.getOutputStream().flush();
+                        socket = secure;
+                    }
+                    slow.add(socket);
+                }
+            }
+            List<Long> millis = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                long start = System.nanoTime();
+                HttpResponse<String> answer = post("application/tlsrpt+json", TlsReportJson.write(sample));
+                millis.add((System.nanoTime() - start) / 1_000_000);
+                assertThat(answer.statusCode()).as(answer.body()).isIn(200, 201);
+            }
+            assertThat(millis).as("each post answered before any slow client timed out").allSatisfy(ms -> assertThat(ms).isLessThan(1_500));
+
+            java.net.Socket fifth = connectFrom("127.0.0.10");
+            fifth.setSoTimeout(1_000);
+            assertThat(fifth.getInputStream().read()).as("closed at accept").isEqualTo(-1);
+            fifth.close();
+
+            for (java.net.Socket socket : slow) {
+                socket.setSoTimeout(5_000);
+                long start = System.nanoTime();
+                // The server may say goodbye first (a TLS alert or close_notify); then the connection ends.
+                try {
+                    socket.getInputStream().readAllBytes();
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    throw new AssertionError("a stalled connection from " + socket.getLocalAddress() + " is still open", stillOpen);
+                } catch (java.io.IOException closed) {
+                    // reset: closed too
+                }
+                assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(4_000);
+            }
+        } finally {
+            for (java.net.Socket socket : slow) {
+                socket.close();
+            }
+        }
+        JsonNode health = E2e.get(james.webAdminPort(), "/healthcheck");
+        assertThat(health.get("status").asText()).as(health.toString()).isEqualTo("healthy");
+    }
+
+    private java.net.Socket connectFrom(String address) throws Exception {
+        java.net.Socket socket = new java.net.Socket();
+        socket.bind(new java.net.InetSocketAddress(address, 0));
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", endpoint.getPort()), 2_000);
+        return socket;
+    }
+
+    @Test
+    @Order(2)
     void postedReportsAreStoredOnceAsUnauthenticatedAndWhatIsNotAReportIsRefusedWithTheReason() throws Exception {
         JsonNode expected = E2e.JSON.readTree(TestData.dir().resolve("tlsrpt-reports/expected.json").toFile());
         // The reports are about several domains: make them James's, but one.

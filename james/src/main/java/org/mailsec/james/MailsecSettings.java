@@ -45,7 +45,7 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
      */
     public record Receiver(boolean enabled, String bind, int port, String path, Optional<Path> keystore,
                            String keystorePassword, boolean plaintext, int maxBytes, int ratePerMinute,
-                           boolean onlyOurDomains) {
+                           boolean onlyOurDomains, Duration headerTimeout, int connectionsPerClient) {
     }
 
     /** A setting that cannot be used; the message names the key. */
@@ -112,7 +112,9 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
             path, keystore, value(p, "mailsec.reports.receiver.keystore.password"), plaintext,
             integer(p, "mailsec.reports.receiver.max.bytes", 5 * 1024 * 1024, 1024, 15 * 1024 * 1024),
             integer(p, "mailsec.reports.receiver.rate.per.minute", 30, 1, 100_000),
-            bool(p, "mailsec.reports.receiver.only.our.domains", true));
+            bool(p, "mailsec.reports.receiver.only.our.domains", true),
+            duration(p, "mailsec.reports.receiver.header.timeout", Duration.ofSeconds(10)),
+            integer(p, "mailsec.reports.receiver.connections.per.client", 4, 1, 1000));
     }
 
     private static Reports reports(Properties p) {

@@ -1,18 +1,14 @@
 package org.mailsec.reportreceiver;
 
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.time.Clock;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import javax.annotation.PreDestroy;
 import javax.inject.Inject;
 import javax.net.ssl.KeyManagerFactory;
@@ -20,6 +16,14 @@ import javax.net.ssl.SSLContext;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.utils.UserDefinedStartable;
+import org.eclipse.jetty.server.ConnectionLimit;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.mailsec.james.MailsecSettings;
 import org.mailsec.store.report.IncomingTlsReports;
 import org.mailsec.store.report.RejectedReports;
@@ -29,27 +33,33 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTPS endpoint for TLS reports posted to an {@code https:} rua (RFC 8460 §3 and §5.3), a
  * {@code guice.extension.startable} that does nothing unless {@code mailsec.reports.receiver.enabled=true}.
- * It runs apart from webadmin, which must not face the internet. Posts are handled by {@link TlsReportPosts}
- * on four workers with a queue of 64. When both are full, the accepting thread handles the post itself, so a flood
- * waits in the TCP backlog rather than in memory. A request has 30 seconds to arrive and its answer 30 seconds to
- * leave, so slow clients cannot hold the workers.
+ * It runs apart from webadmin, which must not face the internet, on Jetty (the version James's webadmin
+ * ships): TLS handshakes and request headers are read without holding a thread, so slow clients wait on their
+ * own sockets. {@link ConnectionGuard} caps connections per client and closes the slow ones; at most 512
+ * connections are open at once, and posts are handled by {@link TlsReportPosts} on at most 16 workers.
  */
 @javax.inject.Singleton
 public class HttpsReportReceiver implements UserDefinedStartable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpsReportReceiver.class);
-    private static final int WORKERS = 4;
-    private static final int QUEUE = 64;
+    private static final int WORKERS = 16;
+    private static final int MAX_CONNECTIONS = 512;
+    private static final int BACKLOG = 128;
 
     private final MailsecSettings.Receiver settings;
     private final TlsReportPosts posts;
-    private HttpServer server;
-    private ThreadPoolExecutor workers;
+    private final MetricFactory metrics;
+    private final Clock clock;
+    private Server server;
+    private ServerConnector connector;
+    private ConnectionGuard guard;
 
     @Inject
     public HttpsReportReceiver(MailsecSettings settings, IncomingTlsReports reports, RejectedReports rejectedReports,
                                DomainList domains, MetricFactory metrics, Clock clock) {
         this.settings = settings.receiver();
+        this.metrics = metrics;
+        this.clock = clock;
         this.posts = new TlsReportPosts(this.settings, settings.receivedReportLimits(), reports, rejectedReports, domains,
             metrics, clock);
     }
@@ -60,57 +70,75 @@ public class HttpsReportReceiver implements UserDefinedStartable {
             LOG.info("mailsec: the HTTPS TLS report receiver is off (mailsec.reports.receiver.enabled)");
             return;
         }
-        // The JDK server reads these once, when its first instance starts; an operator's own values win.
-        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", "30");
-        System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", "30");
+        QueuedThreadPool threads = new QueuedThreadPool(WORKERS, 4);
+        threads.setName("mailsec-report-receiver");
+        threads.setDaemon(true);
+        server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        http.setRequestHeaderSize(8 * 1024);
+        HttpConnectionFactory plain = new HttpConnectionFactory(http);
         try {
-            InetSocketAddress address = new InetSocketAddress(settings.bind(), settings.port());
-            if (settings.plaintext()) {
-                server = HttpServer.create(address, 64);
-            } else {
-                HttpsServer https = HttpsServer.create(address, 64);
-                https.setHttpsConfigurator(new HttpsConfigurator(tls()));
-                server = https;
-            }
+            connector = settings.plaintext()
+                ? new ServerConnector(server, 1, 1, plain)
+                : new ServerConnector(server, 1, 1, new SslConnectionFactory(tlsFactory(), "http/1.1"), plain);
         } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("mailsec: cannot read mailsec.reports.receiver.keystore "
+                + settings.keystore().map(Object::toString).orElse("") + ": " + e.getMessage(), e);
+        }
+        connector.setHost(settings.bind());
+        connector.setPort(settings.port());
+        connector.setAcceptQueueSize(BACKLOG);
+        // Between two reads, whatever the stage; the guard bounds the total time.
+        connector.setIdleTimeout(settings.headerTimeout().toMillis());
+        guard = new ConnectionGuard(settings.headerTimeout(), settings.connectionsPerClient(), settings.ratePerMinute(),
+            connector.getScheduler(), metrics, clock);
+        connector.addBean(guard);
+        server.addConnector(connector);
+        server.addBean(new ConnectionLimit(MAX_CONNECTIONS, server));
+        posts.guardedBy(guard);
+        server.setHandler(posts);
+        server.setStopTimeout(1_000);
+        try {
+            server.start();
+        } catch (Exception e) {
+            stop();
             throw new IllegalStateException("mailsec: cannot start the TLS report receiver on " + settings.bind() + ":"
                 + settings.port() + ": " + e.getMessage(), e);
         }
-        workers = new ThreadPoolExecutor(WORKERS, WORKERS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
-            Thread t = new Thread(r, "mailsec-report-receiver");
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.CallerRunsPolicy());
-        server.setExecutor(workers);
-        server.createContext("/", posts);
-        server.start();
         LOG.info("mailsec: receiving TLS reports at {}://{}:{}{}", settings.plaintext() ? "http" : "https", settings.bind(),
             port(), settings.path());
     }
 
-    /** The port listened on (useful with port 0), or -1 when off. */
     /** Why the receiver is not serving, when it should: empty when disabled or accepting connections. */
-    public java.util.Optional<String> problem() {
+    public Optional<String> problem() {
         if (!settings.enabled()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        if (server == null || workers == null || workers.isShutdown()) {
-            return java.util.Optional.of("the TLS report receiver is not running");
+        if (server == null || !server.isRunning()) {
+            return Optional.of("the TLS report receiver is not running");
         }
-        try (java.net.Socket probe = new java.net.Socket()) {
-            probe.connect(server.getAddress(), 2_000);
-            return java.util.Optional.empty();
-        } catch (java.io.IOException e) {
-            return java.util.Optional.of("the TLS report receiver does not accept connections on " + server.getAddress()
+        try (Socket probe = new Socket()) {
+            probe.connect(new InetSocketAddress(settings.bind().equals("0.0.0.0") ? "127.0.0.1" : settings.bind(), port()), 2_000);
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of("the TLS report receiver does not accept connections on " + settings.bind() + ":" + port()
                 + ": " + e.getMessage());
         }
     }
 
+    /** The port listened on (useful with port 0), or -1 when off. */
     public int port() {
-        return server == null ? -1 : server.getAddress().getPort();
+        return connector == null ? -1 : connector.getLocalPort();
     }
 
-    private SSLContext tls() throws IOException, GeneralSecurityException {
+    /** Connections open now, as the guard counts them (tests). */
+    int openConnections() {
+        return guard == null ? 0 : guard.openConnections();
+    }
+
+    private SslContextFactory.Server tlsFactory() throws IOException, GeneralSecurityException {
         char[] password = settings.keystorePassword().toCharArray();
         KeyStore keys = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(settings.keystore().orElseThrow())) {
@@ -120,14 +148,19 @@ public class HttpsReportReceiver implements UserDefinedStartable {
         factory.init(keys, password);
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(factory.getKeyManagers(), null, null);
-        return context;
+        SslContextFactory.Server tls = new SslContextFactory.Server();
+        tls.setSslContext(context);
+        return tls;
     }
 
     @PreDestroy
     public void stop() {
         if (server != null) {
-            server.stop(1);
-            workers.shutdownNow();
+            try {
+                server.stop();
+            } catch (Exception e) {
+                LOG.warn("mailsec: the TLS report receiver did not stop cleanly", e);
+            }
         }
     }
 }

@@ -1,7 +1,5 @@
 package org.mailsec.reportreceiver;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,8 +10,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.metrics.api.MetricFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.handler.AbstractHandler;
 import org.mailsec.io.BoundedStreams;
 import org.mailsec.io.InputLimits;
 import org.mailsec.io.RejectedInputException;
@@ -39,7 +41,7 @@ import org.slf4j.LoggerFactory;
  *       503 the store failed (the poster may retry).</li>
  * </ul>
  */
-final class TlsReportPosts implements HttpHandler {
+final class TlsReportPosts extends AbstractHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(TlsReportPosts.class);
     private static final Set<String> TYPES = Set.of("application/tlsrpt+gzip", "application/tlsrpt+json");
@@ -52,6 +54,7 @@ final class TlsReportPosts implements HttpHandler {
     private final Clock clock;
     private final ClientRateLimit rateLimit;
     private final TlsReportReader reader;
+    private volatile ConnectionGuard guard;
 
     TlsReportPosts(MailsecSettings.Receiver settings, InputLimits limits, IncomingTlsReports reports,
                    RejectedReports rejectedReports, DomainList domains, MetricFactory metrics, Clock clock) {
@@ -65,39 +68,52 @@ final class TlsReportPosts implements HttpHandler {
         this.reader = new TlsReportReader(limits.withMaxInputBytes(settings.maxBytes()));
     }
 
+    /** The guard of the connections this handler's requests come on, told when headers have arrived. */
+    void guardedBy(ConnectionGuard guard) {
+        this.guard = guard;
+    }
+
     @Override
-    public void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String client = exchange.getRemoteAddress().getAddress().getHostAddress();
-            if (!exchange.getRequestURI().getPath().equals(settings.path())) {
+    public void handle(String target, Request base, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
+        base.setHandled(true);
+        ConnectionGuard g = guard;
+        if (g != null && base.getRemoteInetSocketAddress() != null) {
+            g.headersReceived(base.getRemoteInetSocketAddress());
+        }
+        // One post per connection: a kept-alive connection would get a fresh header deadline for nothing.
+        response.setHeader("Connection", "close");
+        try {
+            Exchange exchange = new Exchange(request, response);
+            String client = request.getRemoteAddr();
+            if (!request.getRequestURI().equals(settings.path())) {
                 respond(exchange, 404, "no such resource; TLS reports go to " + settings.path());
                 return;
             }
-            if (!"POST".equals(exchange.getRequestMethod())) {
-                exchange.getResponseHeaders().set("Allow", "POST");
+            if (!"POST".equals(request.getMethod())) {
+                response.setHeader("Allow", "POST");
                 respond(exchange, 405, "POST a TLS report (RFC 8460 §5.3)");
                 return;
             }
-            if (!rateLimit.tryAcquire(ClientRateLimit.key(exchange.getRemoteAddress().getAddress()))) {
+            if (!rateLimit.tryAcquire(ClientRateLimit.key(base.getRemoteInetSocketAddress().getAddress()))) {
                 metrics.generate("mailsec_tls_reports_https_rate_limited").increment();
-                exchange.getResponseHeaders().set("Retry-After", "60");
+                response.setHeader("Retry-After", "60");
                 respond(exchange, 429, "too many reports from " + client + "; try again later");
                 return;
             }
-            String type = Optional.ofNullable(exchange.getRequestHeaders().getFirst("Content-Type")).orElse("")
+            String type = Optional.ofNullable(request.getContentType()).orElse("")
                 .split(";")[0].trim().toLowerCase(Locale.ROOT);
             if (!TYPES.contains(type)) {
                 refuse(exchange, client, 415, "content type '" + type + "' is not application/tlsrpt+gzip or application/tlsrpt+json");
                 return;
             }
-            String length = exchange.getRequestHeaders().getFirst("Content-Length");
-            if (length != null && length.trim().matches("\\d{1,18}") && Long.parseLong(length.trim()) > settings.maxBytes()) {
-                drain(exchange.getRequestBody());
+            if (request.getContentLengthLong() > settings.maxBytes()) {
+                drain(request.getInputStream());
                 refuse(exchange, client, 413, "the report is larger than " + settings.maxBytes() + " bytes");
                 return;
             }
             byte[] body;
-            InputStream in = exchange.getRequestBody();
+            InputStream in = request.getInputStream();
             try {
                 body = BoundedStreams.readAtMost(in, settings.maxBytes(), "the report");
             } catch (RejectedInputException e) {
@@ -124,7 +140,10 @@ final class TlsReportPosts implements HttpHandler {
         }
     }
 
-    private void store(HttpExchange exchange, String client, List<TlsReport> read) throws IOException {
+    private record Exchange(HttpServletRequest request, HttpServletResponse response) {
+    }
+
+    private void store(Exchange exchange, String client, List<TlsReport> read) throws IOException {
         boolean added = false;
         List<String> ids = new ArrayList<>();
         for (TlsReport report : read) {
@@ -172,7 +191,7 @@ final class TlsReportPosts implements HttpHandler {
     }
 
     /** A post that is not stored: the reason is logged, counted, kept for webadmin and told to the poster. */
-    private void refuse(HttpExchange exchange, String client, int status, String why) throws IOException {
+    private void refuse(Exchange exchange, String client, int status, String why) throws IOException {
         metrics.generate("mailsec_tls_reports_https_rejected").increment();
         LOG.info("TLS report posted by {} not stored ({}): {}", client, status, why);
         try {
@@ -184,11 +203,13 @@ final class TlsReportPosts implements HttpHandler {
         respond(exchange, status, why);
     }
 
-    private static void respond(HttpExchange exchange, int status, String text) throws IOException {
+    private static void respond(Exchange exchange, int status, String text) throws IOException {
         byte[] body = (text + "\n").getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
+        HttpServletResponse response = exchange.response();
+        response.setStatus(status);
+        response.setContentType("text/plain; charset=utf-8");
+        response.setContentLength(body.length);
+        try (OutputStream out = response.getOutputStream()) {
             out.write(body);
         }
     }
