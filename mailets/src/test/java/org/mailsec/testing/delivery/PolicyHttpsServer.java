@@ -54,6 +54,7 @@ public final class PolicyHttpsServer implements AutoCloseable {
     private final Map<String, Integer> requests = new ConcurrentHashMap<>();
     private final java.util.List<Posted> posts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.Deque<Integer> postFailures = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private volatile long postDelayMillis;
 
     /** A POST received (TLS reports sent to an https rua). */
     public record Posted(String host, String path, String contentType, byte[] body) {
@@ -175,6 +176,11 @@ public final class PolicyHttpsServer implements AutoCloseable {
         }
     }
 
+    /** Each POST is answered this long after its body arrived (a slow collector). */
+    public void delayPosts(java.time.Duration delay) {
+        postDelayMillis = delay.toMillis();
+    }
+
     public java.util.List<Posted> posts() {
         return java.util.List.copyOf(posts);
     }
@@ -186,6 +192,13 @@ public final class PolicyHttpsServer implements AutoCloseable {
             posts.add(new Posted(host, exchange.getRequestURI().getPath(),
                 exchange.getRequestHeaders().getFirst("Content-Type"), exchange.getRequestBody().readAllBytes()));
             Integer failure = postFailures.poll();
+            if (postDelayMillis > 0) {
+                try {
+                    Thread.sleep(postDelayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             exchange.sendResponseHeaders(failure == null ? 200 : failure, -1);
             exchange.close();
             return;
