@@ -13,6 +13,7 @@ import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.mailsec.dmarc.report.AggregateReport;
 import org.mailsec.store.dmarc.DmarcReportSummary;
+import org.mailsec.store.dmarc.DmarcReportListing;
 import org.mailsec.store.dmarc.IncomingDmarcReport;
 import org.mailsec.store.report.IncomingTlsReport;
 import org.mailsec.store.Page;
@@ -143,6 +144,23 @@ public abstract class IncomingReportRoutes implements Routes {
         view.put("begin", m.begin().toString());
         view.put("end", m.end().toString());
         view.put("records", r.report().records().size());
+        view.put("fromDomain", r.fromDomain());
+        view.put("authenticated", !r.unauthenticated());
+        view.put("received", r.receivedAt().toString());
+        return view;
+    }
+
+    static Map<String, Object> view(DmarcReportListing r) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", r.id());
+        view.put("organization", r.organization());
+        view.put("reportId", r.reportId());
+        view.put("domain", r.domain());
+        view.put("begin", r.begin().toString());
+        view.put("end", r.end().toString());
+        view.put("records", r.records());
+        view.put("messages", r.messages());
+        view.put("dmarcPass", r.dmarcPass());
         view.put("fromDomain", r.fromDomain());
         view.put("authenticated", !r.unauthenticated());
         view.put("received", r.receivedAt().toString());

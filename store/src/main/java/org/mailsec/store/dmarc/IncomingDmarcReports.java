@@ -17,13 +17,8 @@ public interface IncomingDmarcReports {
 
     Optional<IncomingDmarcReport> byId(long id);
 
-    /** Reports whose date range overlaps [start, end), optionally about one domain. */
-    default List<IncomingDmarcReport> list(Instant start, Instant end, Optional<String> domain) {
-        return list(start, end, domain, org.mailsec.store.Page.ALL);
-    }
-
-    /** One page of {@link #list(Instant, Instant, Optional)}, in the same order. */
-    List<IncomingDmarcReport> list(Instant start, Instant end, Optional<String> domain, org.mailsec.store.Page page);
+    /** Reports whose date range overlaps [start, end), optionally about one domain, one page, read from columns. */
+    List<DmarcReportListing> list(Instant start, Instant end, Optional<String> domain, org.mailsec.store.Page page);
 
     /** Per domain: totals, dispositions, DKIM/SPF failures and policy overrides over [start, end). */
     List<DmarcReportSummary> summaries(Instant start, Instant end, Optional<String> domain);

@@ -50,11 +50,12 @@ public final class JdbcIncomingDmarcReports implements IncomingDmarcReports {
         try (Connection c = jdbc.database().connection(); PreparedStatement s = c.prepareStatement("INSERT INTO "
                 + "dmarc_report_incoming (organization, report_id, begin_at, end_at, domain, from_domain, received_at, messages, "
                 + "dmarc_pass, disposition_none, disposition_quarantine, disposition_reject, dkim_fail, spf_fail, policy_overrides, "
-                + "report_xml, unauthenticated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", new String[] {"id"})) {
+                + "report_xml, unauthenticated, record_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", new String[] {"id"})) {
             Jdbc.bind(s, Columns.fit(m.orgName(), Columns.NAME), Columns.fit(m.reportId(), Columns.NAME), begin, end,
                 Columns.fit(String.valueOf(report.policy().domain()), Columns.NAME), Columns.fit(fromDomain, Columns.NAME), receivedAt,
                 report.messages(), report.dmarcPassMessages(), none, quarantine, reject, dkimFail, spfFail, overrides,
-                new String(AggregateReportXml.write(report, false), StandardCharsets.UTF_8), unauthenticated);
+                new String(AggregateReportXml.write(report, false), StandardCharsets.UTF_8), unauthenticated,
+                (long) report.records().size());
             s.executeUpdate();
             try (ResultSet keys = s.getGeneratedKeys()) {
                 keys.next();
@@ -75,14 +76,18 @@ public final class JdbcIncomingDmarcReports implements IncomingDmarcReports {
     }
 
     @Override
-    public List<IncomingDmarcReport> list(Instant start, Instant end, Optional<String> domain, Page page) {
-        String sql = "SELECT id, from_domain, unauthenticated, received_at, report_xml FROM dmarc_report_incoming WHERE begin_at < ? AND end_at > ?"
+    public List<DmarcReportListing> list(Instant start, Instant end, Optional<String> domain, Page page) {
+        String sql = "SELECT id, organization, report_id, domain, begin_at, end_at, record_count, messages, dmarc_pass, "
+            + "from_domain, unauthenticated, received_at FROM dmarc_report_incoming WHERE begin_at < ? AND end_at > ?"
             + (domain.isPresent() ? " AND domain = ?" : "") + " ORDER BY begin_at, id LIMIT ? OFFSET ?";
         Object[] filter = params(start, end, domain);
         Object[] all = java.util.Arrays.copyOf(filter, filter.length + 2);
         all[filter.length] = page.limit();
         all[filter.length + 1] = page.offset();
-        return jdbc.query("list DMARC reports", sql, JdbcIncomingDmarcReports::row, all);
+        return jdbc.query("list DMARC reports", sql, rs -> new DmarcReportListing(rs.getLong("id"), rs.getString("organization"),
+            rs.getString("report_id"), rs.getString("domain"), Jdbc.instant(rs, "begin_at"), Jdbc.instant(rs, "end_at"),
+            rs.getLong("record_count"), rs.getLong("messages"), rs.getLong("dmarc_pass"), rs.getString("from_domain"),
+            rs.getBoolean("unauthenticated"), Jdbc.instant(rs, "received_at")), all);
     }
 
     @Override

@@ -96,13 +96,51 @@ public class DmarcStoresTest {
             DmarcReportSummary example = store.summaries(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"),
                 Optional.of("example.com")).get(0);
             assertThat(example.reports()).isPositive();
-            long id = store.list(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), Optional.of("example.com")).get(0).id();
+            long id = store.list(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), Optional.of("example.com"),
+                org.mailsec.store.Page.ALL).get(0).id();
+            // The listing, from columns, says what the full reports say.
+            List<DmarcReportListing> listed = store.list(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), Optional.empty(),
+                org.mailsec.store.Page.ALL);
+            assertThat(listed).hasSize(distinct.size()).allSatisfy(l -> {
+                AggregateReport full = store.byId(l.id()).orElseThrow().report();
+                assertThat(l.records()).isEqualTo(full.records().size());
+                assertThat(l.messages()).isEqualTo(full.messages());
+                assertThat(l.dmarcPass()).isEqualTo(full.dmarcPassMessages());
+                assertThat(l.reportId()).isEqualTo(org.mailsec.store.Columns.fit(full.metadata().reportId(), org.mailsec.store.Columns.NAME));
+            });
             assertThat(store.byId(id).orElseThrow().report().policy().domain()).isEqualTo("example.com");
 
             Retention.Removed removed = new Retention(new JdbcTlsResultStore(db), new JdbcPolicyCache(db), new JdbcEvaluations(db),
                 new JdbcIncomingTlsReports(db), store, new org.mailsec.store.report.JdbcRejectedReports(db),
                 new org.mailsec.store.suppression.JdbcSuppressionList(db), Duration.ofDays(30)).run(NOW.plus(Duration.ofDays(31)));
             assertThat(removed.dmarcReports()).isEqualTo(distinct.size());
+        }
+    }
+
+    /** A store holding reports from before record counts were columns gets them from the stored XML, once. */
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void reportsStoredBeforeVersion8GetTheirRecordCount(StoreConfig.Dialect dialect) throws Exception {
+        StoreConfig config = TestDatabases.fresh(dialect);
+        org.flywaydb.core.Flyway.configure().dataSource(config.jdbcUrl(), config.user(), config.password())
+            .locations("classpath:db/migration").target("7").load().migrate();
+        AggregateReport report = realReports().stream().filter(r -> r.records().size() > 1).findFirst().orElseThrow();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
+             java.sql.PreparedStatement insert = c.prepareStatement("INSERT INTO dmarc_report_incoming (organization, report_id, "
+                 + "begin_at, end_at, domain, from_domain, received_at, messages, dmarc_pass, disposition_none, "
+                 + "disposition_quarantine, disposition_reject, dkim_fail, spf_fail, policy_overrides, report_xml, unauthenticated) "
+                 + "VALUES ('org', 'old-1', ?, ?, 'example.com', 'reporter.example', ?, 5, 5, 5, 0, 0, 0, 0, 0, ?, false)")) {
+            insert.setObject(1, java.time.OffsetDateTime.parse("2026-01-01T00:00:00Z"));
+            insert.setObject(2, java.time.OffsetDateTime.parse("2026-01-02T00:00:00Z"));
+            insert.setObject(3, java.time.OffsetDateTime.parse("2026-01-02T01:00:00Z"));
+            insert.setString(4, new String(org.mailsec.dmarc.report.AggregateReportXml.write(report, false),
+                java.nio.charset.StandardCharsets.UTF_8));
+            insert.executeUpdate();
+        }
+        try (Database db = Database.open(config)) {
+            List<DmarcReportListing> listed = new JdbcIncomingDmarcReports(db).list(Instant.EPOCH,
+                Instant.parse("2100-01-01T00:00:00Z"), Optional.empty(), org.mailsec.store.Page.ALL);
+            assertThat(listed).singleElement().satisfies(l -> assertThat(l.records()).isEqualTo(report.records().size()));
         }
     }
 }
