@@ -224,6 +224,32 @@ class TlsReportRunTest {
 
     @ParameterizedTest
     @MethodSource("org.mailsec.store.TestDatabases#both")
+    void aRecipientDomainWhoseOnlyResultsAreItsHostsDaneResultsGetsOneReport(StoreConfig.Dialect dialect) throws Exception {
+        start(dialect);
+        // e.test publishes TLSRPT, its hosts do not; every result of the day is a DANE result, stored under a host.
+        count(key("mx.e.test", "e.test", true, false, "validation-failure", "mx.e.test"), 3);
+        count(key("mx.e.test", "e.test", true, false, "", "mx.e.test"), 2);
+        count(key("mx2.e.test", "e.test", true, false, "", "mx2.e.test"), 4);
+        FakeMailContext context = FakeMailContext.defaultContext();
+        TlsReportRun.Summary summary = run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+
+        assertThat(summary.mailed()).isEqualTo(1);
+        List<TlsReport> mailed = reports(context, "rua@e.test");
+        assertThat(mailed).hasSize(1);
+        TlsReport report = mailed.get(0);
+        assertThat(report.reportId()).isEqualTo("2026-11-21_e.test@sender.test");
+        assertThat(report.totalSuccess()).isEqualTo(2 + 4);
+        assertThat(report.totalFailure()).isEqualTo(3);
+        assertThat(report.policies()).extracting(p -> p.policy().mxHosts())
+            .containsExactlyInAnyOrder(List.of("mx.e.test"), List.of("mx2.e.test"));
+        assertThat(report.policies()).allSatisfy(p -> assertThat(p.policy().domain()).isEqualTo("e.test"));
+
+        TlsReportRun.Summary again = run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        assertThat(again.mailed()).as("sent once").isZero();
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
     void anHttpsRuaIsTriedAgainAfterTransientFailuresButNotAfterARefusal(StoreConfig.Dialect dialect) throws Exception {
         start(dialect);
         count(key("mx2.d.test", "d.test", true, false, "validation-failure", "mx2.d.test"), 6);
