@@ -161,7 +161,7 @@ public final class DeliveryPlanner {
             if (addresses.isEmpty()) {
                 if (mxSecure && settings.dane() && !flags.policyFailuresIgnored()) {
                     return Optional.of(refuse(domain, mx, addresses, new ReportPolicy(mx, true, ReportPolicy.TLSA, List.of(),
-                        "", hasTlsRpt(mx)), flags, ResultType.DNSSEC_INVALID, "address-lookup-failed",
+                        "", domainTlsRpt || hasTlsRpt(mx)), flags, ResultType.DNSSEC_INVALID, "address-lookup-failed",
                         "the addresses of " + mx + " could not be determined: " + why));
                 }
                 LOG.info("MX host {} of {} skipped: {}", mx, domain, why);
@@ -179,7 +179,7 @@ public final class DeliveryPlanner {
         // A host with secure and insecure addresses (one family behind an unsigned CNAME target): DANE over the
         // secure ones only, since the insecure ones could be anyone's and would be used without DANE.
         Optional<HostPlan> dane = settings.dane() && mxSecure && !found.secure().isEmpty()
-            ? planDane(domain, mx, found.secure(), flags) : Optional.empty();
+            ? planDane(domain, mx, found.secure(), flags, domainTlsRpt) : Optional.empty();
         if (dane.isPresent()) {
             return dane;
         }
@@ -218,10 +218,13 @@ public final class DeliveryPlanner {
             false, false, report));
     }
 
-    private Optional<HostPlan> planDane(String domain, String mx, List<InetAddress> addresses, DeliveryFlags flags) {
+    private Optional<HostPlan> planDane(String domain, String mx, List<InetAddress> addresses, DeliveryFlags flags,
+                                        boolean domainTlsRpt) {
         String tlsaName = "_" + settings.port() + "._tcp." + mx;
-        boolean hostTlsRpt = hasTlsRpt(mx);
-        ReportPolicy unknown = new ReportPolicy(mx, true, ReportPolicy.TLSA, List.of(), "", hostTlsRpt);
+        // A host's DANE results go into the recipient domain's report and the host's own: successes are worth
+        // counting when either publishes TLSRPT (the report run gives each report the sessions that are its).
+        boolean successesReported = domainTlsRpt || hasTlsRpt(mx);
+        ReportPolicy unknown = new ReportPolicy(mx, true, ReportPolicy.TLSA, List.of(), "", successesReported);
         DnsAnswer<TlsaRecord> tlsa;
         try {
             tlsa = resolver.tlsa(tlsaName);
@@ -239,7 +242,7 @@ public final class DeliveryPlanner {
             return Optional.empty();
         }
         List<String> published = tlsa.records().stream().map(TlsaMatcher::format).toList();
-        ReportPolicy report = new ReportPolicy(mx, true, ReportPolicy.TLSA, published, "", hostTlsRpt);
+        ReportPolicy report = new ReportPolicy(mx, true, ReportPolicy.TLSA, published, "", successesReported);
         List<TlsaRecord> usable = TlsaMatcher.usableRecords(tlsa.records());
         boolean strict = !flags.policyFailuresIgnored();
         if (usable.isEmpty()) {

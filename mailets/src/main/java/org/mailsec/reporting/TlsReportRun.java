@@ -104,12 +104,17 @@ public final class TlsReportRun {
     private Summary run(LocalDate day, Pacer pacer, int workers) throws InterruptedException {
         Counter counter = new Counter();
         java.util.Set<String> hosts = new java.util.LinkedHashSet<>(results.hostPolicyDomains(day));
-        List<String> recipientDomains = results.policyDomains(day).stream().filter(d -> !hosts.contains(d)).toList();
         List<TlsResultCount> hostRows = new ArrayList<>();
         for (String host : hosts) {
             hostRows.addAll(results.results(host, day));
         }
         Map<String, List<TlsResultCount>> hostRowsByRecipient = TlsReportBuilder.byRecipientDomain(hostRows);
+        // A recipient domain whose MX hosts all use DANE has results only under those hosts: it is reached
+        // through them. A name that is a host itself (an implicit MX) is reported as that host.
+        java.util.Set<String> recipients = new java.util.LinkedHashSet<>(results.policyDomains(day));
+        recipients.addAll(hostRowsByRecipient.keySet());
+        recipients.remove("");
+        List<String> recipientDomains = recipients.stream().filter(d -> !hosts.contains(d)).toList();
         int total = recipientDomains.size() + hosts.size();
         java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
         forEach(recipientDomains, workers, domain -> {

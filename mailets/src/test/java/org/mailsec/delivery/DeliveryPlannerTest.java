@@ -28,6 +28,7 @@ import org.mailsec.stspolicy.MtaStsPolicies;
 class DeliveryPlannerTest {
 
     private static final String TLSA = "TLSA 1 1 1 " + "ab".repeat(32);
+    private static final String DANE_EE = "TLSA 3 1 1 " + "cd".repeat(32);
 
     private LoopbackDnsServer dns;
     private Database database;
@@ -46,7 +47,18 @@ class DeliveryPlannerTest {
             optional MX 10 mx.optional
             mx.optional A 127.0.0.2
             _25._tcp.mx.optional %s
-            """.formatted(TLSA, TLSA));
+            rpt MX 10 mx.rpt
+            mx.rpt A 127.0.0.2
+            _25._tcp.mx.rpt %s
+            _smtp._tls.rpt TXT "v=TLSRPTv1; rua=mailto:tlsrpt@rpt.signed.test"
+            hostrpt MX 10 mx.hostrpt
+            mx.hostrpt A 127.0.0.2
+            _25._tcp.mx.hostrpt %s
+            _smtp._tls.mx.hostrpt TXT "v=TLSRPTv1; rua=mailto:tlsrpt@hostrpt.signed.test"
+            silent MX 10 mx.silent
+            mx.silent A 127.0.0.2
+            _25._tcp.mx.silent %s
+            """.formatted(TLSA, TLSA, DANE_EE, DANE_EE, DANE_EE));
         dns.servfail("_25._tcp.mx.optional.signed.test", "TLSA");
         dns.breakSignature("bogusmx.signed.test", "MX");
         dns.addZone("insecure.test", """
@@ -117,5 +129,19 @@ class DeliveryPlannerTest {
         assertThat(metrics.countFor(TlsOutcomes.FAILURE_METRIC + "_dnssec_invalid")).isEqualTo(1);
         DeliveryPlan strict = planner.plan("optional.signed.test", DeliveryFlags.NORMAL);
         assertThat(strict.host("mx.optional.signed.test").orElseThrow().allowed()).isFalse();
+    }
+
+    @Test
+    void daneSuccessesAreWorthCountingWhenTheRecipientDomainOrTheHostPublishesTlsRpt() {
+        // RFC 8460 §3: the recipient domain's report carries its MX hosts' DANE results, successes included.
+        HostPlan viaDomain = planner.plan("rpt.signed.test", DeliveryFlags.NORMAL).host("mx.rpt.signed.test").orElseThrow();
+        assertThat(viaDomain.tlsPolicy()).isInstanceOf(TlsPolicy.Dane.class);
+        assertThat(viaDomain.report().isHost()).isTrue();
+        assertThat(viaDomain.report().reportSuccess()).isTrue();
+        HostPlan viaHost = planner.plan("hostrpt.signed.test", DeliveryFlags.NORMAL).host("mx.hostrpt.signed.test")
+            .orElseThrow();
+        assertThat(viaHost.report().reportSuccess()).isTrue();
+        HostPlan neither = planner.plan("silent.signed.test", DeliveryFlags.NORMAL).host("mx.silent.signed.test").orElseThrow();
+        assertThat(neither.report().reportSuccess()).as("nobody would receive them").isFalse();
     }
 }
