@@ -199,6 +199,18 @@ class SecureDeliveryEndToEndTest {
             _smtp._tls.mx TXT "v=TLSRPTv1; rua=https://tlsrpt.reports.test:%d/tlsrpt"
             """.formatted(tlsa.substring(0, tlsa.length() - 3), hex(TestPki.tlsa(3, 1, 1, other.certificate())),
                 tlsa.substring(0, tlsa.length() - 3), hex(TestPki.tlsa(3, 1, 1, good.certificate())), https.port()));
+        // Only DANE results: both hosts use DANE (the first's TLSA does not match), only the recipient domain
+        // publishes TLSRPT, so every result of the day is stored under a host.
+        dns.addSignedZone("rpt-daneonly.test", """
+            @ MX 10 mx
+            @ MX 20 mx2
+            mx A 127.0.0.2
+            mx2 A 127.0.0.2
+            %s.mx TLSA 3 1 1 %s
+            %s.mx2 TLSA 3 1 1 %s
+            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test"
+            """.formatted(tlsa.substring(0, tlsa.length() - 3), hex(TestPki.tlsa(3, 1, 1, other.certificate())),
+                tlsa.substring(0, tlsa.length() - 3), hex(TestPki.tlsa(3, 1, 1, good.certificate()))));
 
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(2048);
@@ -358,7 +370,15 @@ class SecureDeliveryEndToEndTest {
                 .startsWith("policy-invalid");
             String webpki = send("webpki.test");
             assertThat(awaitDelivery("good", webpki).tls()).isTrue();
-            awaitResult("webpki.test", "sts-webpki-invalid");
+            JsonNode failure = awaitResult("webpki.test", "sts-webpki-invalid");
+            assertThat(failure.get("policyType").asText()).isEqualTo("sts");
+            assertThat(failure.get("receivingMxHostname").asText()).isEqualTo("good.mx.test");
+            // One delivery, one session, one count: not a no-policy-found success besides the sts failure.
+            Thread.sleep(2_500);
+            List<JsonNode> rows = new ArrayList<>();
+            get("/mailsec/tls-results?policyDomain=webpki.test").forEach(rows::add);
+            assertThat(rows).extracting(r -> r.get("policyType").asText() + " " + r.get("result").asText()
+                + " " + r.get("sessions").asLong()).containsExactly("sts sts-webpki-invalid 1");
         }
 
         @Test
@@ -463,6 +483,7 @@ class SecureDeliveryEndToEndTest {
                 mixed.add(send("rpt-mixed.test"));
             }
             List<String> dane = List.of(send("rpt-dane.test"), send("rpt-dane.test"));
+            List<String> daneOnly = List.of(send("rpt-daneonly.test"), send("rpt-daneonly.test"), send("rpt-daneonly.test"));
             String ok = send("rpt-ok.test");
             mx.get("good").refuse("tlsrpt@bouncing.test");
             awaitDelivery("good", send("rpt-bounce.test"));
@@ -470,6 +491,9 @@ class SecureDeliveryEndToEndTest {
                 awaitDelivery("good", rcpt);
             }
             for (String rcpt : dane) {
+                awaitDelivery("good", rcpt);
+            }
+            for (String rcpt : daneOnly) {
                 awaitDelivery("good", rcpt);
             }
             awaitDelivery("good", ok);
@@ -522,6 +546,26 @@ class SecureDeliveryEndToEndTest {
                 assertThat(p.failureDetails()).singleElement()
                     .satisfies(d -> assertThat(d.failureReasonCode()).isEqualTo("tlsa-mismatch"));
             });
+
+            // A recipient domain with DANE results only: one report, its hosts' successes and failures as delivered.
+            LoopbackMx.Received daneOnlyMail = awaitReport("rpt-daneonly.test");
+            TlsReport daneOnly = single(new TlsReportReader().read(daneOnlyMail.data(), "report.eml"));
+            assertThat(daneOnly.policies()).allSatisfy(p -> {
+                assertThat(p.policy().type()).isEqualTo("tlsa");
+                assertThat(p.policy().domain()).isEqualTo("rpt-daneonly.test");
+            });
+            TlsReport.PolicyResult mismatching = daneOnly.policies().stream()
+                .filter(p -> p.policy().mxHosts().equals(List.of("mx.rpt-daneonly.test"))).findFirst().orElseThrow();
+            assertThat(mismatching.failureCount()).isEqualTo(3);
+            assertThat(mismatching.successCount()).isZero();
+            assertThat(mismatching.failureDetails()).singleElement()
+                .satisfies(d -> assertThat(d.failureReasonCode()).isEqualTo("tlsa-mismatch"));
+            TlsReport.PolicyResult matching = daneOnly.policies().stream()
+                .filter(p -> p.policy().mxHosts().equals(List.of("mx2.rpt-daneonly.test"))).findFirst().orElseThrow();
+            assertThat(matching.successCount()).isEqualTo(3);
+            assertThat(matching.failureCount()).isZero();
+            assertThat(mx.get("good").messages()).filteredOn(m -> m.text().contains("TLS-Report-Domain: rpt-daneonly.test"))
+                .hasSize(1);
 
             // The reporting address that answered 550 gets no report for 30 days, with the reason.
             await().atMost(WAIT).until(() -> get("/mailsec/suppressions/tls").size() > 0);

@@ -73,7 +73,6 @@ public final class DeliveryPlanner {
     public DeliveryPlan plan(String recipientDomain, DeliveryFlags flags) {
         String domain = DeliveryPlan.stripDot(recipientDomain).toLowerCase(Locale.ROOT);
         StsDecision sts = settings.mtaSts() ? policies.decide(domain) : StsDecision.NONE;
-        sts.fetchFailure().ifPresent(fetch -> recordFetchFailure(domain, fetch, flags));
         if (sts.unknown().isPresent() && !flags.policyFailuresIgnored()) {
             outcomes.failure(new ReportPolicy(domain, false, ReportPolicy.STS, List.of(), "", hasTlsRpt(domain)),
                 domain, flags.ownReport(), ResultType.STS_POLICY_FETCH_ERROR, "policy-unknown", NO_CONNECTION);
@@ -204,7 +203,7 @@ public final class DeliveryPlanner {
             return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(), new TlsPolicy.Pkix(mx),
                 enforce || flags.requireTls(), !enforce && !flags.requireTls(), report));
         }
-        ReportPolicy report = noPolicy(domain, domainTlsRpt);
+        ReportPolicy report = withoutPolicy(domain, sts, domainTlsRpt);
         if (flags.requireTls()) {
             if (!mxSecure) {
                 // RFC 8689 §4.2.1: the MX must be authenticated by DNSSEC or an MTA-STS policy.
@@ -275,10 +274,19 @@ public final class DeliveryPlanner {
             new TlsPolicy.Opportunistic(mx), true, false, report);
     }
 
-    private void recordFetchFailure(String domain, PolicyFetch fetch, DeliveryFlags flags) {
-        fetch.resultType().ifPresent(type -> outcomes.failure(
-            new ReportPolicy(domain, false, ReportPolicy.STS, List.of(), "", hasTlsRpt(domain)),
-            domain, flags.ownReport(), type, fetch.reason(), NO_CONNECTION));
+    /**
+     * What a host is counted under when no MTA-STS policy is in force. A failed fetch is not counted here but with
+     * each session that follows it, once: counted here too, one delivery would show as an sts failure and a
+     * no-policy-found success (RFC 8460 §4.3.2.2 puts the fetch failure under the sts policy it hid).
+     */
+    private ReportPolicy withoutPolicy(String domain, StsDecision sts, boolean domainTlsRpt) {
+        Optional<PolicyFetch> failed = sts.fetchFailure().filter(f -> f.resultType().isPresent());
+        if (failed.isPresent()) {
+            PolicyFetch fetch = failed.get();
+            return ReportPolicy.stsUnavailable(domain, new TlsFailures.Failure(fetch.resultType().get(), fetch.reason()),
+                domainTlsRpt);
+        }
+        return noPolicy(domain, domainTlsRpt);
     }
 
     private static ReportPolicy stsReport(String domain, MtaStsPolicy policy, boolean domainTlsRpt) {

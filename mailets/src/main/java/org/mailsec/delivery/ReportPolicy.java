@@ -1,6 +1,7 @@
 package org.mailsec.delivery;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The TLS report policy an outcome is counted under (RFC 8460 §4.4).
@@ -11,9 +12,11 @@ import java.util.List;
  * @param strings       the policy as published (policy lines, or TLSA records)
  * @param mxPattern     the MX patterns of an MTA-STS policy, space separated
  * @param reportSuccess successes are worth counting: the policy domain publishes a TLSRPT record
+ * @param unavailable   the policy could not be had (its MTA-STS fetch failed, RFC 8460 §4.3.2.2): the delivery
+ *                      goes on without it, and each of its sessions is counted once, as this failure
  */
 public record ReportPolicy(String domain, boolean isHost, String type, List<String> strings, String mxPattern,
-                           boolean reportSuccess) {
+                           boolean reportSuccess, Optional<TlsFailures.Failure> unavailable) {
 
     public static final String STS = "sts";
     public static final String TLSA = "tlsa";
@@ -21,6 +24,16 @@ public record ReportPolicy(String domain, boolean isHost, String type, List<Stri
 
     public ReportPolicy {
         strings = List.copyOf(strings);
+    }
+
+    public ReportPolicy(String domain, boolean isHost, String type, List<String> strings, String mxPattern,
+                        boolean reportSuccess) {
+        this(domain, isHost, type, strings, mxPattern, reportSuccess, Optional.empty());
+    }
+
+    /** An MTA-STS policy that could not be fetched: {@code failure} is what every session under it counts as. */
+    public static ReportPolicy stsUnavailable(String domain, TlsFailures.Failure failure, boolean reportSuccess) {
+        return new ReportPolicy(domain, false, STS, List.of(), "", reportSuccess, Optional.of(failure));
     }
 
     public boolean hasPolicy() {

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * daily TLS reports (RFC 8460) and the admin API; and feeds James's metrics.
  *
  * <p>Failures under a policy are always counted. Successes, and failures of domains without any policy,
- * are counted only where the policy domain publishes a TLSRPT record: nobody would receive them.
+ * are counted only where the policy domain publishes a TLSRPT record: nobody would receive them. A session
+ * under an MTA-STS policy that could not be fetched is counted once, as the fetch failure.
  */
 public final class TlsOutcomes {
 
@@ -47,7 +48,11 @@ public final class TlsOutcomes {
 
     public void success(ReportPolicy policy, String recipientDomain, boolean reportDelivery, Connection connection) {
         successes.increment();
-        if (policy.reportSuccess()) {
+        if (policy.unavailable().isPresent()) {
+            // The session succeeded without the policy it should have had: it counts as that policy's failure.
+            TlsFailures.Failure failure = policy.unavailable().get();
+            record(policy, recipientDomain, reportDelivery, failure.type().value(), failure.reasonCode(), connection);
+        } else if (policy.reportSuccess()) {
             record(policy, recipientDomain, reportDelivery, "", "", connection);
         }
     }
@@ -59,7 +64,11 @@ public final class TlsOutcomes {
             .increment();
         LOG.info("TLS {} for {} (policy {} {}), MX {} {}: {}", type.value(), recipientDomain, policy.type(),
             policy.domain(), connection.mx(), connection.receivingIp(), reasonCode);
-        if (policy.hasPolicy() || policy.reportSuccess()) {
+        if (policy.unavailable().isPresent()) {
+            // One session, one count: under the policy that could not be had, as the reason it was not had.
+            TlsFailures.Failure failure = policy.unavailable().get();
+            record(policy, recipientDomain, reportDelivery, failure.type().value(), failure.reasonCode(), connection);
+        } else if (policy.hasPolicy() || policy.reportSuccess()) {
             record(policy, recipientDomain, reportDelivery, type.value(), reasonCode, connection);
         }
     }
