@@ -36,6 +36,15 @@ class RecordCommandTest {
     }
 
     @Test
+    void aDmarcRecordWithABadTermKeepsItsPolicyAndShowsTheWarning() {
+        CliRun run = CliRun.of("record", "dmarc", "v=DMARC1; p=reject; pct=150; adkim=x");
+        assertThat(run.status()).isZero();
+        assertThat(run.json().get(0).get("p").asText()).isEqualTo("reject");
+        assertThat(run.json().get(0).get("pct").asInt()).isEqualTo(100);
+        assertThat(run.json().get(0).get("warnings").toString()).contains("pct 150", "invalid adkim 'x'");
+    }
+
+    @Test
     void errorsGiveKindAndReasonOnStderr(@TempDir Path dir) throws Exception {
         CliRun run = CliRun.of("record", "dmarc", "v=DMARC1; p=maybe");
         assertThat(run.status()).isEqualTo(1);

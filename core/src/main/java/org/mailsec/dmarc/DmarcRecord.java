@@ -96,8 +96,11 @@ public record DmarcRecord(Policy policy, Policy subdomainPolicy, Policy nonExist
     /**
      * Parses a record. Decisions (see README and testdata README): {@code p} need not follow {@code v}
      * directly (RFC 9989; refusing would drop the domain's policy silently), a trailing {@code ;;} is
-     * accepted, and per RFC 7489 §6.6.3 a record with a missing or broken tag but a valid {@code rua} is
-     * used as {@code p=none} (warnings say why).
+     * accepted. RFC 7489 §6.3: a syntax error in the rest of the record is discarded — a bad tag value, a bad
+     * reporting URI, a stray term — and the default applies, with a warning naming it. Only a missing or
+     * invalid {@code v}, a repeated tag, or the rules of §6.6.3 void the record: a missing or invalid {@code p},
+     * or an invalid {@code sp}, leave the record used as {@code p=none} when it has a valid {@code rua}, and no
+     * record otherwise.
      */
     public static DmarcRecord parse(String txt) throws DmarcRecordException {
         Matcher version = VERSION.matcher(txt);
@@ -108,13 +111,15 @@ public record DmarcRecord(Policy policy, Policy subdomainPolicy, Policy nonExist
             throw new DmarcRecordException("v=DMARC1 must be followed by ';'");
         }
         Builder b = new Builder();
+        List<String> discarded = new ArrayList<>();
         List<TagList.Tag> tags;
         try {
-            tags = TagList.parse(txt.substring(version.start(1)));
+            tags = TagList.parseLenient(txt.substring(version.start(1)), discarded);
         } catch (RecordException e) {
             throw new DmarcRecordException(e.getMessage());
         }
-        List<String> errors = new ArrayList<>();
+        discarded.forEach(d -> b.warnings.add(d + ": ignored (RFC 7489 §6.3)"));
+        List<String> policyErrors = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         boolean first = true;
         for (TagList.Tag tag : tags) {
@@ -128,26 +133,27 @@ public record DmarcRecord(Policy policy, Policy subdomainPolicy, Policy nonExist
             first = false;
             try {
                 b.apply(name, tag.value());
+                b.explicit.add(name);
             } catch (DmarcRecordException e) {
-                if (name.equals("rua")) {
-                    throw e;
+                if (name.equals("p") || name.equals("sp")) {
+                    policyErrors.add(e.getMessage());
+                } else {
+                    b.warnings.add(e.getMessage() + ": ignored, the default applies (RFC 7489 §6.3)");
                 }
-                errors.add(e.getMessage());
             }
         }
         if (!seen.contains("p")) {
-            errors.add("missing p");
+            policyErrors.add("missing p");
         }
-        if (!errors.isEmpty()) {
+        if (!policyErrors.isEmpty()) {
             if (b.rua.isEmpty()) {
-                throw new DmarcRecordException(String.join("; ", errors));
+                throw new DmarcRecordException(String.join("; ", policyErrors));
             }
             // RFC 7489 §6.6.3: with a usable rua, a broken record still asks for reports: treat as p=none.
-            b.warnings.addAll(errors);
+            b.warnings.addAll(policyErrors);
             b.warnings.add("record treated as p=none (RFC 7489 §6.6.3)");
             b.p = b.sp = b.np = Policy.NONE;
         }
-        b.explicit.addAll(seen);
         return b.build();
     }
 
@@ -188,8 +194,8 @@ public record DmarcRecord(Policy policy, Policy subdomainPolicy, Policy nonExist
                     rf.stream().filter(f -> !REGISTERED_FORMATS.contains(f))
                         .forEach(f -> warnings.add("rf=" + f + " is not a registered report format"));
                 }
-                case "rua" -> rua = uris(name, value);
-                case "ruf" -> ruf = uris(name, value);
+                case "rua" -> rua = uris(name, value, warnings);
+                case "ruf" -> ruf = uris(name, value, warnings);
                 case "psd" -> psd = oneOf(name, value, "ynu");
                 case "t" -> t = oneOf(name, value, "yn") == 'y';
                 default -> warnings.add("unknown tag '" + name + "' ignored");
@@ -251,48 +257,64 @@ public record DmarcRecord(Policy policy, Policy subdomainPolicy, Policy nonExist
         return out;
     }
 
-    private static List<ReportUri> uris(String name, String value) throws DmarcRecordException {
+    /**
+     * The reporting URIs of {@code rua} or {@code ruf}; a URI that does not parse (no scheme, a bad size limit) is
+     * left out with a warning and the others kept (RFC 7489 §6.3).
+     */
+    private static List<ReportUri> uris(String name, String value, List<String> warnings) {
         List<ReportUri> out = new ArrayList<>();
+        if (value.isBlank()) {
+            warnings.add("empty " + name + ": ignored (RFC 7489 §6.3)");
+            return out;
+        }
         for (String part : value.split(",", -1)) {
-            Matcher m = URI_WITH_SIZE.matcher(part.strip());
-            if (!m.matches() || m.group(1).isBlank()) {
-                throw new DmarcRecordException("empty URI in " + name);
-            }
-            String text = m.group(1).strip();
-            if (text.contains("!")) {
-                throw new DmarcRecordException("invalid size limit in " + name + " '" + part.strip() + "' (e.g. !10m)");
-            }
-            URI uri;
             try {
-                uri = new URI(text);
-            } catch (URISyntaxException e) {
-                throw new DmarcRecordException("invalid " + name + " URI '" + text + "'");
+                out.add(uri(name, part));
+            } catch (DmarcRecordException e) {
+                warnings.add(e.getMessage() + ": left out (RFC 7489 §6.3)");
             }
-            if (uri.getScheme() == null || !uri.getScheme().matches("[A-Za-z][A-Za-z0-9+.-]*")
-                    || uri.getRawSchemeSpecificPart().isEmpty()) {
-                throw new DmarcRecordException(name + " URI '" + text + "' has no scheme (e.g. mailto:)");
-            }
-            Optional<Long> size = Optional.empty();
-            if (m.group(2) != null) {
-                String digits = m.group(2).replaceAll("[ \\t]", "");
-                if (digits.isEmpty() || digits.length() > 15) {
-                    throw new DmarcRecordException("invalid size limit in " + name + " '" + part.strip() + "'");
-                }
-                long unit = switch (m.group(3) == null ? "" : m.group(3).toLowerCase(Locale.ROOT)) {
-                    case "k" -> 1L << 10;
-                    case "m" -> 1L << 20;
-                    case "g" -> 1L << 30;
-                    case "t" -> 1L << 40;
-                    default -> 1L;
-                };
-                try {
-                    size = Optional.of(Math.multiplyExact(Long.parseLong(digits), unit));
-                } catch (ArithmeticException e) {
-                    throw new DmarcRecordException("size limit too large in " + name + " '" + part.strip() + "'");
-                }
-            }
-            out.add(new ReportUri(uri, size));
         }
         return out;
+    }
+
+    private static ReportUri uri(String name, String part) throws DmarcRecordException {
+        Matcher m = URI_WITH_SIZE.matcher(part.strip());
+        if (!m.matches() || m.group(1).isBlank()) {
+            throw new DmarcRecordException("empty URI in " + name);
+        }
+        String text = m.group(1).strip();
+        if (text.contains("!")) {
+            throw new DmarcRecordException("invalid size limit in " + name + " '" + part.strip() + "' (e.g. !10m)");
+        }
+        URI uri;
+        try {
+            uri = new URI(text);
+        } catch (URISyntaxException e) {
+            throw new DmarcRecordException("invalid " + name + " URI '" + text + "'");
+        }
+        if (uri.getScheme() == null || !uri.getScheme().matches("[A-Za-z][A-Za-z0-9+.-]*")
+                || uri.getRawSchemeSpecificPart().isEmpty()) {
+            throw new DmarcRecordException(name + " URI '" + text + "' has no scheme (e.g. mailto:)");
+        }
+        Optional<Long> size = Optional.empty();
+        if (m.group(2) != null) {
+            String digits = m.group(2).replaceAll("[ \\t]", "");
+            if (digits.isEmpty() || digits.length() > 15) {
+                throw new DmarcRecordException("invalid size limit in " + name + " '" + part.strip() + "'");
+            }
+            long unit = switch (m.group(3) == null ? "" : m.group(3).toLowerCase(Locale.ROOT)) {
+                case "k" -> 1L << 10;
+                case "m" -> 1L << 20;
+                case "g" -> 1L << 30;
+                case "t" -> 1L << 40;
+                default -> 1L;
+            };
+            try {
+                size = Optional.of(Math.multiplyExact(Long.parseLong(digits), unit));
+            } catch (ArithmeticException e) {
+                throw new DmarcRecordException("size limit too large in " + name + " '" + part.strip() + "'");
+            }
+        }
+        return new ReportUri(uri, size);
     }
 }

@@ -50,6 +50,35 @@ public final class TagList {
         return tags;
     }
 
+    /**
+     * Splits the fields that follow the version tag, keeping what can be kept: an empty field or one that is not
+     * {@code name=value} is left out, and said so in {@code discarded} (DMARC, RFC 7489 §6.3: syntax errors in
+     * the remainder of the record are discarded). {@code fields} starts right after the version token.
+     */
+    public static List<Tag> parseLenient(String fields, List<String> discarded) throws RecordException {
+        String[] parts = fields.split(";", -1);
+        if (!parts[0].isBlank()) {
+            throw RecordException.syntax("expected ';' after the version, found '" + parts[0].strip() + "'");
+        }
+        List<Tag> tags = new ArrayList<>();
+        for (int i = 1; i < parts.length; i++) {
+            String field = parts[i].strip();
+            if (field.isEmpty()) {
+                if (!onlyBlankFrom(parts, i)) {
+                    discarded.add("empty field between ';'");
+                }
+                continue;
+            }
+            int eq = field.indexOf('=');
+            if (eq <= 0) {
+                discarded.add("field '" + field + "' is not name=value");
+                continue;
+            }
+            tags.add(new Tag(field.substring(0, eq).strip(), field.substring(eq + 1).strip()));
+        }
+        return tags;
+    }
+
     /** Checks an extension field's name and value against the shared grammar. */
     public static void checkExtension(Tag tag) throws RecordException {
         if (!EXTENSION_NAME.matcher(tag.name()).matches()) {

@@ -30,6 +30,7 @@ class DmarcLookupAndVerifyTest {
             _dmarc.multiple TXT "v=DMARC1; p=none;"
             _dmarc.multiple TXT "v=DMARC1; p=reject;"
             _dmarc.malformed TXT "v=DMARC1; p=none; bogus;"
+            _dmarc.voided TXT "v=DMARC1; p=maybe"
             _dmarc.temperror TXT "v=DMARC1; p=none;"
             _dmarc.leading TXT " v=DMARC1; p=reject"
             _dmarc.refused TXT "v=DMARC1; p=reject;"
@@ -63,7 +64,11 @@ class DmarcLookupAndVerifyTest {
         assertThat(lookup().lookup("one.example").status()).isEqualTo(Status.FOUND);
         assertThat(lookup().lookup("absent.example").status()).isEqualTo(Status.NONE);
         assertThat(lookup().lookup("multiple.example").status()).isEqualTo(Status.NONE);
-        assertThat(lookup().lookup("malformed.example").status()).isEqualTo(Status.PERMERROR);
+        // mox's scenario says permerror; RFC 7489 §6.3 discards the stray term and keeps the policy.
+        DmarcLookup.Result strayTerm = lookup().lookup("malformed.example");
+        assertThat(strayTerm.status()).isEqualTo(Status.FOUND);
+        assertThat(strayTerm.record().orElseThrow().warnings()).anySatisfy(w -> assertThat(w).contains("'bogus'"));
+        assertThat(lookup().lookup("voided.example").status()).isEqualTo(Status.PERMERROR);
         assertThat(lookup().lookup("temperror.example").status()).isEqualTo(Status.TEMPERROR);
         // REFUSED is no answer about the record (an on-path forgery would otherwise turn p=reject off)
         assertThat(lookup().lookup("refused.example").status()).isEqualTo(Status.TEMPERROR);
@@ -154,6 +159,6 @@ class DmarcLookupAndVerifyTest {
     void noRecordAndErrors() {
         assertThat(verifier(0).verify("absent.example", List.of(), null).status()).isEqualTo(DmarcVerifier.Status.NONE);
         assertThat(verifier(0).verify("temperror.example", List.of(), null).status()).isEqualTo(DmarcVerifier.Status.TEMPERROR);
-        assertThat(verifier(0).verify("malformed.example", List.of(), null).status()).isEqualTo(DmarcVerifier.Status.PERMERROR);
+        assertThat(verifier(0).verify("voided.example", List.of(), null).status()).isEqualTo(DmarcVerifier.Status.PERMERROR);
     }
 }

@@ -22,12 +22,25 @@ class DmarcRecordTest {
      * Where the source suites disagree, mailsec decides (README "DMARC record decisions"):
      * p after another tag is accepted with a warning (RFC 9989), an unregistered rf is accepted with a
      * warning (RFC 7489's grammar only asks for a keyword), an invalid p with a valid rua is p=none (§6.6.3).
+     * The linters' and mox's "invalid" for a bad term after a valid p is a receiver's "discard the term, keep the
+     * policy" (RFC 7489 §6.3): refusing the record would drop the domain's p=reject.
      */
-    private static final Map<String, Boolean> DECISIONS = Map.of(
-        "v=DMARC1; sp=reject; p=reject", true,
-        "v=DMARC1; p=reject; rf=invalid", true,
-        "v=DMARC1; p=foo; rua=mailto:dmarc@example.com", true,
-        "v=DMARC1; sp=none; p=reject", true);
+    private static final Map<String, Boolean> DECISIONS = Map.ofEntries(
+        Map.entry("v=DMARC1; sp=reject; p=reject", true),
+        Map.entry("v=DMARC1; p=reject; rf=invalid", true),
+        Map.entry("v=DMARC1; p=foo; rua=mailto:dmarc@example.com", true),
+        Map.entry("v=DMARC1; sp=none; p=reject", true),
+        Map.entry("v=DMARC1; p=none; rua=reports@dmarc.cyber.dhs.gov,mailto:dmarcreports@usdoj.gov", true),
+        Map.entry("v=DMARC1; p=none; rua=__mailto:reports@dmarc.cyber.dhs.gov,mailto:dmarcreports@usdoj.gov", true),
+        Map.entry("v=DMARC1; p=reject; np=invalid", true),
+        Map.entry("v=DMARC1; p=reject; psd=x", true),
+        Map.entry("v=DMARC1; p=reject; t=x", true),
+        Map.entry("v=DMARC1; p=reject; fo=invalid_value", true),
+        Map.entry("v=DMARC1; p=reject; fo=x", true),
+        Map.entry("v=DMARC1; p=reject; pct=150", true),
+        Map.entry("v=DMARC1; p=reject; pct=-1", true),
+        Map.entry("v=DMARC1; p=reject; pct=abc", true),
+        Map.entry("v=DMARC1; p=reject; ri=abc", true));
 
     static Stream<Arguments> vectors() {
         List<Arguments> out = new ArrayList<>();
@@ -59,7 +72,10 @@ class DmarcRecordTest {
             if (v.get("expect").asText().equals("valid")) {
                 assertThat(parse(record).aggregateUris()).as(record).hasSize(1);
             } else {
-                assertThatThrownBy(() -> DmarcRecord.parse(record)).as(record).isInstanceOf(DmarcRecordException.class);
+                // The URI is left out; the policy stays (RFC 7489 §6.3).
+                DmarcRecord kept = parse(record);
+                assertThat(kept.aggregateUris()).as(record).isEmpty();
+                assertThat(kept.warnings()).as(record).anySatisfy(w -> assertThat(w).contains(v.get("input").asText()));
             }
         }
     }
@@ -95,6 +111,52 @@ class DmarcRecordTest {
         DmarcRecord r = parse("v=DMARC1; p=reject; sp=invalid; rua=mailto:mjl@mox.example");
         assertThat(r.policy()).isEqualTo(Policy.NONE);
         assertThat(r.warnings()).anySatisfy(w -> assertThat(w).contains("invalid sp"));
+    }
+
+    /** One bad term must not cost the domain its p=reject: the term is dropped, its default used, and named. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "pct=150 | pct",
+        "adkim=x | adkim",
+        "fo=2 | fo",
+        "ri=abc | ri",
+        "np=bogus | np",
+        "rua=dmarc@example.com | dmarc@example.com",
+        "rua=mailto:dmarc@example.com!10x | !10x",
+        "rua= | empty rua",
+        "garbage | garbage",
+        "rua=mailto:a@example.com!; aspf=q | aspf",
+    })
+    void aBadTermIsDroppedAndThePolicyKept(String term, String named) {
+        DmarcRecord r = parse("v=DMARC1; p=reject; " + term + "; sp=quarantine");
+        assertThat(r.policy()).isEqualTo(Policy.REJECT);
+        assertThat(r.subdomainPolicy()).isEqualTo(Policy.QUARANTINE);
+        assertThat(r.warnings()).anySatisfy(w -> assertThat(w).contains(named));
+        assertThat(r.percent()).isEqualTo(100);
+        assertThat(r.dkimAlignment()).isEqualTo(Alignment.RELAXED);
+        assertThat(r.spfAlignment()).isEqualTo(Alignment.RELAXED);
+        assertThat(r.reportInterval()).isEqualTo(86_400);
+        assertThat(r.failureOptions()).containsExactly("0");
+        assertThat(r.nonExistentPolicy()).as("np falls back to sp").isEqualTo(Policy.QUARANTINE);
+        assertThat(r.explicitTags()).doesNotContain("np");
+    }
+
+    @Test
+    void aBadUriIsLeftOutAndTheOthersKept() {
+        DmarcRecord r = parse("v=DMARC1; p=reject; rua=reports@example.com,mailto:good@example.com,mailto:x@example.com!9q");
+        assertThat(r.aggregateUris()).extracting(DmarcRecord.ReportUri::address).containsExactly("good@example.com");
+        assertThat(r.warnings()).hasSize(2);
+    }
+
+    @Test
+    void onlyVersionRepeatsAndThePolicyRulesOfSection663VoidARecord() {
+        for (String voided : List.of("v=DMARC1; p=bogus", "v=DMARC1; p=reject; sp=bogus", "v=DMARC1; adkim=s",
+                "v=DMARC1; p=reject; p=none", " v=DMARC1; p=reject", "v=DMARC1 p=reject",
+                "v=DMARC1; p=bogus; rua=nothing@example.com")) {
+            assertThatThrownBy(() -> DmarcRecord.parse(voided)).as(voided).isInstanceOf(DmarcRecordException.class);
+        }
+        DmarcRecord asNone = parse("v=DMARC1; p=bogus; rua=mailto:r@example.com");
+        assertThat(asNone.policy()).isEqualTo(Policy.NONE);
     }
 
     private static DmarcRecord parse(String input) {
