@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import org.mailsec.io.BoundedJson;
 import org.mailsec.io.RejectedInputException;
+import org.mailsec.io.ReportCounts;
 import org.mailsec.io.ReportInstants;
 import org.mailsec.tlsrpt.TlsReport.FailureDetail;
 import org.mailsec.tlsrpt.TlsReport.Policy;
@@ -34,7 +35,7 @@ public final class TlsReportJson {
      */
     public static final int MAX_POLICIES = 100;
     /** Sessions one count may claim: a trillion. 100 policies of 1,000 rows of it still fit a long. */
-    public static final long MAX_COUNT = 1_000_000_000_000L;
+    public static final long MAX_COUNT = ReportCounts.MAX;
     /** Failure-detail rows per policy, beyond which a report is refused (real reports: a handful). */
     public static final int MAX_FAILURE_DETAILS = 1_000;
 
@@ -195,32 +196,9 @@ public final class TlsReportJson {
         return s.length() <= 40 ? s : s.substring(0, 40) + "…";
     }
 
-    /**
-     * A session count: negative or unreadable counts are 0 (lenient, as before); a count above
-     * {@link #MAX_COUNT} refuses the report, so that sums over a report or a period can never overflow.
-     */
+    /** A session count: a whole number from 0 to {@link ReportCounts#MAX}, or the report is refused. */
     private static long count(JsonNode node, String field) throws RejectedInputException {
-        JsonNode n = node.get(field);
-        if (n == null || n.isNull()) {
-            return 0;
-        }
-        long value;
-        if (n.isNumber()) {
-            if (!n.canConvertToLong()) {
-                throw new RejectedInputException("refused TLS report: " + field + " out of range");
-            }
-            value = n.asLong();
-        } else {
-            try {
-                value = Long.parseLong(n.asText().strip());
-            } catch (NumberFormatException e) {
-                return 0;
-            }
-        }
-        if (value > MAX_COUNT) {
-            throw new RejectedInputException("refused TLS report: " + field + " " + value + " is more than " + MAX_COUNT);
-        }
-        return Math.max(0, value);
+        return ReportCounts.fromJson("TLS report", field, node.get(field));
     }
 
     private static String text(JsonNode node, String field) {

@@ -97,6 +97,34 @@ class HostileTlsReportTest {
         }
     }
 
+    /** Never a silent wrong number: a count that is not a whole number in 0..10^12 refuses the report, naming it. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"-1", "-0.5", "1.5", "18446744073709551621",
+        "\"18446744073709551621\"", "99999999999999999999999", "\"99999999999999999999999\"", "1e400", "-1e400",
+        "\"abc\"", "\"12 sessions\"", "true", "[1]", "{}", "4611686018427387904"})
+    void aCountThatIsNotAWholeNumberInRangeRefusesTheReport(String count) {
+        assertThatThrownBy(() -> read(report("[]", "\"2026-11-20T00:00:00Z\"", count))).as(count)
+            .isInstanceOf(RejectedInputException.class)
+            .hasMessageContaining("total-successful-session-count");
+    }
+
+    @Test
+    void aHundredThousandDigitCountIsRefusedNotZero() {
+        String digits = "9".repeat(100_000);
+        for (String count : new String[] {digits, "\"" + digits + "\""}) {
+            assertThatThrownBy(() -> read(report("[]", "\"2026-11-20T00:00:00Z\"", count)))
+                .isInstanceOf(RejectedInputException.class);
+        }
+    }
+
+    @Test
+    void wholeCountsWrittenOddlyAreRead() throws Exception {
+        assertThat(read(report("[]", "\"2026-11-20T00:00:00Z\"", "\"12\"")).totalSuccess()).isEqualTo(12);
+        assertThat(read(report("[]", "\"2026-11-20T00:00:00Z\"", "1e3")).totalSuccess()).isEqualTo(1000);
+        assertThat(read(report("[]", "\"2026-11-20T00:00:00Z\"", "1000000000000")).totalSuccess()).isEqualTo(1_000_000_000_000L);
+        assertThat(read(report("[]", "\"2026-11-20T00:00:00Z\"", "null")).totalSuccess()).isZero();
+    }
+
     @Test
     void tooManyPoliciesAreRefusedWithTheCap() {
         String policy = "{\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":\"example.com\"},\"summary\":{}}";

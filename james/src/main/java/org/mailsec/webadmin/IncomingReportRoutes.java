@@ -131,6 +131,7 @@ public abstract class IncomingReportRoutes implements Routes {
         view.put("success", s.success());
         view.put("failure", s.failure());
         view.put("failuresByResultType", s.failuresByResultType());
+        view.put("saturated", s.saturated());
         return view;
     }
 
@@ -191,6 +192,7 @@ public abstract class IncomingReportRoutes implements Routes {
         view.put("dkimFail", s.dkimFail());
         view.put("spfFail", s.spfFail());
         view.put("policyOverrides", s.policyOverrides());
+        view.put("saturated", s.saturated());
         return view;
     }
 }

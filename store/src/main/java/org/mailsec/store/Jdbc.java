@@ -66,6 +66,31 @@ public final class Jdbc {
         }
     }
 
+    /**
+     * Reads SQL sums of counts over many reports: SUM over BIGINT is NUMERIC and can pass what a long holds. Such a
+     * sum shows as Long.MAX_VALUE and {@link #saturated()} says so, never as a wrapped or failed number.
+     */
+    public static final class Sums {
+        private static final java.math.BigDecimal LONG_MAX = java.math.BigDecimal.valueOf(Long.MAX_VALUE);
+        private boolean saturated;
+
+        public long get(ResultSet rs, int column) throws SQLException {
+            java.math.BigDecimal value = rs.getBigDecimal(column);
+            if (value == null) {
+                return 0;
+            }
+            if (value.compareTo(LONG_MAX) > 0) {
+                saturated = true;
+                return Long.MAX_VALUE;
+            }
+            return value.longValue();
+        }
+
+        public boolean saturated() {
+            return saturated;
+        }
+    }
+
     public static Instant instant(ResultSet rs, String column) throws SQLException {
         Timestamp t = rs.getTimestamp(column);
         return t == null ? null : t.toInstant();

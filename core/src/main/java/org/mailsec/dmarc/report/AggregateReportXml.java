@@ -29,6 +29,7 @@ import org.mailsec.dmarc.report.AggregateReport.Reason;
 import org.mailsec.dmarc.report.AggregateReport.Row;
 import org.mailsec.dmarc.report.AggregateReport.SpfAuth;
 import org.mailsec.io.RejectedInputException;
+import org.mailsec.io.ReportCounts;
 import org.mailsec.io.ReportInstants;
 
 /**
@@ -44,7 +45,7 @@ public final class AggregateReportXml {
     /** Records per report: the largest real report in the test data has 2,286; ten times that is refused. */
     public static final int MAX_RECORDS = 25_000;
     /** Messages one row may claim: a trillion; 25,000 rows of it still fit a long. */
-    public static final long MAX_COUNT = 1_000_000_000_000L;
+    public static final long MAX_COUNT = ReportCounts.MAX;
     public static final String RFC9990_NAMESPACE = "urn:ietf:params:xml:ns:dmarc-2.0";
 
     private static final Pattern DECLARED_ENCODING = Pattern.compile("^\\s*<\\?xml[^>]*encoding\\s*=\\s*[\"']([A-Za-z0-9._-]+)[\"']");
@@ -223,24 +224,9 @@ public final class AggregateReportXml {
         return instant;
     }
 
-    /** A row's message count: unreadable is 0 (lenient); above a trillion refuses the report (sums never overflow). */
+    /** A row's message count: a whole number from 0 to {@link ReportCounts#MAX}, or the report is refused. */
     private static long count(String s) throws RejectedInputException {
-        if (s == null) {
-            return 0;
-        }
-        long value;
-        try {
-            value = Long.parseLong(s.strip());
-        } catch (NumberFormatException e) {
-            if (s.strip().matches("\\d{19,}")) {
-                throw new RejectedInputException("refused DMARC report: a count out of range");
-            }
-            return 0;
-        }
-        if (value > MAX_COUNT) {
-            throw new RejectedInputException("refused DMARC report: count " + value + " is more than " + MAX_COUNT);
-        }
-        return Math.max(0, value);
+        return ReportCounts.fromText("DMARC report", "count", s);
     }
 
     private static Integer integer(String s) {

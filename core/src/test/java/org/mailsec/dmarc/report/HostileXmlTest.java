@@ -17,6 +17,35 @@ class HostileXmlTest {
 
     private final AggregateReportReader reader = new AggregateReportReader();
 
+    private static String report(String count) {
+        return "<feedback><report_metadata><org_name>o</org_name><email>r@o.example</email><report_id>1</report_id>"
+            + "<date_range><begin>1700000000</begin><end>1700086400</end></date_range></report_metadata>"
+            + "<policy_published><domain>example.com</domain><p>none</p></policy_published>"
+            + "<record><row><source_ip>192.0.2.1</source_ip><count>" + count + "</count><policy_evaluated>"
+            + "<disposition>none</disposition><dkim>pass</dkim><spf>pass</spf></policy_evaluated></row>"
+            + "<identifiers><header_from>example.com</header_from></identifiers></record>"
+            + "<record><row><source_ip>192.0.2.2</source_ip><count>1000000000000</count><policy_evaluated>"
+            + "<disposition>none</disposition><dkim>pass</dkim><spf>pass</spf></policy_evaluated></row>"
+            + "<identifiers><header_from>example.com</header_from></identifiers></record></feedback>";
+    }
+
+    /** Never a silent wrong number: 2^64+5 is not 0, nor 5; a negative count is not accepted. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"-1", "1.5", "18446744073709551621", "99999999999999999999999",
+        "1e400", "abc", "9223372036854775807", "1000000000001", " 12 sessions"})
+    void aCountThatIsNotAWholeNumberInRangeRefusesTheReport(String count) {
+        assertThatThrownBy(() -> reader.read(report(count).getBytes(StandardCharsets.UTF_8), "r.xml")).as(count)
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("count");
+        assertThatThrownBy(() -> reader.read(report("9".repeat(100_000)).getBytes(StandardCharsets.UTF_8), "r.xml"))
+            .isInstanceOf(RejectedInputException.class);
+    }
+
+    @Test
+    void countsInRangeAreReadAndSummedExactly() throws Exception {
+        AggregateReport r = reader.read(report(" 12 ").getBytes(StandardCharsets.UTF_8), "r.xml").get(0);
+        assertThat(r.messages()).isEqualTo(1_000_000_000_012L);
+    }
+
     @Test
     void externalEntityIsNeverRead(@TempDir Path dir) throws Exception {
         Path secret = dir.resolve("secret.txt");

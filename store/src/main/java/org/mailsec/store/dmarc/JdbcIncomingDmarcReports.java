@@ -95,9 +95,11 @@ public final class JdbcIncomingDmarcReports implements IncomingDmarcReports {
         String sql = "SELECT domain, COUNT(*), SUM(messages), SUM(dmarc_pass), SUM(disposition_none), SUM(disposition_quarantine), "
             + "SUM(disposition_reject), SUM(dkim_fail), SUM(spf_fail), SUM(policy_overrides) FROM dmarc_report_incoming "
             + "WHERE begin_at < ? AND end_at > ?" + (domain.isPresent() ? " AND domain = ?" : "") + " GROUP BY domain ORDER BY domain";
-        return jdbc.query("summarise DMARC reports", sql, rs -> new DmarcReportSummary(rs.getString(1), rs.getLong(2),
-            rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9),
-            rs.getLong(10)), params(start, end, domain));
+        return jdbc.query("summarise DMARC reports", sql, rs -> {
+            Jdbc.Sums sums = new Jdbc.Sums();
+            return new DmarcReportSummary(rs.getString(1), rs.getLong(2), sums.get(rs, 3), sums.get(rs, 4), sums.get(rs, 5),
+                sums.get(rs, 6), sums.get(rs, 7), sums.get(rs, 8), sums.get(rs, 9), sums.get(rs, 10), sums.saturated());
+        }, params(start, end, domain));
     }
 
     @Override

@@ -118,7 +118,7 @@ public final class JdbcIncomingTlsReports implements IncomingTlsReports {
             : new Object[] {end, start, page.limit(), page.offset()};
         return jdbc.query("list TLS reports", sql, rs -> new TlsReportListing(rs.getLong(1), rs.getString(2), rs.getString(3),
             Jdbc.instant(rs, "begin_at"), Jdbc.instant(rs, "end_at"), rs.getString(6), rs.getString(7), rs.getString(8),
-            rs.getBoolean(9), Jdbc.instant(rs, "received_at"), rs.getLong(11), rs.getLong(12)), params);
+            rs.getBoolean(9), Jdbc.instant(rs, "received_at"), new Jdbc.Sums().get(rs, 11), new Jdbc.Sums().get(rs, 12)), params);
     }
 
     @Override
@@ -126,17 +126,33 @@ public final class JdbcIncomingTlsReports implements IncomingTlsReports {
         String filter = " r.begin_at < ? AND r.end_at > ?" + (policyDomain.isPresent() ? " AND p.policy_domain = ?" : "");
         Object[] params = policyDomain.isPresent() ? new Object[] {end, start, policyDomain.get()} : new Object[] {end, start};
         Map<String, long[]> totals = new LinkedHashMap<>();
+        java.util.Set<String> saturated = new java.util.HashSet<>();
         jdbc.query("summarise TLS reports", "SELECT p.policy_domain, COUNT(DISTINCT p.incoming_id), SUM(p.success), SUM(p.failure) "
             + "FROM tls_report_incoming_policy p JOIN tls_report_incoming r ON r.id = p.incoming_id WHERE" + filter
             + " GROUP BY p.policy_domain ORDER BY p.policy_domain",
-            rs -> totals.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3), rs.getLong(4)}), params);
+            rs -> {
+                Jdbc.Sums sums = new Jdbc.Sums();
+                totals.put(rs.getString(1), new long[] {rs.getLong(2), sums.get(rs, 3), sums.get(rs, 4)});
+                if (sums.saturated()) {
+                    saturated.add(rs.getString(1));
+                }
+                return null;
+            }, params);
         Map<String, Map<String, Long>> byType = new HashMap<>();
         jdbc.query("summarise TLS report failures", "SELECT p.policy_domain, p.result_type, SUM(p.sessions) "
             + "FROM tls_report_incoming_result p JOIN tls_report_incoming r ON r.id = p.incoming_id WHERE" + filter
             + " GROUP BY p.policy_domain, p.result_type",
-            rs -> byType.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), rs.getLong(3)), params);
+            rs -> {
+                Jdbc.Sums sums = new Jdbc.Sums();
+                byType.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), sums.get(rs, 3));
+                if (sums.saturated()) {
+                    saturated.add(rs.getString(1));
+                }
+                return null;
+            }, params);
         List<TlsReportSummary> out = new ArrayList<>();
-        totals.forEach((domain, t) -> out.add(new TlsReportSummary(domain, t[0], t[1], t[2], byType.getOrDefault(domain, Map.of()))));
+        totals.forEach((domain, t) -> out.add(new TlsReportSummary(domain, t[0], t[1], t[2], byType.getOrDefault(domain, Map.of()),
+            saturated.contains(domain))));
         return out;
     }
 

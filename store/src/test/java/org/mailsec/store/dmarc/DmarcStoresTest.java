@@ -117,6 +117,32 @@ public class DmarcStoresTest {
         }
     }
 
+    /** A period's sum past 2^63-1 shows the maximum and says it saturated; it never wraps and never fails the route. */
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void sumsOverAPeriodSaturateAndSaySo(StoreConfig.Dialect dialect) throws Exception {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            IncomingDmarcReports store = new JdbcIncomingDmarcReports(db);
+            List<String> domains = new ArrayList<>();
+            for (AggregateReport r : realReports()) {
+                if (r.policy().domain().equals("example.com") && store.add(r, "reporter.example", false, NOW).isPresent()) {
+                    domains.add(r.policy().domain());
+                }
+            }
+            assertThat(domains.size()).isGreaterThanOrEqualTo(2);
+            Instant end = Instant.parse("2100-01-01T00:00:00Z");
+            assertThat(store.summaries(Instant.EPOCH, end, Optional.of("example.com")).get(0).saturated()).isFalse();
+            try (java.sql.Connection c = db.connection(); java.sql.Statement st = c.createStatement()) {
+                // What enough reports at the per-report cap would add up to.
+                st.executeUpdate("UPDATE dmarc_report_incoming SET messages = 9223372036854775807, dmarc_pass = 1");
+            }
+            DmarcReportSummary big = store.summaries(Instant.EPOCH, end, Optional.of("example.com")).get(0);
+            assertThat(big.messages()).isEqualTo(Long.MAX_VALUE);
+            assertThat(big.dmarcPass()).isEqualTo(domains.size());
+            assertThat(big.saturated()).isTrue();
+        }
+    }
+
     /** A store holding reports from before record counts were columns gets them from the stored XML, once. */
     @ParameterizedTest
     @MethodSource("org.mailsec.store.TestDatabases#both")

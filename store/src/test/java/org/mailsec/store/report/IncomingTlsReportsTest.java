@@ -32,6 +32,39 @@ class IncomingTlsReportsTest {
         return out;
     }
 
+    /**
+     * Counts are bounded per report, not per period: a period's sum past 2^63-1 (here rows set to 2^62 in the
+     * database, as enough big reports would add up to) shows the maximum and says it saturated, never wraps or fails.
+     */
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void sumsOverAPeriodSaturateAndSaySo(StoreConfig.Dialect dialect) throws Exception {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            IncomingTlsReports store = new JdbcIncomingTlsReports(db);
+            Instant received = Instant.parse("2026-11-22T10:00:00Z");
+            for (int i = 0; i < 3; i++) {
+                String json = "{\"organization-name\":\"o\",\"report-id\":\"r" + i + "\",\"date-range\":{"
+                    + "\"start-datetime\":\"2026-11-20T00:00:00Z\",\"end-datetime\":\"2026-11-20T23:59:59Z\"},"
+                    + "\"policies\":[{\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":\"big.example\"},"
+                    + "\"summary\":{\"total-successful-session-count\":1000000000000,\"total-failure-session-count\":1}}]}";
+                TlsReport r = new TlsReportReader().read(json.getBytes(java.nio.charset.StandardCharsets.UTF_8), "r.json").get(0);
+                assertThat(store.add(r, "big.example", "o.example", "t@o.example", false, false, received)).isPresent();
+            }
+            Instant from = Instant.parse("2026-11-01T00:00:00Z");
+            Instant to = Instant.parse("2026-12-01T00:00:00Z");
+            TlsReportSummary exact = store.summaries(from, to, Optional.empty()).get(0);
+            assertThat(exact.success()).isEqualTo(3_000_000_000_000L);
+            assertThat(exact.saturated()).isFalse();
+            try (java.sql.Connection c = db.connection(); java.sql.Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE tls_report_incoming_policy SET success = 4611686018427387904");
+            }
+            TlsReportSummary big = store.summaries(from, to, Optional.empty()).get(0);
+            assertThat(big.success()).isEqualTo(Long.MAX_VALUE);
+            assertThat(big.failure()).isEqualTo(3);
+            assertThat(big.saturated()).isTrue();
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("org.mailsec.store.TestDatabases#both")
     void storesEachReportOnceAndSummarises(StoreConfig.Dialect dialect) throws Exception {
