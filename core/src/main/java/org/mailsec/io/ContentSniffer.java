@@ -24,6 +24,9 @@ public final class ContentSniffer {
         if (bytes.length >= 4 && bytes[0] == 'P' && bytes[1] == 'K' && bytes[2] == 3 && bytes[3] == 4) {
             return Kind.ZIP;
         }
+        if (utf16Markup(bytes)) {
+            return Kind.XML;
+        }
         int start = skipBomAndWhitespace(bytes);
         if (start < bytes.length) {
             byte first = bytes[start];
@@ -42,6 +45,48 @@ public final class ContentSniffer {
             return Kind.MAIL;
         }
         return Kind.UNKNOWN;
+    }
+
+    /**
+     * UTF-16 whose first character (after a byte order mark and whitespace) is {@code <}: XML 1.0 Appendix F's
+     * autodetection. JSON is never UTF-16 on the wire (RFC 8259 §8.1), XML may be.
+     */
+    private static boolean utf16Markup(byte[] bytes) {
+        Boolean bigEndian = utf16ByteOrder(bytes);
+        if (bigEndian == null) {
+            return false;
+        }
+        int i = bytes.length >= 2 && ((bytes[0] & 0xff) == 0xfe || (bytes[0] & 0xff) == 0xff) ? 2 : 0;
+        for (; i + 1 < bytes.length; i += 2) {
+            int unit = bigEndian ? (bytes[i] & 0xff) << 8 | (bytes[i + 1] & 0xff) : (bytes[i + 1] & 0xff) << 8 | (bytes[i] & 0xff);
+            if (unit != ' ' && unit != '\t' && unit != '\r' && unit != '\n') {
+                return unit == '<';
+            }
+        }
+        return false;
+    }
+
+    /** True for UTF-16BE, false for UTF-16LE, null when {@code bytes} do not look like UTF-16 (BOM, or a NUL pair). */
+    public static Boolean utf16ByteOrder(byte[] bytes) {
+        if (bytes.length < 4) {
+            return null;
+        }
+        int b0 = bytes[0] & 0xff;
+        int b1 = bytes[1] & 0xff;
+        if (b0 == 0xfe && b1 == 0xff) {
+            return true;
+        }
+        if (b0 == 0xff && b1 == 0xfe) {
+            return false;
+        }
+        // No BOM: '<' (or whitespace) with a zero byte before or after it, as XML 1.0 Appendix F lists.
+        if (b0 == 0 && b1 != 0 && bytes[2] == 0) {
+            return true;
+        }
+        if (b0 != 0 && b1 == 0 && bytes[3] == 0) {
+            return false;
+        }
+        return null;
     }
 
     private static int skipBomAndWhitespace(byte[] bytes) {

@@ -37,6 +37,10 @@ public record MtaStsRecord(String id, Map<String, String> extensions) {
         if (!version.find()) {
             throw RecordException.syntax("record does not start with v=STSv1");
         }
+        if (text.indexOf('\r') >= 0 || text.indexOf('\n') >= 0) {
+            // RFC 8461 §3.1: fields are separated by spaces and tabs (WSP) only.
+            throw RecordException.syntax("record contains a line break (only spaces and tabs may separate fields)");
+        }
         String id = null;
         Map<String, String> extensions = new LinkedHashMap<>();
         for (TagList.Tag tag : TagList.parse(text.substring(version.start(1)))) {
@@ -59,9 +63,12 @@ public record MtaStsRecord(String id, Map<String, String> extensions) {
         return new MtaStsRecord(id, extensions);
     }
 
+    /**
+     * Removes surrounding double quotes (presentation format pasted by an operator). Whitespace is kept: RFC 8461
+     * §3.1 discards a record that does not begin with {@code v=STSv1}, and " v=STSv1" does not.
+     */
     private static String unquote(String txt) {
-        String t = txt.strip();
-        return t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"") ? t.substring(1, t.length() - 1) : t;
+        return txt.length() >= 2 && txt.startsWith("\"") && txt.endsWith("\"") ? txt.substring(1, txt.length() - 1) : txt;
     }
 
     public String toTxt() {

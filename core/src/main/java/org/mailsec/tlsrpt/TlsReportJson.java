@@ -179,7 +179,16 @@ public final class TlsReportJson {
         return ReportInstants.require(instant, "invalid TLS report: date-range " + field);
     }
 
+    /** A leap second (RFC 3339 §5.6 time-second 60, at the end of a minute 59): the JDK has no 60th second. */
+    private static final java.util.regex.Pattern LEAP_SECOND =
+        java.util.regex.Pattern.compile("^(\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:59:)60((?:\\.\\d+)?(?:[Zz]|[+-]\\d{2}:\\d{2})?)$");
+
     private static Instant parseDate(String s) {
+        java.util.regex.Matcher leap = LEAP_SECOND.matcher(s);
+        if (leap.matches()) {
+            // The instant of 23:59:60 is taken as 23:59:59 (as java.time's ISO_INSTANT does): the last second before.
+            return parseDate(leap.group(1) + "59" + leap.group(2));
+        }
         try {
             return OffsetDateTime.parse(s).toInstant();
         } catch (DateTimeParseException e) {

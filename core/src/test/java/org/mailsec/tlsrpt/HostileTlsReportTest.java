@@ -126,6 +126,16 @@ class HostileTlsReportTest {
     }
 
     @Test
+    void aLeapSecondIsAValidRfc3339Time() throws Exception {
+        assertThat(read(report("[]", "\"2016-12-31T23:59:60Z\"", "1")).start())
+            .isEqualTo(java.time.Instant.parse("2016-12-31T23:59:59Z"));
+        assertThat(read(report("[]", "\"2016-12-31T15:59:60-08:00\"", "1")).start())
+            .isEqualTo(java.time.Instant.parse("2016-12-31T23:59:59Z"));
+        assertThatThrownBy(() -> read(report("[]", "\"2016-12-31T23:58:60Z\"", "1"))).isInstanceOf(RejectedInputException.class);
+        assertThatThrownBy(() -> read(report("[]", "\"2016-12-31T23:59:61Z\"", "1"))).isInstanceOf(RejectedInputException.class);
+    }
+
+    @Test
     void tooManyPoliciesAreRefusedWithTheCap() {
         String policy = "{\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":\"example.com\"},\"summary\":{}}";
         String json = "{\"report-id\":\"r\",\"date-range\":{\"start-datetime\":\"2026-11-20T00:00:00Z\","

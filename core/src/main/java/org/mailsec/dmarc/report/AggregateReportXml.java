@@ -75,12 +75,18 @@ public final class AggregateReportXml {
         return map(feedback);
     }
 
-    /** Decodes with the declared charset (default UTF-8), replacing bytes that are invalid in it. */
+    /**
+     * Decodes as XML 1.0 Appendix F says: UTF-16 by its byte order mark or its zero bytes, otherwise the declared
+     * charset (default UTF-8), replacing bytes that are invalid in it.
+     */
     private static String decode(byte[] xml) {
         Charset charset = StandardCharsets.UTF_8;
         String head = new String(xml, 0, Math.min(xml.length, 200), StandardCharsets.ISO_8859_1);
-        Matcher m = DECLARED_ENCODING.matcher(head.startsWith("\uFEFF") ? head.substring(1) : head);
-        if (m.find()) {
+        Matcher m = DECLARED_ENCODING.matcher(head.startsWith("\u00EF\u00BB\u00BF") ? head.substring(3) : head);
+        Boolean utf16BigEndian = org.mailsec.io.ContentSniffer.utf16ByteOrder(xml);
+        if (utf16BigEndian != null) {
+            charset = utf16BigEndian ? StandardCharsets.UTF_16BE : StandardCharsets.UTF_16LE;
+        } else if (m.find()) {
             try {
                 charset = Charset.forName(m.group(1));
             } catch (IllegalArgumentException e) {

@@ -49,6 +49,25 @@ class AggregateReportConformanceTest {
         assertThat(report.dmarcPassMessages()).isEqualTo(expected.get("dmarcPass").asLong());
     }
 
+    /** XML 1.0 Appendix F: a report in UTF-16 (with or without a byte order mark) reads as its UTF-8 original. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"UTF-16BE bom", "UTF-16LE bom", "UTF-16BE", "UTF-16LE"})
+    void utf16ReportsReadAsTheirUtf8Original(String encoding) throws Exception {
+        String name = "cryinc_google.xml";
+        String text = Files.readString(TestData.file("dmarc-aggregate/" + name))
+            .replace("encoding=\"UTF-8\"", "encoding=\"UTF-16\"") + "<!-- \u00e9t\u00e9 -->";
+        String charset = encoding.split(" ")[0];
+        byte[] body = (encoding.endsWith("bom") ? "\uFEFF" + text : text).getBytes(java.nio.charset.Charset.forName(charset));
+        AggregateReport original = readOne(name);
+        AggregateReport utf16 = new AggregateReportReader().read(body, "report.xml").get(0);
+        assertThat(utf16).isEqualTo(original);
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write(body);
+        }
+        assertThat(new AggregateReportReader().read(gz.toByteArray(), "report.xml.gz").get(0)).isEqualTo(original);
+    }
+
     @Test
     void emptyFileIsRejected() {
         assertThatThrownBy(() -> readOne("parsedmarc_empty.xml")).isInstanceOf(RejectedInputException.class)
