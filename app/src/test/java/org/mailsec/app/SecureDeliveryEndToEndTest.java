@@ -626,10 +626,22 @@ class SecureDeliveryEndToEndTest {
         }
 
         @Test
-        void requireTlsIsNotDeliveredToAServerWithoutIt() throws Exception {
+        void requireTlsIsNotDeliveredToAServerWithoutItAndTheSenderLearnsAtOnce() throws Exception {
+            E2e.put(james.webAdminPort(), "/users/sender@localhost", "{\"password\":\"secret\"}");
             String rcpt = send("requiretls-missing.test", Map.of("X-Mailsec-Require-TLS", "yes"));
             awaitResult("requiretls-missing.test", "success");
-            Thread.sleep(1000);
+            // RFC 8689 §4.2.1: no MX takes REQUIRETLS, so the mail is returned now (5.7.30), not retried for days.
+            await().atMost(WAIT).until(() -> Inbox.read(james.imapPort(), "sender@localhost", "secret", inbox -> {
+                for (javax.mail.Message m : inbox.getMessages()) {
+                    java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+                    m.writeTo(raw);
+                    String text = raw.toString(java.nio.charset.StandardCharsets.UTF_8);
+                    if (text.contains(rcpt) && text.contains("5.7.30")) {
+                        return true;
+                    }
+                }
+                return false;
+            }));
             assertNotDelivered("good", rcpt);
         }
 

@@ -51,6 +51,15 @@ public record DeliveryPlan(String domain, StsDecision sts, List<HostPlan> hosts,
         return Optional.empty();
     }
 
+    /**
+     * Every host is refused because a REQUIRETLS mail may not go to an MX authenticated neither by DNSSEC nor by
+     * MTA-STS (RFC 8689 §4.2.1): retrying will not change it.
+     */
+    public boolean requireTlsUnmetByEveryHost() {
+        return failure.isEmpty() && !hosts.isEmpty() && hosts.stream().allMatch(h -> h.refusal()
+            .filter(r -> r.reasonCode().equals(DeliveryPlanner.REQUIRETLS_MX_NOT_AUTHENTICATED)).isPresent());
+    }
+
     static String stripDot(String name) {
         return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
     }

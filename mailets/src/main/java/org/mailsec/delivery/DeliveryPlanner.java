@@ -54,6 +54,8 @@ public final class DeliveryPlanner {
 
     private final DnsResolver resolver;
     private final MtaStsPolicies policies;
+    /** The reason code of a host a REQUIRETLS mail may not go to: its MX is neither DNSSEC-secure nor MTA-STS's. */
+    public static final String REQUIRETLS_MX_NOT_AUTHENTICATED = "requiretls-mx-not-authenticated";
     private final TlsRptLookup tlsRpt;
     private final TlsOutcomes outcomes;
     private final Settings settings;
@@ -208,7 +210,7 @@ public final class DeliveryPlanner {
             if (!mxSecure) {
                 // RFC 8689 §4.2.1: the MX must be authenticated by DNSSEC or an MTA-STS policy.
                 return Optional.of(refuse(domain, mx, addresses, report, flags, ResultType.VALIDATION_FAILURE,
-                    "requiretls-mx-not-authenticated", "REQUIRETLS: " + mx + " is neither DNSSEC-secure nor allowed by an MTA-STS policy"));
+                    REQUIRETLS_MX_NOT_AUTHENTICATED, "REQUIRETLS: " + mx + " is neither DNSSEC-secure nor allowed by an MTA-STS policy"));
             }
             return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(), new TlsPolicy.Pkix(mx),
                 true, false, report));

@@ -11,16 +11,53 @@ import org.mailsec.delivery.DeliveryPlan;
 final class CurrentPlan {
 
     private static final ThreadLocal<DeliveryPlan> PLAN = new ThreadLocal<>();
+    private static final ThreadLocal<Hosts> HOSTS = new ThreadLocal<>();
+
+    /** What the hosts tried by the running delivery said about a REQUIRETLS mail. */
+    private static final class Hosts {
+        int tried;
+        final java.util.List<String> requireTlsUnmet = new java.util.ArrayList<>();
+    }
 
     private CurrentPlan() {
     }
 
     static void set(DeliveryPlan plan) {
         PLAN.set(plan);
+        HOSTS.set(new Hosts());
     }
 
     static void clear() {
         PLAN.remove();
+        HOSTS.remove();
+    }
+
+    /** The per-host deliverer is trying one more host address. */
+    static void tried() {
+        Hosts hosts = HOSTS.get();
+        if (hosts != null) {
+            hosts.tried++;
+        }
+    }
+
+    /** The host just tried cannot take a REQUIRETLS mail, for a reason that retrying will not change. */
+    static void requireTlsUnmet(String why) {
+        Hosts hosts = HOSTS.get();
+        if (hosts != null) {
+            hosts.requireTlsUnmet.add(why);
+        }
+    }
+
+    /**
+     * Why no host can take the REQUIRETLS mail, when every host tried said so (RFC 8689 §4.2.1: the mail is then
+     * returned, not retried until it expires); empty when some host failed otherwise or none was tried.
+     */
+    static Optional<String> requireTlsUnmetEverywhere() {
+        Hosts hosts = HOSTS.get();
+        if (hosts == null || hosts.tried == 0 || hosts.requireTlsUnmet.size() < hosts.tried) {
+            return Optional.empty();
+        }
+        return Optional.of(String.join("; ", new java.util.LinkedHashSet<>(hosts.requireTlsUnmet)));
     }
 
     static Optional<DeliveryPlan> get() {

@@ -157,13 +157,29 @@ final class DeliveryLoop {
         planning.stopAndPublish();
         Optional<String> blocked = plan.blocked();
         if (blocked.isPresent()) {
+            if (plan.requireTlsUnmetByEveryHost()) {
+                LOG.info("Mail {} returned: {}", mail.getName(), blocked.get());
+                return ExecutionResult.permanentFailure(new MessagingException("5.7.30 REQUIRETLS support required: "
+                    + blocked.get()));
+            }
             LOG.info("Mail {} not delivered now: {}", mail.getName(), blocked.get());
             MessagingException why = new MessagingException(blocked.get());
             return plan.permanent() ? ExecutionResult.permanentFailure(why) : ExecutionResult.temporaryFailure(why);
         }
         CurrentPlan.set(plan);
         try {
-            return mailDelivrer.deliver(mail);
+            ExecutionResult result = mailDelivrer.deliver(mail);
+            if (flags.requireTls() && result.getExecutionState() == ExecutionResult.ExecutionState.TEMPORARY_FAILURE) {
+                Optional<String> unmet = CurrentPlan.requireTlsUnmetEverywhere();
+                if (unmet.isPresent()) {
+                    // RFC 8689 §4.2.1 and §5: no MX can take it; the sender learns now, not when retries run out.
+                    LOG.info("Mail {} returned: no MX host of {} can take a REQUIRETLS mail: {}", mail.getName(),
+                        plan.domain(), unmet.get());
+                    return ExecutionResult.permanentFailure(new MessagingException("5.7.30 REQUIRETLS support required: "
+                        + "no MX host of " + plan.domain() + " can take this message (" + unmet.get() + ")"));
+                }
+            }
+            return result;
         } finally {
             CurrentPlan.clear();
         }

@@ -88,7 +88,11 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
         String domain = plan.map(DeliveryPlan::domain).orElse("");
         boolean ownReport = plan.map(p -> p.flags().ownReport()).orElse(false);
         boolean requireTls = plan.map(p -> p.flags().requireTls()).orElse(false);
+        CurrentPlan.tried();
         if (host.refusal().isPresent()) {
+            if (requireTls && org.mailsec.delivery.DeliveryPlanner.REQUIRETLS_MX_NOT_AUTHENTICATED.equals(host.refusal().get().reasonCode())) {
+                CurrentPlan.requireTlsUnmet(host.refusal().get().message());
+            }
             throw nextHost(host.refusal().get().message());
         }
         String ip = server.getHost();
@@ -113,7 +117,9 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
         try {
             checkTls(host, domain, ownReport, ip, attempt);
             if (requireTls && !transport.supportsExtension(REQUIRETLS)) {
-                throw nextHost("REQUIRETLS: " + host.mx() + " does not support REQUIRETLS");
+                String why = "REQUIRETLS: " + host.mx() + " does not support REQUIRETLS";
+                CurrentPlan.requireTlsUnmet(why);
+                throw nextHost(why);
             }
             send(mail, transport, addresses);
             LOG.info("Mail {} delivered to {} at {} ({}) for {}", mail.getName(), host.mx(), ip,

@@ -135,6 +135,52 @@ class RetriesAndBouncesTest {
             .isNotEmpty();
     }
 
+    /**
+     * RFC 8689 §4.2.1: a REQUIRETLS mail that no MX can take — one MX offers TLS but not REQUIRETLS, one is not
+     * authenticated by DNSSEC or MTA-STS — is returned at once with 5.7.30, not retried until it expires.
+     */
+    @Test
+    void aRequireTlsMailNoMxCanTakeIsReturnedAtOnce(@TempDir Path dir) throws Exception {
+        org.mailsec.testing.TestPki.Identity root = org.mailsec.testing.TestPki.rootCa("requiretls test root");
+        int port = org.mailsec.testing.delivery.LoopbackMx.freePort();
+        try (org.mailsec.testing.delivery.LoopbackMx withoutRequireTls = org.mailsec.testing.delivery.LoopbackMx.start(
+                "127.0.0.8", port, root.issueServer("mx.signed-reqtls.test").serverContext())) {
+            dns.addSignedZone("signed-reqtls.test", "@ MX 10 mx\nmx A 127.0.0.8\n");
+            dns.addZone("unsigned-reqtls.test", "@ MX 10 mx\nmx A 127.0.0.8\n");
+            java.security.KeyStore roots = java.security.KeyStore.getInstance("PKCS12");
+            roots.load(null, null);
+            roots.setCertificateEntry("root", root.certificate());
+            TlsOutcomes outcomes = new TlsOutcomes(recorder, new RecordingMetricFactory(), Clock.systemUTC());
+            MtaStsPolicyFetcher fetcher = MtaStsPolicyFetcher.builder(dns.resolver()).build();
+            MtaStsPolicies policies = new MtaStsPolicies(new MtaStsLookup(dns.resolver(), fetcher), fetcher,
+                new JdbcPolicyCache(database), Clock.systemUTC(), new MtaStsPolicies.Listener() { });
+            DeliveryPlanner planner = new DeliveryPlanner(dns.resolver(), policies, outcomes,
+                new DeliveryPlanner.Settings(port, true, true, Set.of()));
+            TransportSecurity security = new TransportSecurity(planner, outcomes, SmtpTrustManager.pkixFrom(roots), Clock.systemUTC());
+            FakeMailetConfig config = FakeMailetConfig.builder().mailetName("SecureRemoteDelivery").mailetContext(context)
+                .setProperty("heloName", "sender.test").setProperty("maxRetries", "5").setProperty("delayTime", "2 * 1000")
+                .setProperty("bounceProcessor", "bounces").build();
+            SecureDelivery requireTlsDelivery = new SecureDelivery(queue, new RemoteDeliveryConfiguration(config, null),
+                new InMemoryDNSService(), new RecordingMetricFactory(), context, security);
+
+            for (String domain : new String[] {"signed-reqtls.test", "unsigned-reqtls.test"}) {
+                context.resetSentMails();
+                MailImpl mail = mail(false);
+                mail.setRecipients(java.util.List.of(new MailAddress("user@" + domain)));
+                mail.setAttribute(new org.apache.mailet.Attribute(org.mailsec.delivery.MailsecAttributes.REQUIRE_TLS,
+                    org.apache.mailet.AttributeValue.of(true)));
+                requireTlsDelivery.attempt(mail);
+                assertThat(queue.getSize()).as(domain + ": not queued for a retry").isZero();
+                assertThat(context.getSentMails()).as(domain).singleElement().satisfies(bounce -> {
+                    assertThat(bounce.getState()).isEqualTo("bounces");
+                    assertThat(bounce.getAttributes().get(org.apache.mailet.AttributeName.of("delivery-error"))
+                        .getValue().value().toString()).contains("5.7.30", domain);
+                });
+            }
+            assertThat(withoutRequireTls.messages()).isEmpty();
+        }
+    }
+
     @Test
     void delaysFollowTheDelayTimeParameter() throws Exception {
         MailImpl mail = mail(false);
