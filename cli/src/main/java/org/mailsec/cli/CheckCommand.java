@@ -14,8 +14,11 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.mailsec.dane.TlsaMatcher;
+import org.mailsec.dane.SmtpTrustManager;
 import org.mailsec.dmarc.DmarcLookup;
+import org.mailsec.tlsrpt.ReportSigningKey;
 import org.mailsec.dns.DnsAnswer;
 import org.mailsec.dns.DnsException;
 import org.mailsec.dns.DnsResolver;
@@ -54,6 +57,11 @@ final class CheckCommand {
         DnssecResolver.Builder resolverBuilder = DnssecResolver.builder();
         String dnsServer = "system";
         Duration timeout = Duration.ofSeconds(5);
+        Optional<Path> webPkiRoots = Optional.empty();
+        Optional<Path> reportKey = Optional.empty();
+        String reportSelector = "tlsrpt";
+        List<String> allowed = new ArrayList<>();
+        int mtaStsPort = 443;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -70,6 +78,11 @@ final class CheckCommand {
                     }
                 }
                 case "--timeout" -> timeout = Duration.ofSeconds(Long.parseLong(value(args, ++i, a)));
+                case "--webpki-roots" -> webPkiRoots = Optional.of(Path.of(value(args, ++i, a)));
+                case "--allow" -> allowed.add(value(args, ++i, a));
+                case "--mta-sts-port" -> mtaStsPort = Integer.parseInt(value(args, ++i, a));
+                case "--report-dkim-key" -> reportKey = Optional.of(Path.of(value(args, ++i, a)));
+                case "--report-dkim-selector" -> reportSelector = value(args, ++i, a);
                 default -> {
                     if (a.startsWith("--") || domain != null) {
                         throw new UsageException("unexpected argument '" + a + "'");
@@ -88,12 +101,32 @@ final class CheckCommand {
             err.println("mailsec: " + e.getMessage());
             return 1;
         }
+        javax.net.ssl.SSLContext webPki;
+        Optional<java.security.PublicKey> signingKey = Optional.empty();
+        try {
+            webPki = webPkiRoots.isPresent() ? webPkiContext(webPkiRoots.get()) : javax.net.ssl.SSLContext.getDefault();
+            if (reportKey.isPresent()) {
+                signingKey = Optional.of(ReportSigningKey.publicKey(ReportSigningKey.readPem(Files.readString(reportKey.get()))));
+            }
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            err.println("mailsec: " + e.getMessage());
+            return 1;
+        }
         ObjectNode report = Json.object();
         report.put("domain", domain);
         report.put("dns", dnsServer);
         List<String> mxHosts = checkMx(resolver, domain, report.putArray("mx"));
-        checkMtaSts(resolver, domain, mxHosts, report.putObject("mtaSts"), timeout);
+        org.mailsec.net.AddressPolicy net;
+        try {
+            net = allowed.isEmpty() ? org.mailsec.net.AddressPolicy.publicOnly() : org.mailsec.net.AddressPolicy.allowing(allowed);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--allow: " + e.getMessage());
+        }
+        MtaStsPolicyFetcher fetcher = MtaStsPolicyFetcher.builder(resolver).sslContext(webPki).addressPolicy(net)
+            .port(mtaStsPort).connectTimeout(timeout).timeout(timeout.multipliedBy(2)).build();
+        checkMtaSts(resolver, domain, mxHosts, report.putObject("mtaSts"), fetcher);
         checkTlsRpt(resolver, domain, report.putObject("tlsrpt"));
+        checkReportKey(resolver, reportSelector + "._domainkey." + domain, signingKey, report.putObject("reportDkimKey"));
         checkDmarc(resolver, domain, report.putObject("dmarc"));
         ArrayNode e = report.putArray("errors");
         errors.forEach(e::add);
@@ -188,9 +221,45 @@ final class CheckCommand {
         return node;
     }
 
-    private void checkMtaSts(DnsResolver resolver, String domain, List<String> mxHosts, ObjectNode node, Duration timeout) {
-        MtaStsLookup lookup = new MtaStsLookup(resolver, MtaStsPolicyFetcher.builder(resolver)
-            .connectTimeout(timeout).timeout(timeout.multipliedBy(2)).build());
+    /** The WebPKI roots of a PEM bundle, as the server's {@code mailsec.tls.webpki.roots}. */
+    private static javax.net.ssl.SSLContext webPkiContext(Path pem) throws IOException, java.security.GeneralSecurityException {
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        try {
+            context.init(null, new javax.net.ssl.TrustManager[] {SmtpTrustManager.pkixFromPem(pem)}, null);
+        } catch (IllegalArgumentException e) {
+            throw new java.security.GeneralSecurityException(pem + ": " + e.getMessage(), e);
+        }
+        return context;
+    }
+
+    /** The DKIM key record that lets receivers verify the TLS reports this domain sends (RFC 8460 §3). */
+    private void checkReportKey(DnsResolver resolver, String name, Optional<java.security.PublicKey> key, ObjectNode node) {
+        node.put("name", name);
+        String toPublish = name + ". IN TXT \"" + key.map(ReportSigningKey::record)
+            .orElse("v=DKIM1; k=rsa; s=tlsrpt; p=<public key of mailsec.reports.dkim.key>") + "\"";
+        try {
+            List<String> records = resolver.txt(name).records().stream().filter(t -> t.contains("p=")).toList();
+            if (records.isEmpty()) {
+                node.putNull("record");
+                warnings.add("no DKIM key at " + name + ": receivers cannot verify the TLS reports you send");
+                publish.add(toPublish);
+                return;
+            }
+            node.put("record", records.get(0));
+            List<String> problems = ReportSigningKey.problems(records.get(0), key);
+            problems.forEach(p -> warnings.add("report DKIM key " + name + ": " + p));
+            if (!problems.isEmpty()) {
+                publish.add(toPublish);
+            }
+        } catch (DnsException e) {
+            node.put("error", e.getMessage());
+            warnings.add("DKIM key lookup of " + name + " failed: " + e.getMessage());
+        }
+    }
+
+    private void checkMtaSts(DnsResolver resolver, String domain, List<String> mxHosts, ObjectNode node,
+                             MtaStsPolicyFetcher fetcher) {
+        MtaStsLookup lookup = new MtaStsLookup(resolver, fetcher);
         String suggestedPolicy = "version: STSv1\\nmode: testing\\n"
             + String.join("", mxHosts.stream().map(h -> "mx: " + h + "\\n").toList()) + "max_age: 604800\\n";
         try {

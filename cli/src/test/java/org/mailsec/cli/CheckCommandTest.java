@@ -18,6 +18,9 @@ class CheckCommandTest {
 
     private static LoopbackDnsServer dns;
     private static Path anchors;
+    private static Path signingKey;
+    private static Path webPkiRoots;
+    private static com.sun.net.httpserver.HttpsServer policyServer;
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
@@ -37,12 +40,40 @@ class CheckCommandTest {
             mx A 127.0.0.3
             _smtp._tls TXT "v=TLSRPTv1"
             """);
+        java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(1024);
+        java.security.KeyPair keys = rsa.generateKeyPair();
+        String publicKey = java.util.Base64.getEncoder().encodeToString(keys.getPublic().getEncoded());
+        signingKey = dir.resolve("dkim.pem");
+        Files.writeString(signingKey, "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes())
+            .encodeToString(keys.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        dns.addZone("keyed.test", "@ MX 10 mx\nmx A 127.0.0.4\ntlsrpt._domainkey TXT \"v=DKIM1; k=rsa; p=" + publicKey + "\"\n");
+        dns.addZone("keyedok.test", "@ MX 10 mx\nmx A 127.0.0.4\ntlsrpt._domainkey TXT \"v=DKIM1; k=rsa; s=tlsrpt; p="
+            + publicKey + "\"\n");
+        // An MTA-STS policy host on loopback, with a certificate from a root only --webpki-roots knows.
+        org.mailsec.testing.TestPki.Identity root = org.mailsec.testing.TestPki.rootCa("check test root");
+        policyServer = com.sun.net.httpserver.HttpsServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        policyServer.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(
+            root.issueServer("mta-sts.sts.test").serverContext()));
+        policyServer.createContext("/.well-known/mta-sts.txt", exchange -> {
+            byte[] body = "version: STSv1\nmode: enforce\nmx: mx.sts.test\nmax_age: 86400\n".getBytes();
+            exchange.getResponseHeaders().add("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        policyServer.start();
+        dns.addZone("sts.test", "@ MX 10 mx\nmx A 127.0.0.5\n_mta-sts TXT \"v=STSv1; id=1\"\nmta-sts A 127.0.0.1\n");
+        webPkiRoots = dir.resolve("roots.pem");
+        Files.writeString(webPkiRoots, "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes())
+            .encodeToString(root.certificate().getEncoded()) + "\n-----END CERTIFICATE-----\n");
         anchors = dir.resolve("anchors.txt");
         Files.writeString(anchors, dns.trustAnchorText());
     }
 
     @AfterAll
     static void stop() {
+        policyServer.stop(0);
         dns.close();
     }
 
@@ -90,5 +121,45 @@ class CheckCommandTest {
         } finally {
             dns.heal();
         }
+    }
+
+    /** RFC 8460 §3: the report signing key's record needs s=tlsrpt; check says so and gives the record to publish. */
+    @Test
+    void theReportSigningKeyRecordIsCheckedAndGivenWithItsServiceType() throws Exception {
+        String expected = "v=DKIM1; k=rsa; s=tlsrpt; p=" + java.util.Base64.getEncoder().encodeToString(
+            org.mailsec.tlsrpt.ReportSigningKey.publicKey(org.mailsec.tlsrpt.ReportSigningKey.readPem(Files.readString(signingKey)))
+                .getEncoded());
+        for (String domain : new String[] {"keyed.test", "plain.test"}) {
+            JsonNode r = CliRun.of("check", domain, "--dns", dns.hostPort(), "--trust-anchor", anchors.toString(), "--timeout",
+                "2", "--report-dkim-key", signingKey.toString()).json().get(0);
+            assertThat(r.get("publish").toString()).as(domain)
+                .contains("tlsrpt._domainkey." + domain + ". IN TXT \\\"" + expected + "\\\"");
+        }
+        JsonNode missingServiceType = CliRun.of("check", "keyed.test", "--dns", dns.hostPort(), "--trust-anchor",
+            anchors.toString(), "--timeout", "2").json().get(0);
+        assertThat(missingServiceType.get("warnings").toString()).contains("s=tlsrpt");
+        JsonNode ok = CliRun.of("check", "keyedok.test", "--dns", dns.hostPort(), "--trust-anchor", anchors.toString(),
+            "--timeout", "2", "--report-dkim-key", signingKey.toString()).json().get(0);
+        assertThat(ok.get("warnings").toString()).doesNotContain("report DKIM key");
+        assertThat(ok.get("publish").toString()).doesNotContain("_domainkey");
+    }
+
+    /** --webpki-roots is what the server's mailsec.tls.webpki.roots is: the policy host's certificate checks against it. */
+    @Test
+    void webPkiRootsDecideWhetherThePolicyHostIsTrusted() {
+        String port = String.valueOf(policyServer.getAddress().getPort());
+        JsonNode trusted = CliRun.of("check", "sts.test", "--dns", dns.hostPort(), "--trust-anchor", anchors.toString(),
+            "--timeout", "2", "--allow", "127.0.0.0/8", "--mta-sts-port", port, "--webpki-roots", webPkiRoots.toString())
+            .json().get(0);
+        assertThat(trusted.get("mtaSts").get("policy").get("mode").asText()).isEqualTo("enforce");
+        JsonNode jdkRoots = CliRun.of("check", "sts.test", "--dns", dns.hostPort(), "--trust-anchor", anchors.toString(),
+            "--timeout", "2", "--allow", "127.0.0.0/8", "--mta-sts-port", port).json().get(0);
+        assertThat(jdkRoots.get("errors").toString()).contains("unusable");
+        JsonNode refused = CliRun.of("check", "sts.test", "--dns", dns.hostPort(), "--trust-anchor", anchors.toString(),
+            "--timeout", "2", "--mta-sts-port", port, "--webpki-roots", webPkiRoots.toString()).json().get(0);
+        assertThat(refused.get("mtaSts").get("reason").asText()).isEqualTo("refused-address");
+        CliRun empty = CliRun.of("check", "sts.test", "--webpki-roots", anchors.toString());
+        assertThat(empty.status()).isEqualTo(1);
+        assertThat(empty.stderr().toString()).contains("no certificate");
     }
 }

@@ -52,6 +52,26 @@ public final class SmtpTrustManager extends X509ExtendedTrustManager {
         return pkixFrom(null);
     }
 
+    /** PKIX over the certificates of a PEM bundle; a bundle without any certificate is refused. */
+    public static X509TrustManager pkixFromPem(java.nio.file.Path pem) throws java.io.IOException,
+            java.security.GeneralSecurityException {
+        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+        store.load(null, null);
+        int n = 0;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(pem)) {
+            for (java.security.cert.Certificate c : java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificates(in)) {
+                store.setCertificateEntry("root-" + n++, c);
+            }
+        } catch (java.security.cert.CertificateException e) {
+            throw new IllegalArgumentException("no certificate in " + pem + " (" + e.getMessage() + ")", e);
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("no certificate in " + pem);
+        }
+        return pkixFrom(store);
+    }
+
     public static X509TrustManager pkixFrom(KeyStore trustStore) {
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());

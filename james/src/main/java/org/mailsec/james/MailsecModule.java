@@ -5,13 +5,9 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.util.Iterator;
 import java.util.Optional;
@@ -167,19 +163,12 @@ public class MailsecModule extends AbstractModule {
         if (roots.isEmpty()) {
             return SmtpTrustManager.defaultPkix();
         }
-        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-        store.load(null, null);
-        try (InputStream in = Files.newInputStream(roots.get())) {
-            int n = 0;
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                store.setCertificateEntry("root-" + n++, c);
-            }
-            if (n == 0) {
-                throw new MailsecSettings.InvalidSettingException("mailsec.tls.webpki.roots", roots.get().toString(),
-                    "a PEM file with at least one certificate");
-            }
+        try {
+            return SmtpTrustManager.pkixFromPem(roots.get());
+        } catch (IllegalArgumentException e) {
+            throw new MailsecSettings.InvalidSettingException("mailsec.tls.webpki.roots", roots.get().toString(),
+                "a PEM file with at least one certificate");
         }
-        return SmtpTrustManager.pkixFrom(store);
     }
 
     @Provides
