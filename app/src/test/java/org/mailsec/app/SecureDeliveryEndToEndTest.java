@@ -212,6 +212,35 @@ class SecureDeliveryEndToEndTest {
             """.formatted(tlsa.substring(0, tlsa.length() - 3), hex(TestPki.tlsa(3, 1, 1, other.certificate())),
                 tlsa.substring(0, tlsa.length() - 3), hex(TestPki.tlsa(3, 1, 1, good.certificate()))));
 
+        // Zones as operators sign them: NSEC3 children delegated by DS from an NSEC3 opt-out parent, one trust
+        // anchor for the tree, and an insecure delegation whose TLSA record must be ignored.
+        String tlsaOwner = tlsa.substring(0, tlsa.length() - 3);
+        dns.addSignedZone("tree.test", "@ A 127.0.0.1\n", LoopbackDnsServer.Denial.NSEC3_OPT_OUT);
+        dns.addSignedChildZone("tree.test", "n3dane.tree.test", """
+            @ MX 10 mx
+            mx A 127.0.0.2
+            %s.mx TLSA 3 1 1 %s
+            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test"
+            """.formatted(tlsaOwner, hex(TestPki.tlsa(3, 1, 1, good.certificate()))), LoopbackDnsServer.Denial.NSEC3);
+        dns.addSignedChildZone("tree.test", "n3bad.tree.test", """
+            @ MX 10 mx
+            mx A 127.0.0.2
+            %s.mx TLSA 3 1 1 %s
+            """.formatted(tlsaOwner, hex(TestPki.tlsa(3, 1, 1, other.certificate()))), LoopbackDnsServer.Denial.NSEC3);
+        dns.addSignedChildZone("tree.test", "n3nx.tree.test", "@ MX 10 mx\nmx A 127.0.0.3\n", LoopbackDnsServer.Denial.NSEC3);
+        dns.addInsecureChildZone("tree.test", "insecure.tree.test", """
+            @ MX 10 mx
+            mx A 127.0.0.3
+            %s.mx TLSA 3 1 1 %s
+            """.formatted(tlsaOwner, hex(TestPki.tlsa(3, 1, 1, good.certificate()))));
+        dns.addSignedChildZone("tree.test", "n3sts.tree.test", """
+            @ MX 10 good.mx.test.
+            _mta-sts TXT "v=STSv1; id=1"
+            mta-sts A 127.0.0.1
+            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test"
+            """, LoopbackDnsServer.Denial.NSEC3);
+        policy("n3sts.tree.test", "enforce", "good.mx.test");
+
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(2048);
         dkimKeys = rsa.generateKeyPair();
@@ -472,6 +501,45 @@ class SecureDeliveryEndToEndTest {
         }
     }
 
+    /** The delivery decisions again, on zones signed with NSEC3 under a DS chain, as operators' zones are. */
+    @Nested
+    @Order(4)
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class Nsec3Zones {
+        @Test
+        void daneHoldsOnNsec3ZonesUnderADsChain() throws Exception {
+            String rcpt = send("n3dane.tree.test");
+            assertThat(awaitDelivery("good", rcpt).tls()).isTrue();
+            assertThat(awaitResult("mx.n3dane.tree.test", "success").get("policyType").asText()).isEqualTo("tlsa");
+            String refused = send("n3bad.tree.test");
+            assertThat(awaitResult("mx.n3bad.tree.test", "validation-failure").get("failureReasonCode").asText())
+                .isEqualTo("tlsa-mismatch");
+            assertNotDelivered("good", refused);
+        }
+
+        @Test
+        void aTlsaNameProvenAbsentByNsec3DeliversWithoutDane() throws Exception {
+            // The NXDOMAIN of the TLSA name (and of _mta-sts) is an NSEC3 closest-encloser proof: no DANE, no wait.
+            String rcpt = send("n3nx.tree.test");
+            assertThat(awaitDelivery("plain", rcpt).tls()).isFalse();
+        }
+
+        @Test
+        void aTlsaRecordBelowAnInsecureDelegationIsIgnored() throws Exception {
+            // The parent's opt-out NSEC3 proves there is no DS: the zone is unsigned and its TLSA record means nothing.
+            String rcpt = send("insecure.tree.test");
+            assertThat(awaitDelivery("plain", rcpt).tls()).isFalse();
+        }
+
+        @Test
+        void mtaStsOnAnNsec3Zone() throws Exception {
+            String rcpt = send("n3sts.tree.test");
+            assertThat(awaitDelivery("good", rcpt).tls()).isTrue();
+            JsonNode row = awaitResult("n3sts.tree.test", "success");
+            assertThat(row.get("policyType").asText()).isEqualTo("sts");
+        }
+    }
+
     @Nested
     @Order(0)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -719,7 +787,7 @@ class SecureDeliveryEndToEndTest {
     private String[] policyHosts() {
         return Stream.of("enforce", "testing", "plain-enforce", "plain-testing", "expired", "wrongname", "untrusted",
                 "mismatch", "e404", "e500", "big", "redirect", "invalid", "webpki", "failover", "requiretls", "requiretls-missing",
-                "optional", "dane3", "rpt-ok", "rpt-mixed", "rpt-bounce")
+                "optional", "dane3", "rpt-ok", "rpt-mixed", "rpt-bounce", "n3sts.tree")
             .map(d -> "mta-sts." + d + ".test").collect(java.util.stream.Collectors.collectingAndThen(
                 java.util.stream.Collectors.toList(), names -> {
                     names.add("tlsrpt.reports.test");

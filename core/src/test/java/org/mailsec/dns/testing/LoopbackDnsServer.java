@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
@@ -37,6 +38,8 @@ import org.xbill.DNS.Flags;
 import org.xbill.DNS.Header;
 import org.xbill.DNS.Master;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.NSEC3PARAMRecord;
+import org.xbill.DNS.NSEC3Record;
 import org.xbill.DNS.NSECRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
@@ -51,7 +54,9 @@ import org.xbill.DNS.Type;
 
 /**
  * A DNS server on 127.0.0.1 (UDP and TCP, one port) for tests: it answers as a recursive resolver would
- * for the zones it is given, signs zones on request (ECDSA P-256, NSEC denial) and can be told to fail.
+ * for the zones it is given, signs zones on request (ECDSA P-256; NSEC, NSEC3 or NSEC3 with opt-out denial, as
+ * BIND's dnssec-signzone and most operators' zones do), delegates signed children by DS from a signed parent
+ * (one trust anchor for the tree) or insecure ones without, and can be told to fail.
  *
  * <pre>
  * try (LoopbackDnsServer dns = LoopbackDnsServer.start()) {
@@ -70,6 +75,16 @@ import org.xbill.DNS.Type;
 public final class LoopbackDnsServer implements AutoCloseable {
 
     private static final long TTL = 300;
+
+    /** How a signed zone proves that a name or a type does not exist. */
+    public enum Denial {
+        /** RFC 4034 NSEC chain. */
+        NSEC,
+        /** RFC 5155 NSEC3: SHA-1, 0 iterations, empty salt (RFC 9276's advice, BIND's default). */
+        NSEC3,
+        /** NSEC3 with opt-out: insecure delegations are left out of the chain (RFC 5155 §6). */
+        NSEC3_OPT_OUT
+    }
 
     private final DatagramSocket udp;
     private final ServerSocket tcp;
@@ -131,19 +146,69 @@ public final class LoopbackDnsServer implements AutoCloseable {
         return this;
     }
 
-    /** A zone signed now with a fresh key; the key becomes a trust anchor of {@link #resolver()}. */
+    /** A zone signed now with a fresh key and NSEC denial; the key becomes a trust anchor of {@link #resolver()}. */
     public LoopbackDnsServer addSignedZone(String origin, String zoneText) throws IOException {
+        return addSignedZone(origin, zoneText, Denial.NSEC);
+    }
+
+    /** A zone signed now with a fresh key and the given denial; the key becomes a trust anchor of {@link #resolver()}. */
+    public LoopbackDnsServer addSignedZone(String origin, String zoneText, Denial denial) throws IOException {
+        Name apex = name(origin);
+        Signer signer = newSigner(apex);
+        List<Record> records = parse(origin, zoneText);
+        records.add(signer.dnskey);
+        zones.removeIf(z -> z.origin.equals(apex));
+        zones.add(new Zone(apex, records, signer, denial, true));
+        return this;
+    }
+
+    /**
+     * A signed zone delegated from {@code parent} (a signed zone of this server): the parent gets NS and DS records
+     * for it and is re-signed, and the child is no trust anchor of its own — validation goes down the DS chain.
+     */
+    public LoopbackDnsServer addSignedChildZone(String parent, String origin, String zoneText, Denial denial) throws IOException {
+        Name apex = name(origin);
+        Signer signer = newSigner(apex);
+        List<Record> records = parse(origin, zoneText);
+        records.add(signer.dnskey);
+        delegate(parent, apex, Optional.of(new DSRecord(apex, DClass.IN, TTL, DNSSEC.Digest.SHA256, signer.dnskey)));
+        zones.removeIf(z -> z.origin.equals(apex));
+        zones.add(new Zone(apex, records, signer, denial, false));
+        return this;
+    }
+
+    /** An unsigned zone delegated from the signed {@code parent} without DS: the parent proves the delegation insecure. */
+    public LoopbackDnsServer addInsecureChildZone(String parent, String origin, String zoneText) throws IOException {
+        Name apex = name(origin);
+        List<Record> records = parse(origin, zoneText);
+        delegate(parent, apex, Optional.empty());
+        zones.removeIf(z -> z.origin.equals(apex));
+        zones.add(new Zone(apex, records, null, Denial.NSEC, false));
+        return this;
+    }
+
+    private void delegate(String parent, Name child, Optional<DSRecord> ds) throws IOException {
+        Name parentApex = name(parent);
+        Zone zone = zones.stream().filter(z -> z.origin.equals(parentApex)).findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("no zone " + parent));
+        if (zone.signer == null || !child.subdomain(parentApex) || child.equals(parentApex)) {
+            throw new IllegalArgumentException(child + " cannot be delegated from " + parent);
+        }
+        List<Record> records = new ArrayList<>(zone.source);
+        records.add(new org.xbill.DNS.NSRecord(child, DClass.IN, TTL, new Name("ns", child)));
+        ds.ifPresent(records::add);
+        zones.remove(zone);
+        zones.add(new Zone(parentApex, records, zone.signer, zone.denial, zone.anchored));
+    }
+
+    private static Signer newSigner(Name apex) throws IOException {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"));
             KeyPair keys = generator.generateKeyPair();
-            Name apex = name(origin);
             DNSKEYRecord dnskey = new DNSKEYRecord(apex, DClass.IN, TTL, 257, DNSKEYRecord.Protocol.DNSSEC,
                 DNSSEC.Algorithm.ECDSAP256SHA256, keys.getPublic());
-            List<Record> records = parse(origin, zoneText);
-            records.add(dnskey);
-            zones.add(new Zone(apex, records, new Signer(dnskey, keys)));
-            return this;
+            return new Signer(dnskey, keys);
         } catch (java.security.GeneralSecurityException | DNSSEC.DNSSECException e) {
             throw new IOException("cannot make a DNSSEC key", e);
         }
@@ -154,6 +219,25 @@ public final class LoopbackDnsServer implements AutoCloseable {
         Name n = name(owner);
         int t = Type.value(type);
         zones.stream().filter(z -> n.subdomain(z.origin) && z.signer != null).forEach(z -> z.broken.add(n + "/" + t));
+    }
+
+    /** The signature of one RRset expired a day ago (validators find it bogus). */
+    public void expireSignature(String owner, String type) {
+        Instant now = Instant.now();
+        signatureWindow(owner, type, now.minus(Duration.ofDays(10)), now.minus(Duration.ofDays(1)));
+    }
+
+    /** The signature of one RRset becomes valid only tomorrow (validators find it bogus). */
+    public void postdateSignature(String owner, String type) {
+        Instant now = Instant.now();
+        signatureWindow(owner, type, now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(10)));
+    }
+
+    private void signatureWindow(String owner, String type, Instant inception, Instant expiration) {
+        Name n = name(owner);
+        int t = Type.value(type);
+        zones.stream().filter(z -> n.subdomain(z.origin) && z.signer != null)
+            .forEach(z -> z.windows.put(n + "/" + t, new Instant[] {inception, expiration}));
     }
 
     /** Queries for this name (any type) are answered SERVFAIL. */
@@ -185,7 +269,10 @@ public final class LoopbackDnsServer implements AutoCloseable {
     public void heal() {
         failures.clear();
         dropped.clear();
-        zones.forEach(z -> z.broken.clear());
+        zones.forEach(z -> {
+            z.broken.clear();
+            z.windows.clear();
+        });
     }
 
     /** Truncate UDP answers larger than this many bytes (0: use the client's EDNS size), to force TCP. */
@@ -197,7 +284,7 @@ public final class LoopbackDnsServer implements AutoCloseable {
     public String trustAnchorText() {
         StringBuilder sb = new StringBuilder();
         for (Zone z : zones) {
-            if (z.signer != null) {
+            if (z.signer != null && z.anchored) {
                 sb.append(z.signer.dnskey).append('\n');
             }
         }
@@ -208,7 +295,7 @@ public final class LoopbackDnsServer implements AutoCloseable {
     public List<String> dsRecords() {
         List<String> out = new ArrayList<>();
         for (Zone z : zones) {
-            if (z.signer != null) {
+            if (z.signer != null && z.anchored) {
                 out.add(new DSRecord(z.origin, DClass.IN, TTL, DNSSEC.Digest.SHA256, z.signer.dnskey).toString());
             }
         }
@@ -354,6 +441,13 @@ public final class LoopbackDnsServer implements AutoCloseable {
         Name current = qname;
         for (int hops = 0; hops < 10; hops++) {
             Zone zone = zoneFor(current);
+            if (zone != null && qtype == Type.DS && zone.origin.equals(current) && current.labels() > 1) {
+                // The DS RRset of a zone cut lives on the parent's side (RFC 4034 §5).
+                Zone parent = zoneFor(new Name(current, 1));
+                if (parent != null) {
+                    zone = parent;
+                }
+            }
             if (zone == null) {
                 response.getHeader().setRcode(hops == 0 ? Rcode.NXDOMAIN : Rcode.NOERROR);
                 return;
@@ -414,13 +508,26 @@ public final class LoopbackDnsServer implements AutoCloseable {
     private static final class Zone {
         final Name origin;
         final Signer signer;
+        final Denial denial;
+        final boolean anchored;
+        final List<Record> source;
         final NavigableMap<Name, Map<Integer, RRset>> names = new TreeMap<>();
+        /** The NSEC3 chain in hash order (RFC 5155 §7.1), keyed by the owner's hash in hex. */
+        final NavigableMap<String, RRset> nsec3 = new TreeMap<>();
         final Set<String> broken = ConcurrentHashMap.newKeySet();
+        final Map<String, Instant[]> windows = new ConcurrentHashMap<>();
         final Map<String, RRSIGRecord> signatures = new ConcurrentHashMap<>();
 
         Zone(Name origin, List<Record> records, Signer signer) throws IOException {
+            this(origin, records, signer, Denial.NSEC, signer != null);
+        }
+
+        Zone(Name origin, List<Record> records, Signer signer, Denial denial, boolean anchored) throws IOException {
             this.origin = origin;
             this.signer = signer;
+            this.denial = denial;
+            this.anchored = anchored;
+            this.source = List.copyOf(records);
             for (Record r : records) {
                 if (!r.getName().subdomain(origin)) {
                     throw new IOException(r.getName() + " is outside zone " + origin);
@@ -433,9 +540,88 @@ public final class LoopbackDnsServer implements AutoCloseable {
                     1, 3600, 600, 86400, TTL);
                 names.computeIfAbsent(origin, n -> new TreeMap<>()).computeIfAbsent(Type.SOA, t -> new RRset()).addRR(soa);
             }
-            if (signer != null) {
+            if (signer != null && denial == Denial.NSEC) {
                 addNsecChain();
+            } else if (signer != null) {
+                addNsec3Chain(denial == Denial.NSEC3_OPT_OUT);
             }
+        }
+
+        private static final org.xbill.DNS.utils.base32 BASE32HEX =
+            new org.xbill.DNS.utils.base32(org.xbill.DNS.utils.base32.Alphabet.BASE32HEX, false, true);
+        private static final NSEC3PARAMRecord PARAMS_TEMPLATE =
+            new NSEC3PARAMRecord(Name.root, DClass.IN, 0, NSEC3Record.SHA1_DIGEST_ID, 0, 0, new byte[0]);
+
+        static byte[] hash(Name name) {
+            try {
+                return PARAMS_TEMPLATE.hashName(name);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-1 missing from the JVM", e);
+            }
+        }
+
+        static String hex(byte[] hash) {
+            return java.util.HexFormat.of().formatHex(hash);
+        }
+
+        /** A delegation without DS: the names an opt-out chain leaves out. */
+        private boolean insecureDelegation(Name name) {
+            Map<Integer, RRset> types = names.get(name);
+            return types != null && !name.equals(origin) && types.containsKey(Type.NS) && !types.containsKey(Type.DS);
+        }
+
+        /**
+         * One NSEC3 per owner name and per empty non-terminal, in hash order (RFC 5155 §7.1); with opt-out the
+         * insecure delegations are left out and every NSEC3 carries the opt-out flag.
+         */
+        private void addNsec3Chain(boolean optOut) {
+            names.computeIfAbsent(origin, n -> new TreeMap<>()).computeIfAbsent(Type.NSEC3PARAM, t -> new RRset())
+                .addRR(new NSEC3PARAMRecord(origin, DClass.IN, 0, NSEC3Record.SHA1_DIGEST_ID, 0, 0, new byte[0]));
+            Map<Name, List<Integer>> owners = new TreeMap<>();
+            for (Name owner : names.keySet()) {
+                if (optOut && insecureDelegation(owner)) {
+                    continue;
+                }
+                List<Integer> types = new ArrayList<>(names.get(owner).keySet());
+                boolean delegation = types.contains(Type.NS) && !owner.equals(origin);
+                if (!delegation || types.contains(Type.DS)) {
+                    types.add(Type.RRSIG);
+                }
+                owners.put(owner, types);
+                for (Name up = new Name(owner, 1); up.labels() > origin.labels(); up = new Name(up, 1)) {
+                    owners.putIfAbsent(up, new ArrayList<>());
+                }
+            }
+            TreeMap<String, Map.Entry<Name, List<Integer>>> byHash = new TreeMap<>();
+            owners.entrySet().forEach(e -> byHash.put(hex(hash(e.getKey())), e));
+            List<String> hashes = new ArrayList<>(byHash.keySet());
+            for (int i = 0; i < hashes.size(); i++) {
+                byte[] own = java.util.HexFormat.of().parseHex(hashes.get(i));
+                byte[] next = java.util.HexFormat.of().parseHex(hashes.get((i + 1) % hashes.size()));
+                Name owner;
+                try {
+                    owner = Name.concatenate(Name.fromString(BASE32HEX.toString(own)), origin);
+                } catch (org.xbill.DNS.TextParseException | org.xbill.DNS.NameTooLongException e) {
+                    throw new IllegalStateException("NSEC3 owner name", e);
+                }
+                NSEC3Record record = new NSEC3Record(owner, DClass.IN, TTL, NSEC3Record.SHA1_DIGEST_ID,
+                    optOut ? NSEC3Record.Flags.OPT_OUT : 0, 0, new byte[0], next,
+                    byHash.get(hashes.get(i)).getValue().stream().mapToInt(Integer::intValue).toArray());
+                RRset rrset = new RRset();
+                rrset.addRR(record);
+                nsec3.put(hashes.get(i), rrset);
+            }
+        }
+
+        /** The NSEC3 whose owner is {@code name}'s hash, or null. */
+        RRset matchingNsec3(Name name) {
+            return nsec3.get(hex(hash(name)));
+        }
+
+        /** The NSEC3 whose interval covers {@code name}'s hash (the chain wraps around). */
+        RRset coveringNsec3(Name name) {
+            Map.Entry<String, RRset> below = nsec3.lowerEntry(hex(hash(name)));
+            return below != null ? below.getValue() : nsec3.lastEntry().getValue();
         }
 
         private void addNsecChain() {
@@ -470,6 +656,10 @@ public final class LoopbackDnsServer implements AutoCloseable {
 
         private RRSIGRecord signature(RRset rrset) {
             String key = rrset.getName() + "/" + rrset.getType();
+            Instant[] window = windows.get(key);
+            if (window != null) {
+                return sign(rrset, window[0], window[1]);
+            }
             RRSIGRecord good = signatures.computeIfAbsent(key, k -> sign(rrset));
             if (!broken.contains(key)) {
                 return good;
@@ -482,10 +672,13 @@ public final class LoopbackDnsServer implements AutoCloseable {
         }
 
         private RRSIGRecord sign(RRset rrset) {
+            Instant now = Instant.now();
+            return sign(rrset, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(7)));
+        }
+
+        private RRSIGRecord sign(RRset rrset, Instant inception, Instant expiration) {
             try {
-                Instant now = Instant.now();
-                return DNSSEC.sign(rrset, signer.dnskey, signer.keys.getPrivate(), now.minus(Duration.ofHours(1)),
-                    now.plus(Duration.ofDays(7)));
+                return DNSSEC.sign(rrset, signer.dnskey, signer.keys.getPrivate(), inception, expiration);
             } catch (DNSSEC.DNSSECException e) {
                 throw new IllegalStateException("cannot sign " + rrset.getName(), e);
             }
@@ -497,6 +690,12 @@ public final class LoopbackDnsServer implements AutoCloseable {
             response.getHeader().setRcode(exists ? Rcode.NOERROR : Rcode.NXDOMAIN);
             add(response, Section.AUTHORITY, rrset(origin, Type.SOA), dnssecOk);
             if (!dnssecOk || signer == null) {
+                return;
+            }
+            if (denial != Denial.NSEC) {
+                for (RRset proof : nsec3Proofs(qname, exists)) {
+                    add(response, Section.AUTHORITY, proof, true);
+                }
                 return;
             }
             List<RRset> proofs = new ArrayList<>();
@@ -523,6 +722,36 @@ public final class LoopbackDnsServer implements AutoCloseable {
             for (RRset proof : proofs) {
                 add(response, Section.AUTHORITY, proof, true);
             }
+        }
+
+        /**
+         * RFC 5155 §7.2: NODATA is the NSEC3 matching the name; otherwise a closest encloser proof (the NSEC3
+         * matching the closest encloser, one covering the next closer name — with opt-out, that proves an insecure
+         * delegation's missing DS) and, for NXDOMAIN, one covering the wildcard at the closest encloser.
+         */
+        private List<RRset> nsec3Proofs(Name qname, boolean exists) {
+            java.util.LinkedHashSet<RRset> proofs = new java.util.LinkedHashSet<>();
+            RRset matching = matchingNsec3(qname);
+            if (matching != null) {
+                proofs.add(matching);
+                return new ArrayList<>(proofs);
+            }
+            Name nextCloser = qname;
+            Name encloser = new Name(qname, 1);
+            while (matchingNsec3(encloser) == null && encloser.labels() > origin.labels()) {
+                nextCloser = encloser;
+                encloser = new Name(encloser, 1);
+            }
+            proofs.add(matchingNsec3(encloser));
+            proofs.add(coveringNsec3(nextCloser));
+            if (!exists) {
+                try {
+                    proofs.add(coveringNsec3(Name.concatenate(Name.fromConstantString("*"), encloser)));
+                } catch (org.xbill.DNS.NameTooLongException e) {
+                    // no wildcard below a maximal name
+                }
+            }
+            return new ArrayList<>(proofs);
         }
 
         private RRset covering(Name name) {
