@@ -85,7 +85,6 @@ public record DmarcRecord(Policy policy, Policy subdomainPolicy, Policy nonExist
 
     private static final Pattern VERSION = Pattern.compile("^[vV][ \\t]*=[ \\t]*DMARC1[ \\t]*(;|$)");
     private static final Pattern KEYWORD = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?");
-    private static final Pattern URI_WITH_SIZE = Pattern.compile("^(.*?)(?:[ \\t]*!([0-9 \\t]+?)[ \\t]*([kmgtKMGT])?)?$");
     private static final Set<String> REGISTERED_FORMATS = Set.of("afrf");
 
     /** True when a TXT string claims to be DMARC (so it must parse, or the domain has a broken record). */
@@ -124,7 +123,7 @@ public record DmarcRecord(Policy policy, Policy subdomainPolicy, Policy nonExist
         boolean first = true;
         for (TagList.Tag tag : tags) {
             String name = tag.name().toLowerCase(Locale.ROOT);
-            if (!seen.add(name)) {
+            if (!seen.add(name) || name.equals("v")) {
                 throw new DmarcRecordException("tag '" + name + "' appears twice");
             }
             if (name.equals("p") && !first) {
@@ -278,13 +277,16 @@ public record DmarcRecord(Policy policy, Policy subdomainPolicy, Policy nonExist
     }
 
     private static ReportUri uri(String name, String part) throws DmarcRecordException {
-        Matcher m = URI_WITH_SIZE.matcher(part.strip());
-        if (!m.matches() || m.group(1).isBlank()) {
+        // Split at the last '!' by hand: a regex over runs of spaces backtracks for seconds on a hostile record.
+        String trimmed = part.strip();
+        int bang = trimmed.lastIndexOf('!');
+        String text = (bang >= 0 ? trimmed.substring(0, bang) : trimmed).strip();
+        String sizeText = bang >= 0 ? trimmed.substring(bang + 1).strip() : null;
+        if (text.isEmpty()) {
             throw new DmarcRecordException("empty URI in " + name);
         }
-        String text = m.group(1).strip();
         if (text.contains("!")) {
-            throw new DmarcRecordException("invalid size limit in " + name + " '" + part.strip() + "' (e.g. !10m)");
+            throw new DmarcRecordException("invalid size limit in " + name + " '" + abbreviate(trimmed) + "' (e.g. !10m)");
         }
         URI uri;
         try {
@@ -297,24 +299,40 @@ public record DmarcRecord(Policy policy, Policy subdomainPolicy, Policy nonExist
             throw new DmarcRecordException(name + " URI '" + text + "' has no scheme (e.g. mailto:)");
         }
         Optional<Long> size = Optional.empty();
-        if (m.group(2) != null) {
-            String digits = m.group(2).replaceAll("[ \\t]", "");
-            if (digits.isEmpty() || digits.length() > 15) {
-                throw new DmarcRecordException("invalid size limit in " + name + " '" + part.strip() + "'");
-            }
-            long unit = switch (m.group(3) == null ? "" : m.group(3).toLowerCase(Locale.ROOT)) {
-                case "k" -> 1L << 10;
-                case "m" -> 1L << 20;
-                case "g" -> 1L << 30;
-                case "t" -> 1L << 40;
-                default -> 1L;
-            };
-            try {
-                size = Optional.of(Math.multiplyExact(Long.parseLong(digits), unit));
-            } catch (ArithmeticException e) {
-                throw new DmarcRecordException("size limit too large in " + name + " '" + part.strip() + "'");
-            }
+        if (sizeText != null) {
+            size = Optional.of(sizeLimit(name, trimmed, sizeText));
         }
         return new ReportUri(uri, size);
+    }
+
+    /** {@code 10m}, {@code 10 k}, {@code 1 000}: digits (spaces between them tolerated) and an optional unit. */
+    private static long sizeLimit(String name, String part, String sizeText) throws DmarcRecordException {
+        long unit = 1;
+        String digits = sizeText;
+        if (!digits.isEmpty()) {
+            switch (Character.toLowerCase(digits.charAt(digits.length() - 1))) {
+                case 'k' -> unit = 1L << 10;
+                case 'm' -> unit = 1L << 20;
+                case 'g' -> unit = 1L << 30;
+                case 't' -> unit = 1L << 40;
+                default -> unit = 1;
+            }
+            if (unit != 1) {
+                digits = digits.substring(0, digits.length() - 1);
+            }
+        }
+        digits = digits.replace(" ", "").replace("\t", "");
+        if (digits.isEmpty() || digits.length() > 15 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new DmarcRecordException("invalid size limit in " + name + " '" + abbreviate(part) + "' (e.g. !10m)");
+        }
+        try {
+            return Math.multiplyExact(Long.parseLong(digits), unit);
+        } catch (ArithmeticException e) {
+            throw new DmarcRecordException("size limit too large in " + name + " '" + abbreviate(part) + "'");
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 60) + "…";
     }
 }

@@ -119,8 +119,9 @@ public final class BoundedJson {
                 return digits.length() <= 18 ? NODES.numberNode(Long.parseLong(digits)) : NODES.numberNode(new BigInteger(digits));
             case VALUE_NUMBER_FLOAT:
                 checkNumber(parser, limits);
-                // BigDecimal keeps huge exponents (1e999999) exact without expanding them; doubles come from it.
-                return NODES.numberNode(new BigDecimal(parser.getText()).doubleValue());
+                // Kept exact: BigDecimal holds huge exponents (1e999999) without expanding them, and a count of
+                // 5.0000000000000001 must not round to 5 on its way to the reader.
+                return NODES.numberNode(new BigDecimal(parser.getText()));
             case VALUE_TRUE:
                 return NODES.booleanNode(true);
             case VALUE_FALSE:

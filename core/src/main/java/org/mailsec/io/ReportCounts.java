@@ -14,9 +14,10 @@ public final class ReportCounts {
 
     /** A trillion sessions or messages: far above any real count, far below what sums could overflow. */
     public static final long MAX = 1_000_000_000_000L;
-    /** A count written as text ({@code "12"}): some senders quote their numbers. */
-    private static final Pattern DIGITS = Pattern.compile("[+-]?[0-9]+(\\.0*)?");
+    /** A count written as text ({@code "12"}, {@code " 12 "}, {@code "12.0"}): some senders quote their numbers. */
+    private static final Pattern WHOLE = Pattern.compile("([+-]?)([0-9]++)(?:\\.0*+)?");
     private static final BigDecimal MAX_DECIMAL = BigDecimal.valueOf(MAX);
+    private static final int MAX_DIGITS = Long.toString(MAX).length();
 
     private ReportCounts() {
     }
@@ -27,10 +28,22 @@ public final class ReportCounts {
             return 0;
         }
         if (node.isNumber()) {
-            if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue()) && !node.isBigDecimal()) {
-                throw refused(kind, field, node.asText(), "is not a finite number");
+            if (node.isFloatingPointNumber() && !node.isBigDecimal()) {
+                // A double has already rounded: 5.0000000000000001 would pass as 5 (BoundedJson keeps decimals exact).
+                throw refused(kind, field, node.asText(), "is not an exact number");
             }
-            return check(kind, field, node.asText(), node.decimalValue());
+            BigDecimal value = node.decimalValue();
+            if (value.signum() < 0) {
+                throw refused(kind, field, node.asText(), "is negative");
+            }
+            // Magnitude before anything that could cost: 1e999999999 compares by its exponent.
+            if (value.compareTo(MAX_DECIMAL) > 0) {
+                throw refused(kind, field, node.asText(), "is more than " + MAX);
+            }
+            if (value.signum() != 0 && value.stripTrailingZeros().scale() > 0) {
+                throw refused(kind, field, node.asText(), "is not a whole number");
+            }
+            return value.longValueExact();
         }
         if (node.isTextual()) {
             return fromText(kind, field, node.asText());
@@ -38,29 +51,29 @@ public final class ReportCounts {
         throw refused(kind, field, node.toString(), "is not a number");
     }
 
-    /** The count written in {@code text} (an XML element's content); absent is 0. */
+    /** The count written in {@code text} (an XML element's content); absent is 0. Linear in the text's length. */
     public static long fromText(String kind, String field, String text) throws RejectedInputException {
         if (text == null) {
             return 0;
         }
         String s = text.strip();
-        if (!DIGITS.matcher(s).matches()) {
+        java.util.regex.Matcher whole = WHOLE.matcher(s);
+        if (!whole.matches()) {
             throw refused(kind, field, s, "is not a whole number");
         }
-        return check(kind, field, s, new BigDecimal(s.startsWith("+") ? s.substring(1) : s));
-    }
-
-    private static long check(String kind, String field, String shown, BigDecimal value) throws RejectedInputException {
-        if (value.signum() < 0) {
-            throw refused(kind, field, shown, "is negative");
+        String digits = whole.group(2);
+        int first = 0;
+        while (first < digits.length() - 1 && digits.charAt(first) == '0') {
+            first++;
         }
-        if (value.signum() != 0 && value.stripTrailingZeros().scale() > 0) {
-            throw refused(kind, field, shown, "is not a whole number");
+        digits = digits.substring(first);
+        if (whole.group(1).equals("-") && !digits.equals("0")) {
+            throw refused(kind, field, s, "is negative");
         }
-        if (value.compareTo(MAX_DECIMAL) > 0) {
-            throw refused(kind, field, shown, "is more than " + MAX);
+        if (digits.length() > MAX_DIGITS || Long.parseLong(digits) > MAX) {
+            throw refused(kind, field, s, "is more than " + MAX);
         }
-        return value.longValueExact();
+        return Long.parseLong(digits);
     }
 
     private static RejectedInputException refused(String kind, String field, String value, String why) {

@@ -24,7 +24,8 @@ public record MtaStsRecord(String id, Map<String, String> extensions) {
 
     /** True when the TXT string claims to be an MTA-STS record (so several of them is an error). */
     public static boolean looksLikeMtaSts(String txt) {
-        return unquote(txt).startsWith("v=STSv1");
+        // RFC 8461 §3.1: records that do not begin with "v=STSv1;" are discarded (so "v=STSv10" is not one).
+        return VERSION.matcher(unquote(txt)).find();
     }
 
     /**
@@ -37,9 +38,13 @@ public record MtaStsRecord(String id, Map<String, String> extensions) {
         if (!version.find()) {
             throw RecordException.syntax("record does not start with v=STSv1");
         }
-        if (text.indexOf('\r') >= 0 || text.indexOf('\n') >= 0) {
-            // RFC 8461 §3.1: fields are separated by spaces and tabs (WSP) only.
-            throw RecordException.syntax("record contains a line break (only spaces and tabs may separate fields)");
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) {
+                // RFC 8461 §3.1: fields are separated by spaces and tabs (WSP) only.
+                throw RecordException.syntax("record contains a line break or control character (only spaces and tabs "
+                    + "may separate fields)");
+            }
         }
         String id = null;
         Map<String, String> extensions = new LinkedHashMap<>();

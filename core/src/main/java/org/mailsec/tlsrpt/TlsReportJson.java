@@ -179,15 +179,19 @@ public final class TlsReportJson {
         return ReportInstants.require(instant, "invalid TLS report: date-range " + field);
     }
 
-    /** A leap second (RFC 3339 §5.6 time-second 60, at the end of a minute 59): the JDK has no 60th second. */
+    /** A time with second 60 (RFC 3339 §5.6 time-second): a leap second, in whatever offset it is written. */
     private static final java.util.regex.Pattern LEAP_SECOND =
-        java.util.regex.Pattern.compile("^(\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:59:)60((?:\\.\\d+)?(?:[Zz]|[+-]\\d{2}:\\d{2})?)$");
+        java.util.regex.Pattern.compile("^(\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}:)60((?:\\.\\d+)?(?:[Zz]|[+-]\\d{2}:\\d{2})?)$");
 
     private static Instant parseDate(String s) {
         java.util.regex.Matcher leap = LEAP_SECOND.matcher(s);
         if (leap.matches()) {
-            // The instant of 23:59:60 is taken as 23:59:59 (as java.time's ISO_INSTANT does): the last second before.
-            return parseDate(leap.group(1) + "59" + leap.group(2));
+            // Leap seconds are inserted at 23:59:60 UTC only (RFC 3339 §5.7); the JDK has no 60th second, so the
+            // instant is taken as 23:59:59 UTC, the last second before (as java.time's ISO_INSTANT does).
+            Instant before = parseDate(leap.group(1) + "59" + leap.group(2));
+            boolean endOfUtcDay = before != null
+                && java.time.LocalTime.ofInstant(before, ZoneOffset.UTC).withNano(0).equals(java.time.LocalTime.of(23, 59, 59));
+            return endOfUtcDay ? before : null;
         }
         try {
             return OffsetDateTime.parse(s).toInstant();

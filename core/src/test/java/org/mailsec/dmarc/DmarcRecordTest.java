@@ -142,6 +142,16 @@ class DmarcRecordTest {
     }
 
     @Test
+    void aHostileRuaCostsLittle() {
+        String hostile = "v=DMARC1; p=reject; rua=mailto:a@b.c" + " ".repeat(2_000) + "!" + " ".repeat(2_000) + "x";
+        DmarcRecord r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5),
+            () -> DmarcRecord.parse(hostile));
+        assertThat(r.policy()).isEqualTo(Policy.REJECT);
+        assertThat(r.aggregateUris()).isEmpty();
+        assertThat(parse("v=DMARC1; p=none; rua=mailto:a@b.c!10 K").aggregateUris().get(0).maxBytes()).contains(10L << 10);
+    }
+
+    @Test
     void aBadUriIsLeftOutAndTheOthersKept() {
         DmarcRecord r = parse("v=DMARC1; p=reject; rua=reports@example.com,mailto:good@example.com,mailto:x@example.com!9q");
         assertThat(r.aggregateUris()).extracting(DmarcRecord.ReportUri::address).containsExactly("good@example.com");
@@ -151,7 +161,7 @@ class DmarcRecordTest {
     @Test
     void onlyVersionRepeatsAndThePolicyRulesOfSection663VoidARecord() {
         for (String voided : List.of("v=DMARC1; p=bogus", "v=DMARC1; p=reject; sp=bogus", "v=DMARC1; adkim=s",
-                "v=DMARC1; p=reject; p=none", " v=DMARC1; p=reject", "v=DMARC1 p=reject",
+                "v=DMARC1; p=reject; p=none", " v=DMARC1; p=reject", "v=DMARC1 p=reject", "v=DMARC1; p=reject; v=DMARC1",
                 "v=DMARC1; p=bogus; rua=nothing@example.com")) {
             assertThatThrownBy(() -> DmarcRecord.parse(voided)).as(voided).isInstanceOf(DmarcRecordException.class);
         }

@@ -109,6 +109,22 @@ class HostileTlsReportTest {
     }
 
     @Test
+    void countsThatADoubleWouldRoundAreRefusedAndLongZeroRunsCostLittle() throws Exception {
+        for (String count : new String[] {"5.0000000000000001", "4.9999999999999999", "1e-400", "-1e-400", "1e999999999"}) {
+            assertThatThrownBy(() -> read(report("[]", "\"2026-11-20T00:00:00Z\"", count))).as(count)
+                .isInstanceOf(RejectedInputException.class);
+        }
+        String zeros = "\"5." + "0".repeat(65_000) + "\"";
+        String leading = "\"" + "0".repeat(65_000) + "7\"";
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), () -> {
+            assertThat(read(report("[]", "\"2026-11-20T00:00:00Z\"", zeros)).totalSuccess()).isEqualTo(5);
+            assertThat(read(report("[]", "\"2026-11-20T00:00:00Z\"", leading)).totalSuccess()).isEqualTo(7);
+            assertThatThrownBy(() -> read(report("[]", "\"2026-11-20T00:00:00Z\"", "\"" + "0".repeat(65_000) + "x\"")))
+                .isInstanceOf(RejectedInputException.class);
+        });
+    }
+
+    @Test
     void aHundredThousandDigitCountIsRefusedNotZero() {
         String digits = "9".repeat(100_000);
         for (String count : new String[] {digits, "\"" + digits + "\""}) {
@@ -132,6 +148,10 @@ class HostileTlsReportTest {
         assertThat(read(report("[]", "\"2016-12-31T15:59:60-08:00\"", "1")).start())
             .isEqualTo(java.time.Instant.parse("2016-12-31T23:59:59Z"));
         assertThatThrownBy(() -> read(report("[]", "\"2016-12-31T23:58:60Z\"", "1"))).isInstanceOf(RejectedInputException.class);
+        assertThatThrownBy(() -> read(report("[]", "\"2026-11-20T10:59:60Z\"", "1"))).as("not the end of a UTC day")
+            .isInstanceOf(RejectedInputException.class);
+        assertThat(read(report("[]", "\"2017-01-01T05:29:60+05:30\"", "1")).start())
+            .isEqualTo(java.time.Instant.parse("2016-12-31T23:59:59Z"));
         assertThatThrownBy(() -> read(report("[]", "\"2016-12-31T23:59:61Z\"", "1"))).isInstanceOf(RejectedInputException.class);
     }
 

@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 import javax.annotation.PreDestroy;
 import javax.inject.Inject;
 import org.apache.james.utils.UserDefinedStartable;
-import org.mailsec.store.Retention;
+import org.mailsec.store.retention.Retention;
 import org.mailsec.stspolicy.MtaStsPolicies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -28,6 +28,7 @@ import org.mailsec.dns.DnsResolver;
 import org.mailsec.dns.DnssecResolver;
 import org.mailsec.mtasts.MtaStsLookup;
 import org.mailsec.mtasts.MtaStsPolicyFetcher;
+import org.mailsec.store.retention.Retention;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
 import org.mailsec.store.policy.JdbcPolicyCache;
@@ -134,13 +135,13 @@ public class MailsecModule extends AbstractModule {
 
     @Provides
     @Singleton
-    org.mailsec.store.Retention retention(TlsResultStore results, PolicyCache policies,
+    Retention retention(TlsResultStore results, PolicyCache policies,
                                           org.mailsec.store.dmarc.Evaluations evaluations,
                                           org.mailsec.store.report.IncomingTlsReports tlsReports,
                                           org.mailsec.store.dmarc.IncomingDmarcReports dmarcReports,
                                           org.mailsec.store.report.RejectedReports rejectedReports,
                                           SuppressionList suppressions, MailsecSettings settings) {
-        return new org.mailsec.store.Retention(results, policies, evaluations, tlsReports, dmarcReports, rejectedReports,
+        return new Retention(results, policies, evaluations, tlsReports, dmarcReports, rejectedReports,
             suppressions, settings.receivedReportRetention());
     }
 

@@ -68,10 +68,6 @@ public final class DeliveryPlanner {
         this.settings = settings;
     }
 
-    public Settings settings() {
-        return settings;
-    }
-
     public DeliveryPlan plan(String recipientDomain, DeliveryFlags flags) {
         String domain = DeliveryPlan.stripDot(recipientDomain).toLowerCase(Locale.ROOT);
         StsDecision sts = settings.mtaSts() ? policies.decide(domain) : StsDecision.NONE;

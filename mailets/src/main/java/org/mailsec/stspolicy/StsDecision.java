@@ -37,8 +37,4 @@ public record StsDecision(Optional<MtaStsPolicy> policy, Optional<PolicyFetch> f
     public boolean enforce() {
         return policy.map(p -> p.mode() == MtaStsPolicy.Mode.ENFORCE).orElse(false);
     }
-
-    public boolean testing() {
-        return policy.map(p -> p.mode() == MtaStsPolicy.Mode.TESTING).orElse(false);
-    }
 }

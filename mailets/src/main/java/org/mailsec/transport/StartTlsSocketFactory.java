@@ -28,7 +28,6 @@ final class StartTlsSocketFactory extends SSLSocketFactory {
     private final SSLSocketFactory delegate;
     private volatile boolean offered;
     private volatile String sendingIp = "";
-    private volatile SSLSocket socket;
 
     StartTlsSocketFactory(String mx, TlsPolicy policy, boolean reportOnly, X509TrustManager pkix, Clock clock) {
         this.mx = mx;
@@ -51,10 +50,6 @@ final class StartTlsSocketFactory extends SSLSocketFactory {
         return sendingIp;
     }
 
-    Optional<SSLSocket> socket() {
-        return Optional.ofNullable(socket);
-    }
-
     Optional<SmtpTrustManager.Outcome> outcome() {
         return verifier.outcome();
     }
@@ -69,7 +64,6 @@ final class StartTlsSocketFactory extends SSLSocketFactory {
         // Name checks are the trust manager's (policy-dependent); no HTTPS-style endpoint identification.
         parameters.setEndpointIdentificationAlgorithm(null);
         tls.setSSLParameters(parameters);
-        socket = tls;
         return tls;
     }
 

@@ -113,7 +113,7 @@ class MtaStsPoliciesTest {
         zone("2");
         policy("testing", 3600);
         StsDecision decision = policies.decide(DOMAIN);
-        assertThat(decision.testing()).isTrue();
+        assertThat(decision.policy()).get().extracting(MtaStsPolicy::mode).isEqualTo(MtaStsPolicy.Mode.TESTING);
         assertThat(https.requests(DOMAIN)).isEqualTo(2);
         assertThat(cache.get(DOMAIN)).get().extracting(p -> p.recordId()).isEqualTo("2");
     }
@@ -189,7 +189,7 @@ class MtaStsPoliciesTest {
         assertThat(https.requests(DOMAIN)).as("within the backoff").isEqualTo(2);
         clock.advance(Duration.ofMinutes(2));
         policy("testing", 600);
-        assertThat(policies.decide(DOMAIN).testing()).isTrue();
+        assertThat(policies.decide(DOMAIN).policy()).get().extracting(MtaStsPolicy::mode).isEqualTo(MtaStsPolicy.Mode.TESTING);
         assertThat(https.requests(DOMAIN)).isEqualTo(3);
     }
 
@@ -249,8 +249,8 @@ class MtaStsPoliciesTest {
         thisNode.decide(DOMAIN);
         zone("2");
         policy("testing", 3600);
-        assertThat(policies().decide(DOMAIN).testing()).isTrue();
-        assertThat(thisNode.decide(DOMAIN).testing()).isTrue();
+        assertThat(policies().decide(DOMAIN).policy()).get().extracting(MtaStsPolicy::mode).isEqualTo(MtaStsPolicy.Mode.TESTING);
+        assertThat(thisNode.decide(DOMAIN).policy()).get().extracting(MtaStsPolicy::mode).isEqualTo(MtaStsPolicy.Mode.TESTING);
         assertThat(https.requests(DOMAIN)).isEqualTo(2);
     }
 

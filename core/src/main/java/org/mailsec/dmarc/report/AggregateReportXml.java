@@ -84,9 +84,12 @@ public final class AggregateReportXml {
         String head = new String(xml, 0, Math.min(xml.length, 200), StandardCharsets.ISO_8859_1);
         Matcher m = DECLARED_ENCODING.matcher(head.startsWith("\u00EF\u00BB\u00BF") ? head.substring(3) : head);
         Boolean utf16BigEndian = org.mailsec.io.ContentSniffer.utf16ByteOrder(xml);
+        boolean utf8Bom = xml.length >= 3 && (xml[0] & 0xff) == 0xef && (xml[1] & 0xff) == 0xbb && (xml[2] & 0xff) == 0xbf;
         if (utf16BigEndian != null) {
             charset = utf16BigEndian ? StandardCharsets.UTF_16BE : StandardCharsets.UTF_16LE;
-        } else if (m.find()) {
+        } else if (!utf8Bom && m.find() && !m.group(1).toUpperCase(java.util.Locale.ROOT).matches("UTF-?(16|32).*|UCS.*")) {
+            // Appendix F: a UTF-8 BOM wins over the declaration; ASCII-compatible bytes declared UTF-16 or UTF-32 (a
+            // .NET StringWriter habit) are not UTF-16.
             try {
                 charset = Charset.forName(m.group(1));
             } catch (IllegalArgumentException e) {
@@ -201,7 +204,7 @@ public final class AggregateReportXml {
             XmlElement ids = r.child("identifiers").orElse(new XmlElement("identifiers"));
             XmlElement auth = r.child("auth_results").orElse(new XmlElement("auth_results"));
             records.add(new AggregateReport.Record(
-                new Row(row.text("source_ip"), count(row.text("count")), evaluated),
+                new Row(row.text("source_ip"), count(row), evaluated),
                 new Identifiers(ids.text("header_from"), ids.text("envelope_from"), ids.text("envelope_to")),
                 auth.all("dkim").stream().map(x -> new DkimAuth(x.text("domain"), x.text("selector"),
                     AggregateReport.lower(x.text("result")), x.text("human_result"))).toList(),
@@ -231,8 +234,11 @@ public final class AggregateReportXml {
     }
 
     /** A row's message count: a whole number from 0 to {@link ReportCounts#MAX}, or the report is refused. */
-    private static long count(String s) throws RejectedInputException {
-        return ReportCounts.fromText("DMARC report", "count", s);
+    private static long count(XmlElement row) throws RejectedInputException {
+        if (row.child("count").map(XmlElement::cut).orElse(false)) {
+            throw new RejectedInputException("refused DMARC report: count is longer than any count can be");
+        }
+        return ReportCounts.fromText("DMARC report", "count", row.text("count"));
     }
 
     private static Integer integer(String s) {

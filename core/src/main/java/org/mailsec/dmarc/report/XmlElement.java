@@ -9,6 +9,7 @@ final class XmlElement {
     final String name;
     // Allocated on first use: most elements are leaves, and hostile files are mostly elements.
     private List<XmlElement> children = List.of();
+    private boolean cut;
     private StringBuilder text;
 
     XmlElement(String name) {
@@ -22,7 +23,7 @@ final class XmlElement {
         children.add(child);
     }
 
-    /** Appends text up to {@code max} characters in all. */
+    /** Appends text up to {@code max} characters in all; {@link #cut()} says when some was left out. */
     void appendText(String s, int max) {
         if (text == null) {
             text = new StringBuilder();
@@ -30,6 +31,14 @@ final class XmlElement {
         if (text.length() < max) {
             text.append(s, 0, Math.min(s.length(), max - text.length()));
         }
+        if (text.length() + s.length() > max) {
+            cut = true;
+        }
+    }
+
+    /** Some of this element's text was left out: a value read from it would be another value. */
+    boolean cut() {
+        return cut;
     }
 
     List<XmlElement> children() {

@@ -41,6 +41,23 @@ class HostileXmlTest {
     }
 
     @Test
+    void aCountLongerThanTheTextCapIsRefusedNotCut() {
+        for (String count : new String[] {"0".repeat(10_000) + "7", "5." + "0".repeat(9_998) + "1"}) {
+            assertThatThrownBy(() -> reader.read(report(count).getBytes(StandardCharsets.UTF_8), "r.xml"))
+                .isInstanceOf(RejectedInputException.class).hasMessageContaining("count");
+        }
+    }
+
+    @Test
+    void utf8DeclaredAsUtf16IsReadAsUtf8() throws Exception {
+        String xml = "<?xml version=\"1.0\" encoding=\"utf-16\"?>" + report("3");
+        for (byte[] body : new byte[][] {xml.getBytes(StandardCharsets.UTF_8),
+                ("\uFEFF" + xml).getBytes(StandardCharsets.UTF_8)}) {
+            assertThat(reader.read(body, "r.xml").get(0).messages()).isEqualTo(1_000_000_000_003L);
+        }
+    }
+
+    @Test
     void countsInRangeAreReadAndSummedExactly() throws Exception {
         AggregateReport r = reader.read(report(" 12 ").getBytes(StandardCharsets.UTF_8), "r.xml").get(0);
         assertThat(r.messages()).isEqualTo(1_000_000_000_012L);

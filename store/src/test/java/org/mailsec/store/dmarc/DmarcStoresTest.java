@@ -16,7 +16,7 @@ import org.mailsec.dmarc.report.AggregateReport;
 import org.mailsec.dmarc.report.AggregateReportReader;
 import org.mailsec.io.RejectedInputException;
 import org.mailsec.store.Database;
-import org.mailsec.store.Retention;
+import org.mailsec.store.retention.Retention;
 import org.mailsec.store.StoreConfig;
 import org.mailsec.store.TestDatabases;
 import org.mailsec.testing.TestData;

@@ -1,4 +1,8 @@
-package org.mailsec.store;
+package org.mailsec.store.retention;
+
+import org.mailsec.store.Database;
+import org.mailsec.store.StoreConfig;
+import org.mailsec.store.TestDatabases;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

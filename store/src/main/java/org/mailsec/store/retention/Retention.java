@@ -1,4 +1,4 @@
-package org.mailsec.store;
+package org.mailsec.store.retention;
 
 import java.time.Duration;
 import java.time.Instant;
