@@ -118,6 +118,12 @@ class SecureDeliveryEndToEndTest {
         stsDomain("requiretls.test", "requiretls", "enforce", "requiretls.mx.test");
         stsDomain("requiretls-missing.test", "good", "enforce", "good.mx.test");
         stsDomain("optional.test", "expired", "enforce", "expired.mx.test");
+        // Testing mode, MX not in the policy: delivered, counted once; under REQUIRETLS nothing vouches for the MX.
+        stsDomain("testing-mismatch.test", "good", "testing", "elsewhere.example");
+        stsDomain("requiretls-testing.test", "good", "testing", "elsewhere.example");
+        // A policy that cannot be fetched now: a REQUIRETLS mail waits for it rather than bouncing.
+        stsDomain("requiretls-e500.test", "good", "enforce", "good.mx.test");
+        https.answer("requiretls-e500.test", PolicyHttpsServer.Answer.status(500));
         for (String failing : List.of("e404.test", "e500.test", "big.test", "redirect.test", "invalid.test", "webpki.test")) {
             stsDomain(failing, "good", "enforce", "good.mx.test");
         }
@@ -261,6 +267,8 @@ class SecureDeliveryEndToEndTest {
         InMemoryDNSService jamesDns = E2e.jamesDns();
         james = MailsecServer.start(conf, tmp.resolve("james"), binder -> binder.bind(DNSService.class).toInstance(jamesDns),
             binder -> binder.bind(java.time.Clock.class).toInstance(clock));
+        // The sender of the test mails has a mailbox, where what is returned to it arrives.
+        E2e.put(james.webAdminPort(), "/users/sender@localhost", "{\"password\":\"secret\"}");
     }
 
     @AfterAll
@@ -387,11 +395,15 @@ class SecureDeliveryEndToEndTest {
             assertThat(failure.get("policyType").asText()).isEqualTo("sts");
             assertThat(failure.get("receivingMxHostname").asText()).isEqualTo("good.mx.test");
             // One delivery, one session, one count: not a no-policy-found success besides the sts failure.
-            Thread.sleep(2_500);
-            List<JsonNode> rows = new ArrayList<>();
-            get("/mailsec/tls-results?policyDomain=webpki.test").forEach(rows::add);
-            assertThat(rows).extracting(r -> r.get("policyType").asText() + " " + r.get("result").asText()
-                + " " + r.get("sessions").asLong()).containsExactly("sts sts-webpki-invalid 1");
+            assertThat(rowsAfterFlush("webpki.test")).containsExactly("sts sts-webpki-invalid 1");
+        }
+
+        @Test
+        void anMxOutsideATestingPolicyIsDeliveredAndItsSessionCountedOnce() throws Exception {
+            String rcpt = send("testing-mismatch.test");
+            assertThat(awaitDelivery("good", rcpt).tls()).isTrue();
+            awaitResult("testing-mismatch.test", "validation-failure");
+            assertThat(rowsAfterFlush("testing-mismatch.test")).containsExactly("sts validation-failure 1");
         }
 
         @Test
@@ -456,6 +468,7 @@ class SecureDeliveryEndToEndTest {
             assertThat(awaitDelivery("good", rcpt).tls()).isTrue();
             assertThat(awaitResult("mx.daneunusable.test", "tlsa-invalid").get("failureReasonCode").asText())
                 .isEqualTo("no-usable-tlsa");
+            assertThat(rowsAfterFlush("mx.daneunusable.test")).as("one session, one count").containsExactly("tlsa tlsa-invalid 1");
         }
 
         @Test
@@ -679,11 +692,31 @@ class SecureDeliveryEndToEndTest {
 
         @Test
         void requireTlsIsNotDeliveredToAServerWithoutItAndTheSenderLearnsAtOnce() throws Exception {
-            E2e.put(james.webAdminPort(), "/users/sender@localhost", "{\"password\":\"secret\"}");
             String rcpt = send("requiretls-missing.test", Map.of("X-Mailsec-Require-TLS", "yes"));
             awaitResult("requiretls-missing.test", "success");
             // RFC 8689 §4.2.1: no MX takes REQUIRETLS, so the mail is returned now (5.7.30), not retried for days.
-            await().atMost(WAIT).until(() -> Inbox.read(james.imapPort(), "sender@localhost", "secret", inbox -> {
+            await().atMost(WAIT).until(() -> returnedToSender(rcpt));
+            assertNotDelivered("good", rcpt);
+        }
+
+        @Test
+        void requireTlsToAnMxOnlyATestingPolicyDoesNotNameIsReturned() throws Exception {
+            String rcpt = send("requiretls-testing.test", Map.of("X-Mailsec-Require-TLS", "yes"));
+            await().atMost(WAIT).until(() -> returnedToSender(rcpt));
+            assertNotDelivered("good", rcpt);
+        }
+
+        @Test
+        void requireTlsWaitsForAPolicyThatCannotBeFetchedNow() throws Exception {
+            String rcpt = send("requiretls-e500.test", Map.of("X-Mailsec-Require-TLS", "yes"));
+            awaitResult("requiretls-e500.test", "sts-policy-fetch-error");
+            Thread.sleep(2_000);
+            assertThat(returnedToSender(rcpt)).as("the policy may vouch for the MX once it can be fetched").isFalse();
+            assertNotDelivered("good", rcpt);
+        }
+
+        private boolean returnedToSender(String rcpt) throws Exception {
+            return Inbox.read(james.imapPort(), "sender@localhost", "secret", inbox -> {
                 for (javax.mail.Message m : inbox.getMessages()) {
                     java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
                     m.writeTo(raw);
@@ -693,8 +726,7 @@ class SecureDeliveryEndToEndTest {
                     }
                 }
                 return false;
-            }));
-            assertNotDelivered("good", rcpt);
+            });
         }
 
         @Test
@@ -771,7 +803,8 @@ class SecureDeliveryEndToEndTest {
     private String[] policyHosts() {
         return Stream.of("enforce", "testing", "plain-enforce", "plain-testing", "expired", "wrongname", "untrusted",
                 "mismatch", "e404", "e500", "big", "redirect", "invalid", "webpki", "failover", "requiretls", "requiretls-missing",
-                "optional", "dane3", "rpt-ok", "rpt-mixed", "rpt-bounce", "n3sts.tree")
+                "optional", "dane3", "rpt-ok", "rpt-mixed", "rpt-bounce", "n3sts.tree", "testing-mismatch",
+                "requiretls-testing", "requiretls-e500")
             .map(d -> "mta-sts." + d + ".test").collect(java.util.stream.Collectors.collectingAndThen(
                 java.util.stream.Collectors.toList(), names -> {
                     names.add("tlsrpt.reports.test");
@@ -871,6 +904,15 @@ class SecureDeliveryEndToEndTest {
             }
         }
         return Optional.empty();
+    }
+
+    /** A policy domain's rows as "policyType result sessions", once the recorder has flushed twice over. */
+    private List<String> rowsAfterFlush(String policyDomain) throws Exception {
+        Thread.sleep(2_500);
+        List<String> rows = new ArrayList<>();
+        get("/mailsec/tls-results?policyDomain=" + policyDomain).forEach(r -> rows.add(r.get("policyType").asText() + " "
+            + r.get("result").asText() + " " + r.get("sessions").asLong()));
+        return rows;
     }
 
     private List<JsonNode> cachedPolicies() throws Exception {

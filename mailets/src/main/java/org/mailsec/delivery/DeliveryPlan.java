@@ -17,14 +17,28 @@ import org.mailsec.stspolicy.StsDecision;
  *                   {@code permanent} telling whether to give up
  */
 public record DeliveryPlan(String domain, StsDecision sts, List<HostPlan> hosts, DeliveryFlags flags,
-                           Optional<String> failure, boolean permanent) {
+                           Optional<String> failure, boolean permanent, List<String> skipped) {
 
     public DeliveryPlan {
         hosts = List.copyOf(hosts);
+        skipped = List.copyOf(skipped);
     }
 
     static DeliveryPlan failed(String domain, StsDecision sts, DeliveryFlags flags, String why, boolean permanent) {
-        return new DeliveryPlan(domain, sts, List.of(), flags, Optional.of(why), permanent);
+        return new DeliveryPlan(domain, sts, List.of(), flags, Optional.of(why), permanent, List.of());
+    }
+
+    /**
+     * Every MX host is known and none is held back for a reason that could change by itself (DNS that did not
+     * answer, an MTA-STS policy that could not be had): what the hosts say about REQUIRETLS is final.
+     */
+    public boolean requireTlsAnswerIsFinal() {
+        return failure.isEmpty() && !hosts.isEmpty() && skipped.isEmpty() && sts.fetchFailure().isEmpty()
+            && sts.unknown().isEmpty() && hosts.stream().allMatch(h -> h.allowed() || requireTlsRefusal(h));
+    }
+
+    private static boolean requireTlsRefusal(HostPlan host) {
+        return host.refusal().filter(r -> r.reasonCode().equals(DeliveryPlanner.REQUIRETLS_MX_NOT_AUTHENTICATED)).isPresent();
     }
 
     public List<HostPlan> allowedHosts() {
@@ -56,8 +70,7 @@ public record DeliveryPlan(String domain, StsDecision sts, List<HostPlan> hosts,
      * MTA-STS (RFC 8689 §4.2.1): retrying will not change it.
      */
     public boolean requireTlsUnmetByEveryHost() {
-        return failure.isEmpty() && !hosts.isEmpty() && hosts.stream().allMatch(h -> h.refusal()
-            .filter(r -> r.reasonCode().equals(DeliveryPlanner.REQUIRETLS_MX_NOT_AUTHENTICATED)).isPresent());
+        return requireTlsAnswerIsFinal() && hosts.stream().allMatch(DeliveryPlan::requireTlsRefusal);
     }
 
     static String stripDot(String name) {

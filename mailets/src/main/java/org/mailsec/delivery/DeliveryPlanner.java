@@ -71,6 +71,28 @@ public final class DeliveryPlanner {
     public DeliveryPlan plan(String recipientDomain, DeliveryFlags flags) {
         String domain = DeliveryPlan.stripDot(recipientDomain).toLowerCase(Locale.ROOT);
         StsDecision sts = settings.mtaSts() ? policies.decide(domain) : StsDecision.NONE;
+        DeliveryPlan plan = plan(domain, sts, flags);
+        Optional<TlsFailures.Failure> stsFailure = stsFailure(sts);
+        if (stsFailure.isPresent() && !(sts.unknown().isPresent() && !flags.policyFailuresIgnored())
+                && plan.hosts().stream().noneMatch(h -> h.report().sessionsCountAs().equals(stsFailure))) {
+            // No host carries the failed fetch to a session (all use DANE, are refused, or none was found):
+            // counted here, once, so the domain still learns that its policy could not be had.
+            outcomes.failure(ReportPolicy.stsUnavailable(domain, stsFailure.get(), hasTlsRpt(domain)), domain,
+                flags.ownReport(), stsFailure.get().type(), stsFailure.get().reasonCode(), NO_CONNECTION);
+        }
+        return plan;
+    }
+
+    /** The MTA-STS failure sessions without a policy are counted as: a failed fetch, or an unknown policy. */
+    private static Optional<TlsFailures.Failure> stsFailure(StsDecision sts) {
+        Optional<PolicyFetch> failed = sts.fetchFailure().filter(f -> f.resultType().isPresent());
+        if (failed.isPresent()) {
+            return Optional.of(new TlsFailures.Failure(failed.get().resultType().get(), failed.get().reason()));
+        }
+        return sts.unknown().map(u -> new TlsFailures.Failure(ResultType.STS_POLICY_FETCH_ERROR, "policy-unknown"));
+    }
+
+    private DeliveryPlan plan(String domain, StsDecision sts, DeliveryFlags flags) {
         if (sts.unknown().isPresent() && !flags.policyFailuresIgnored()) {
             outcomes.failure(new ReportPolicy(domain, false, ReportPolicy.STS, List.of(), "", hasTlsRpt(domain)),
                 domain, flags.ownReport(), ResultType.STS_POLICY_FETCH_ERROR, "policy-unknown", NO_CONNECTION);
@@ -110,7 +132,7 @@ public final class DeliveryPlanner {
             return DeliveryPlan.failed(domain, sts, flags, "the addresses of the MX hosts of " + domain
                 + " could not be looked up: " + String.join("; ", unanswered), false);
         }
-        return new DeliveryPlan(domain, sts, hosts, flags, Optional.empty(), false);
+        return new DeliveryPlan(domain, sts, hosts, flags, Optional.empty(), false, unanswered);
     }
 
     /**
@@ -195,8 +217,13 @@ public final class DeliveryPlanner {
                     return Optional.of(refuse(domain, mx, addresses, report, flags, ResultType.VALIDATION_FAILURE,
                         "mx-not-in-policy", message));
                 }
-                outcomes.failure(report, domain, flags.ownReport(), ResultType.VALIDATION_FAILURE, "mx-not-in-policy",
-                    new TlsOutcomes.Connection(mx, "", ""));
+                if (flags.requireTls() && !mxSecure) {
+                    // RFC 8689 §4.2.1: neither DNSSEC nor the MTA-STS policy (whatever its mode) vouches for this MX.
+                    return Optional.of(refuse(domain, mx, addresses, report, flags, ResultType.VALIDATION_FAILURE,
+                        REQUIRETLS_MX_NOT_AUTHENTICATED, "REQUIRETLS: " + message));
+                }
+                // Testing mode: the session goes on, and is counted once, as this failure.
+                report = report.countingSessionsAs(new TlsFailures.Failure(ResultType.VALIDATION_FAILURE, "mx-not-in-policy"));
             }
             return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(), new TlsPolicy.Pkix(mx),
                 enforce || flags.requireTls(), !enforce && !flags.requireTls(), report));
@@ -245,11 +272,10 @@ public final class DeliveryPlanner {
         if (usable.isEmpty()) {
             // RFC 7672 §2.2: only unusable records: TLS is still mandatory, but unauthenticated — except under
             // REQUIRETLS, whose server must be verified by PKIX when DANE cannot (RFC 8689 §4.2.1); the MX name
-            // is DNSSEC-secure here, so it is the name to check.
-            outcomes.failure(report, domain, flags.ownReport(), ResultType.TLSA_INVALID, "no-usable-tlsa",
-                new TlsOutcomes.Connection(mx, "", ""));
+            // is DNSSEC-secure here, so it is the name to check. Each session counts once, as tlsa-invalid.
             TlsPolicy policy = flags.requireTls() ? new TlsPolicy.Pkix(mx) : new TlsPolicy.Opportunistic(mx);
-            return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(), policy, strict, false, report));
+            return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(), policy, strict, false,
+                report.countingSessionsAs(new TlsFailures.Failure(ResultType.TLSA_INVALID, "no-usable-tlsa"))));
         }
         return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(),
             new TlsPolicy.Dane(usable, List.of(mx, domain)), strict, !strict, report));
@@ -273,18 +299,14 @@ public final class DeliveryPlanner {
     }
 
     /**
-     * What a host is counted under when no MTA-STS policy is in force. A failed fetch is not counted here but with
-     * each session that follows it, once: counted here too, one delivery would show as an sts failure and a
-     * no-policy-found success (RFC 8460 §4.3.2.2 puts the fetch failure under the sts policy it hid).
+     * What a host is counted under when no MTA-STS policy is in force. A failed fetch (or, under TLS-Required: No,
+     * a policy that could not be told) is counted with each session that follows it, once, not also at planning:
+     * one delivery would otherwise show as an sts failure and a no-policy-found success (RFC 8460 §4.3.2.2 puts
+     * the fetch failure under the sts policy it hid).
      */
     private ReportPolicy withoutPolicy(String domain, StsDecision sts, boolean domainTlsRpt) {
-        Optional<PolicyFetch> failed = sts.fetchFailure().filter(f -> f.resultType().isPresent());
-        if (failed.isPresent()) {
-            PolicyFetch fetch = failed.get();
-            return ReportPolicy.stsUnavailable(domain, new TlsFailures.Failure(fetch.resultType().get(), fetch.reason()),
-                domainTlsRpt);
-        }
-        return noPolicy(domain, domainTlsRpt);
+        return stsFailure(sts).map(failure -> ReportPolicy.stsUnavailable(domain, failure, domainTlsRpt))
+            .orElseGet(() -> noPolicy(domain, domainTlsRpt));
     }
 
     private static ReportPolicy stsReport(String domain, MtaStsPolicy policy, boolean domainTlsRpt) {

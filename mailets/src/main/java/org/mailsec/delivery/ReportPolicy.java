@@ -12,11 +12,13 @@ import java.util.Optional;
  * @param strings       the policy as published (policy lines, or TLSA records)
  * @param mxPattern     the MX patterns of an MTA-STS policy, space separated
  * @param reportSuccess successes are worth counting: the policy domain publishes a TLSRPT record
- * @param unavailable   the policy could not be had (its MTA-STS fetch failed, RFC 8460 §4.3.2.2): the delivery
- *                      goes on without it, and each of its sessions is counted once, as this failure
+ * @param sessionsCountAs what every session under this policy is counted as, once, instead of its own outcome:
+ *                      the policy could not be had (its MTA-STS fetch failed, RFC 8460 §4.3.2.2), the MX is not in
+ *                      a testing-mode policy, or the host's TLSA records are all unusable — failures known before
+ *                      the session that the session must not count a second time
  */
 public record ReportPolicy(String domain, boolean isHost, String type, List<String> strings, String mxPattern,
-                           boolean reportSuccess, Optional<TlsFailures.Failure> unavailable) {
+                           boolean reportSuccess, Optional<TlsFailures.Failure> sessionsCountAs) {
 
     public static final String STS = "sts";
     public static final String TLSA = "tlsa";
@@ -34,6 +36,11 @@ public record ReportPolicy(String domain, boolean isHost, String type, List<Stri
     /** An MTA-STS policy that could not be fetched: {@code failure} is what every session under it counts as. */
     public static ReportPolicy stsUnavailable(String domain, TlsFailures.Failure failure, boolean reportSuccess) {
         return new ReportPolicy(domain, false, STS, List.of(), "", reportSuccess, Optional.of(failure));
+    }
+
+    /** This policy, with every session under it counted as {@code failure}. */
+    public ReportPolicy countingSessionsAs(TlsFailures.Failure failure) {
+        return new ReportPolicy(domain, isHost, type, strings, mxPattern, reportSuccess, Optional.of(failure));
     }
 
     public boolean hasPolicy() {

@@ -47,30 +47,37 @@ public final class TlsOutcomes {
     }
 
     public void success(ReportPolicy policy, String recipientDomain, boolean reportDelivery, Connection connection) {
-        successes.increment();
-        if (policy.unavailable().isPresent()) {
-            // The session succeeded without the policy it should have had: it counts as that policy's failure.
-            TlsFailures.Failure failure = policy.unavailable().get();
+        if (policy.sessionsCountAs().isPresent()) {
+            // The handshake went well, but without what the policy asks (or with a failure known before it).
+            TlsFailures.Failure failure = policy.sessionsCountAs().get();
+            countFailure(failure.type());
             record(policy, recipientDomain, reportDelivery, failure.type().value(), failure.reasonCode(), connection);
-        } else if (policy.reportSuccess()) {
+            return;
+        }
+        successes.increment();
+        if (policy.reportSuccess()) {
             record(policy, recipientDomain, reportDelivery, "", "", connection);
         }
     }
 
     public void failure(ReportPolicy policy, String recipientDomain, boolean reportDelivery, ResultType type,
                         String reasonCode, Connection connection) {
-        failures.increment();
-        failuresByType.computeIfAbsent(type, t -> metrics.generate(FAILURE_METRIC + "_" + t.value().replace('-', '_')))
-            .increment();
+        countFailure(type);
         LOG.info("TLS {} for {} (policy {} {}), MX {} {}: {}", type.value(), recipientDomain, policy.type(),
             policy.domain(), connection.mx(), connection.receivingIp(), reasonCode);
-        if (policy.unavailable().isPresent()) {
-            // One session, one count: under the policy that could not be had, as the reason it was not had.
-            TlsFailures.Failure failure = policy.unavailable().get();
+        if (policy.sessionsCountAs().isPresent()) {
+            // One session, one count: as the failure known before it (the policy that could not be had, ...).
+            TlsFailures.Failure failure = policy.sessionsCountAs().get();
             record(policy, recipientDomain, reportDelivery, failure.type().value(), failure.reasonCode(), connection);
         } else if (policy.hasPolicy() || policy.reportSuccess()) {
             record(policy, recipientDomain, reportDelivery, type.value(), reasonCode, connection);
         }
+    }
+
+    private void countFailure(ResultType type) {
+        failures.increment();
+        failuresByType.computeIfAbsent(type, t -> metrics.generate(FAILURE_METRIC + "_" + t.value().replace('-', '_')))
+            .increment();
     }
 
     private void record(ReportPolicy policy, String recipientDomain, boolean reportDelivery, String resultType,

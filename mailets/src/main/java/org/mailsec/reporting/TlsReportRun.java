@@ -110,22 +110,27 @@ public final class TlsReportRun {
         }
         Map<String, List<TlsResultCount>> hostRowsByRecipient = TlsReportBuilder.byRecipientDomain(hostRows);
         // A recipient domain whose MX hosts all use DANE has results only under those hosts: it is reached
-        // through them. A name that is a host itself (an implicit MX) is reported as that host.
+        // through them. A recipient domain that is also a host (an implicit MX, or another domain's MX) gets one
+        // report: its own rows, whatever they are, and its other hosts' rows for it.
         java.util.Set<String> recipients = new java.util.LinkedHashSet<>(results.policyDomains(day));
+        recipients.removeAll(hosts);
         recipients.addAll(hostRowsByRecipient.keySet());
         recipients.remove("");
-        List<String> recipientDomains = recipients.stream().filter(d -> !hosts.contains(d)).toList();
-        int total = recipientDomains.size() + hosts.size();
+        List<String> recipientDomains = List.copyOf(recipients);
+        List<String> hostsOnly = hosts.stream().filter(h -> !recipients.contains(h)).toList();
+        int total = recipientDomains.size() + hostsOnly.size();
         java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        Map<String, java.util.Optional<String>> recipientRuas = new java.util.concurrent.ConcurrentHashMap<>();
         forEach(recipientDomains, workers, domain -> {
             List<TlsResultCount> rows = new ArrayList<>(results.results(domain, day));
-            rows.addAll(hostRowsByRecipient.getOrDefault(domain, List.of()));
-            if (send(domain, day, rows, true, counter)) {
+            hostRowsByRecipient.getOrDefault(domain, List.of()).stream()
+                .filter(r -> !r.key().policyDomain().equals(domain)).forEach(rows::add);
+            if (send(domain, day, rows, true, counter, recipientRuas)) {
                 pacer.pause(done.incrementAndGet(), total);
             }
         });
-        forEach(List.copyOf(hosts), workers, host -> {
-            if (send(host, day, results.results(host, day), false, counter)) {
+        forEach(hostsOnly, workers, host -> {
+            if (send(host, day, results.results(host, day), false, counter, recipientRuas)) {
                 pacer.pause(done.incrementAndGet(), total);
             }
         });
@@ -181,9 +186,12 @@ public final class TlsReportRun {
         }
     }
 
-    /** Claims, builds and sends one report; true when something was sent. */
+    /**
+     * Claims, builds and sends one report; true when something was sent. {@code recipientRuas} remembers, for a
+     * host's report, where each recipient domain's own report goes.
+     */
     private boolean send(String policyDomain, LocalDate day, List<TlsResultCount> rows, boolean recipientDomain,
-                         Counter counter) {
+                         Counter counter, Map<String, java.util.Optional<String>> recipientRuas) {
         if (claims.sent(policyDomain, day)) {
             return false;
         }
@@ -200,10 +208,11 @@ public final class TlsReportRun {
             return false;
         }
         String rua = ruaKey(record);
-        if (!recipientDomain) {
-            // A host's results already went to the same address inside its recipient domain's report.
-            rows = rows.stream().filter(r -> !alreadyReportedTo(r.key().recipientDomain(), day, rua)).toList();
-        }
+        // A host's results for another recipient domain whose own report goes (or went, or will go once its record
+        // can be read) to the same address are that report's: never twice to one address, whichever node sends first.
+        rows = rows.stream().filter(r -> r.key().recipientDomain().equals(policyDomain)
+            || !alreadyReportedTo(r.key().recipientDomain(), day, rua)
+                && !reportedByItsDomain(r.key().recipientDomain(), rua, recipientRuas)).toList();
         TlsReportAccumulator accumulator = TlsReportBuilder.accumulate(rows);
         if (accumulator.isEmpty() || (!accumulator.hasFailures() && !settings.sendSuccessOnly())) {
             counter.skipped.incrementAndGet();
@@ -255,6 +264,24 @@ public final class TlsReportRun {
             .filter(state -> state.sentAt() != null && state.sentToRecipientDomain())
             .map(state -> rua.equals(state.recipientDomainRua()))
             .orElse(false);
+    }
+
+    /**
+     * The recipient domain's own report carries these rows to {@code rua}: its record names the same rua, or cannot
+     * be read now (its report waits for the next run, and carries them then).
+     */
+    private boolean reportedByItsDomain(String recipientDomain, String rua, Map<String, java.util.Optional<String>> ruas) {
+        if (recipientDomain.isEmpty()) {
+            return false;
+        }
+        java.util.Optional<String> theirs = ruas.computeIfAbsent(recipientDomain, d -> {
+            try {
+                return java.util.Optional.of(ruaKey(tlsRpt.lookup(d)));
+            } catch (RecordException e) {
+                return e.kind() == RecordException.Kind.TEMPORARY_DNS ? java.util.Optional.of(rua) : java.util.Optional.empty();
+            }
+        });
+        return theirs.map(rua::equals).orElse(false);
     }
 
     /** The rua of a record in a comparable form: its URIs, sorted, lower case. */

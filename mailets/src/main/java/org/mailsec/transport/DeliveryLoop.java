@@ -169,7 +169,8 @@ final class DeliveryLoop {
         CurrentPlan.set(plan);
         try {
             ExecutionResult result = mailDelivrer.deliver(mail);
-            if (flags.requireTls() && result.getExecutionState() == ExecutionResult.ExecutionState.TEMPORARY_FAILURE) {
+            if (flags.requireTls() && result.getExecutionState() == ExecutionResult.ExecutionState.TEMPORARY_FAILURE
+                    && plan.requireTlsAnswerIsFinal()) {
                 Optional<String> unmet = CurrentPlan.requireTlsUnmetEverywhere();
                 if (unmet.isPresent()) {
                     // RFC 8689 §4.2.1 and §5: no MX can take it; the sender learns now, not when retries run out.

@@ -90,9 +90,6 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
         boolean requireTls = plan.map(p -> p.flags().requireTls()).orElse(false);
         CurrentPlan.tried();
         if (host.refusal().isPresent()) {
-            if (requireTls && org.mailsec.delivery.DeliveryPlanner.REQUIRETLS_MX_NOT_AUTHENTICATED.equals(host.refusal().get().reasonCode())) {
-                CurrentPlan.requireTlsUnmet(host.refusal().get().message());
-            }
             throw nextHost(host.refusal().get().message());
         }
         String ip = server.getHost();
@@ -142,7 +139,9 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
                     "starttls-not-offered", connection);
             }
             if (host.tlsRequired()) {
-                throw nextHost(host.mx() + " (" + ip + ") does not offer STARTTLS, which " + why(host) + " requires");
+                // Not the MX name first: James takes a message starting with "5" for a permanent failure.
+                throw nextHost("MX host " + host.mx() + " (" + ip + ") does not offer STARTTLS, which " + why(host)
+                    + " requires");
             }
             return;
         }

@@ -68,6 +68,12 @@ class TlsReportRunTest {
             tlsrpt A 127.0.0.1
             """.formatted(https.port()));
         dns.addZone("e.test", "_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:rua@e.test\"\n");
+        dns.addZone("f.test", """
+            _smtp._tls TXT "v=TLSRPTv1; rua=mailto:rua@f.test"
+            _smtp._tls.mx TXT "v=TLSRPTv1; rua=mailto:rua@f.test"
+            """);
+        dns.addZone("g.test", "_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:rua@g.test\"\n");
+        dns.addZone("h.test", "@ MX 10 g.test.\n");
         database = Database.open(TestDatabases.fresh(dialect));
         results = new JdbcTlsResultStore(database);
     }
@@ -246,6 +252,43 @@ class TlsReportRunTest {
 
         TlsReportRun.Summary again = run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
         assertThat(again.mailed()).as("sent once").isZero();
+    }
+
+    /** A host's rows for a domain whose own report is not out yet (here: its record cannot be read) wait for it. */
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void aHostReportNeverCarriesRowsItsRecipientDomainsReportWillCarryToTheSameAddress(StoreConfig.Dialect dialect)
+            throws Exception {
+        start(dialect);
+        count(key("mx.f.test", "f.test", true, false, "validation-failure", "mx.f.test"), 3);
+        dns.servfail("_smtp._tls.f.test", "TXT");
+        FakeMailContext context = FakeMailContext.defaultContext();
+        run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        assertThat(reports(context, "rua@f.test")).as("f.test's report waits; mx.f.test's would repeat it").isEmpty();
+        dns.heal();
+        run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        List<TlsReport> mailed = reports(context, "rua@f.test");
+        assertThat(mailed).singleElement().satisfies(r -> {
+            assertThat(r.reportId()).isEqualTo("2026-11-21_f.test@sender.test");
+            assertThat(r.totalFailure()).isEqualTo(3);
+        });
+    }
+
+    /** g.test is a recipient domain (DANE host mx.g.test) and the MX of h.test: one report, nothing lost. */
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void aRecipientDomainThatIsAlsoAHostGetsOneReportWithBothKindsOfRows(StoreConfig.Dialect dialect) throws Exception {
+        start(dialect);
+        count(key("mx.g.test", "g.test", true, false, "validation-failure", "mx.g.test"), 2);
+        count(key("g.test", "h.test", true, false, "", "g.test"), 5);
+        FakeMailContext context = FakeMailContext.defaultContext();
+        run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        List<TlsReport> mailed = reports(context, "rua@g.test");
+        assertThat(mailed).singleElement().satisfies(r -> {
+            assertThat(r.totalFailure()).as("mx.g.test's results for g.test").isEqualTo(2);
+            assertThat(r.totalSuccess()).as("g.test's own results as the MX of h.test").isEqualTo(5);
+        });
     }
 
     @ParameterizedTest

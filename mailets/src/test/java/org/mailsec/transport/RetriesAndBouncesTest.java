@@ -147,6 +147,9 @@ class RetriesAndBouncesTest {
                 "127.0.0.8", port, root.issueServer("mx.signed-reqtls.test").serverContext())) {
             dns.addSignedZone("signed-reqtls.test", "@ MX 10 mx\nmx A 127.0.0.8\n");
             dns.addZone("unsigned-reqtls.test", "@ MX 10 mx\nmx A 127.0.0.8\n");
+            // The first MX's TLSA lookup fails (it might take REQUIRETLS once DNS answers), the second lacks it.
+            dns.addSignedZone("mixed-reqtls.test", "@ MX 10 mx1\n@ MX 20 mx2\nmx1 A 127.0.0.9\nmx2 A 127.0.0.8\n");
+            dns.servfail("_" + port + "._tcp.mx1.mixed-reqtls.test", "TLSA");
             java.security.KeyStore roots = java.security.KeyStore.getInstance("PKCS12");
             roots.load(null, null);
             roots.setCertificateEntry("root", root.certificate());
@@ -177,6 +180,14 @@ class RetriesAndBouncesTest {
                         .getValue().value().toString()).contains("5.7.30", domain);
                 });
             }
+            context.resetSentMails();
+            MailImpl waiting = mail(false);
+            waiting.setRecipients(java.util.List.of(new MailAddress("user@mixed-reqtls.test")));
+            waiting.setAttribute(new org.apache.mailet.Attribute(org.mailsec.delivery.MailsecAttributes.REQUIRE_TLS,
+                org.apache.mailet.AttributeValue.of(true)));
+            requireTlsDelivery.attempt(waiting);
+            assertThat(context.getSentMails()).as("a host held back by DNS may take it later: no bounce").isEmpty();
+            assertThat(queue.getSize()).as("retried").isEqualTo(1);
             assertThat(withoutRequireTls.messages()).isEmpty();
         }
     }
