@@ -141,7 +141,7 @@ final class RecordCommand {
         try {
             return dmarcJson(DmarcRecord.parse(text));
         } catch (DmarcRecordException e) {
-            throw new RecordError(e.kind(), e.getMessage());
+            throw new RecordError(e.kind().value(), e.getMessage());
         }
     }
 

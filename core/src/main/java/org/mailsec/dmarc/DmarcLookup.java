@@ -3,11 +3,9 @@ package org.mailsec.dmarc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.mailsec.dns.DnsAnswer;
-import org.mailsec.dns.DnsException;
 import org.mailsec.dns.DnsResolver;
-import org.mailsec.dns.DnssecStatus;
-import org.mailsec.dns.InvalidNameException;
+import org.mailsec.record.RecordException;
+import org.mailsec.record.TxtRecordLookup;
 
 /**
  * Finds the DMARC record that governs a From domain: {@code _dmarc.<domain>}, then the organizational
@@ -72,33 +70,24 @@ public final class DmarcLookup {
         return names;
     }
 
-    /** The outcome at one name, or empty when there is no DMARC record there and discovery goes on. */
+    /**
+     * The outcome at one name, or empty when there is no DMARC record there and discovery goes on. The TXT lookup is
+     * the one TLSRPT and MTA-STS records use (a DNS failure or a bogus answer is never "no record"); its kinds map
+     * to RFC 7489's results.
+     */
     private Optional<Result> lookupAt(String domain) {
         String name = "_dmarc." + domain;
-        DnsAnswer<String> answer;
         try {
-            answer = resolver.txt(name);
-        } catch (DnsException e) {
-            // REFUSED, FORMERR or a CNAME loop say nothing about the record: a temporary error, like SERVFAIL.
-            Result.Status status = e instanceof InvalidNameException ? Result.Status.PERMERROR : Result.Status.TEMPERROR;
-            return Optional.of(new Result(status, Optional.empty(), domain, "DNS lookup of " + name + " failed: " + e.getMessage()));
-        }
-        if (answer.status() == DnssecStatus.BOGUS) {
-            return Optional.of(new Result(Result.Status.TEMPERROR, Optional.empty(), domain,
-                "DNSSEC validation of " + name + " failed: " + answer.bogusReason().orElse("bogus")));
-        }
-        List<String> records = answer.records().stream().filter(DmarcRecord::looksLikeDmarc).toList();
-        if (records.isEmpty()) {
-            return Optional.empty();
-        }
-        if (records.size() > 1) {
-            // RFC 7489 §6.6.3 step 5: several records end discovery here, with no DMARC (no fallback).
-            return Optional.of(new Result(Result.Status.NONE, Optional.empty(), domain, records.size() + " DMARC records at " + name));
-        }
-        try {
-            return Optional.of(new Result(Result.Status.FOUND, Optional.of(DmarcRecord.parse(records.get(0))), domain, ""));
-        } catch (DmarcRecordException e) {
-            return Optional.of(new Result(Result.Status.PERMERROR, Optional.empty(), domain, name + ": " + e.getMessage()));
+            String txt = TxtRecordLookup.find(resolver, name, DmarcRecord::looksLikeDmarc, "DMARC");
+            return Optional.of(new Result(Result.Status.FOUND, Optional.of(DmarcRecord.parse(txt)), domain, ""));
+        } catch (RecordException e) {
+            return switch (e.kind()) {
+                case NO_RECORD -> Optional.empty();
+                // RFC 7489 §6.6.3 step 5: several records end discovery here, with no DMARC (no fallback).
+                case MULTIPLE_RECORDS -> Optional.of(new Result(Result.Status.NONE, Optional.empty(), domain, e.getMessage()));
+                case TEMPORARY_DNS -> Optional.of(new Result(Result.Status.TEMPERROR, Optional.empty(), domain, e.getMessage()));
+                case SYNTAX -> Optional.of(new Result(Result.Status.PERMERROR, Optional.empty(), domain, name + ": " + e.getMessage()));
+            };
         }
     }
 }

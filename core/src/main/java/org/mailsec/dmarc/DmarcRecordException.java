@@ -1,14 +1,11 @@
 package org.mailsec.dmarc;
 
-/** A {@code _dmarc} TXT record that claims to be DMARC but cannot be used. */
-public class DmarcRecordException extends Exception {
+import org.mailsec.record.RecordException;
+
+/** A {@code _dmarc} TXT record that claims to be DMARC but cannot be used: a {@link Kind#SYNTAX} record error. */
+public class DmarcRecordException extends RecordException {
 
     public DmarcRecordException(String message) {
-        super(message);
-    }
-
-    /** Stable word for scripts and reports. */
-    public String kind() {
-        return "syntax";
+        super(Kind.SYNTAX, message);
     }
 }

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.mailsec.dane.TlsPolicy;
+import org.mailsec.delivery.HostPlan.Enforcement;
 import org.mailsec.dane.TlsaMatcher;
 import org.mailsec.dns.DnsAnswer;
 import org.mailsec.dns.DnsException;
@@ -225,8 +226,8 @@ public final class DeliveryPlanner {
                 // Testing mode: the session goes on, and is counted once, as this failure.
                 report = report.countingSessionsAs(new TlsFailures.Failure(ResultType.VALIDATION_FAILURE, "mx-not-in-policy"));
             }
-            return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(), new TlsPolicy.Pkix(mx),
-                enforce || flags.requireTls(), !enforce && !flags.requireTls(), report));
+            return Optional.of(HostPlan.connect(mx, addresses, settings.port(), new TlsPolicy.Pkix(mx),
+                enforce || flags.requireTls() ? Enforcement.REQUIRED : Enforcement.REPORT_ONLY, report));
         }
         ReportPolicy report = withoutPolicy(domain, sts, domainTlsRpt);
         if (flags.requireTls()) {
@@ -235,11 +236,10 @@ public final class DeliveryPlanner {
                 return Optional.of(refuse(domain, mx, addresses, report, flags, ResultType.VALIDATION_FAILURE,
                     REQUIRETLS_MX_NOT_AUTHENTICATED, "REQUIRETLS: " + mx + " is neither DNSSEC-secure nor allowed by an MTA-STS policy"));
             }
-            return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(), new TlsPolicy.Pkix(mx),
-                true, false, report));
+            return Optional.of(HostPlan.connect(mx, addresses, settings.port(), new TlsPolicy.Pkix(mx),
+                Enforcement.REQUIRED, report));
         }
-        return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(), new TlsPolicy.Opportunistic(mx),
-            false, false, report));
+        return Optional.of(HostPlan.opportunistic(mx, addresses, settings.port(), report));
     }
 
     private Optional<HostPlan> planDane(String domain, String mx, List<InetAddress> addresses, DeliveryFlags flags,
@@ -274,11 +274,12 @@ public final class DeliveryPlanner {
             // REQUIRETLS, whose server must be verified by PKIX when DANE cannot (RFC 8689 §4.2.1); the MX name
             // is DNSSEC-secure here, so it is the name to check. Each session counts once, as tlsa-invalid.
             TlsPolicy policy = flags.requireTls() ? new TlsPolicy.Pkix(mx) : new TlsPolicy.Opportunistic(mx);
-            return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(), policy, strict, false,
+            return Optional.of(HostPlan.connect(mx, addresses, settings.port(), policy,
+                strict ? Enforcement.REQUIRED : Enforcement.OPPORTUNISTIC,
                 report.countingSessionsAs(new TlsFailures.Failure(ResultType.TLSA_INVALID, "no-usable-tlsa"))));
         }
-        return Optional.of(new HostPlan(mx, addresses, settings.port(), Optional.empty(),
-            new TlsPolicy.Dane(usable, List.of(mx, domain)), strict, !strict, report));
+        return Optional.of(HostPlan.connect(mx, addresses, settings.port(), new TlsPolicy.Dane(usable, List.of(mx, domain)),
+            strict ? Enforcement.REQUIRED : Enforcement.REPORT_ONLY, report));
     }
 
     private Optional<HostPlan> tlsaUnknown(String domain, String mx, List<InetAddress> addresses, ReportPolicy report,
@@ -294,8 +295,7 @@ public final class DeliveryPlanner {
     private HostPlan refuse(String domain, String mx, List<InetAddress> addresses, ReportPolicy report, DeliveryFlags flags,
                             ResultType type, String reason, String message) {
         outcomes.failure(report, domain, flags.ownReport(), type, reason, new TlsOutcomes.Connection(mx, "", ""));
-        return new HostPlan(mx, addresses, settings.port(), Optional.of(new HostPlan.Refusal(type, reason, message)),
-            new TlsPolicy.Opportunistic(mx), true, false, report);
+        return HostPlan.refused(mx, addresses, settings.port(), new HostPlan.Refusal(type, reason, message), report);
     }
 
     /**

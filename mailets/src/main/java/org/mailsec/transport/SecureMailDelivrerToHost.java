@@ -209,8 +209,8 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
     /** The gateway (smarthost) case, where no recipient-domain policy applies: opportunistic TLS, unreported. */
     private static HostPlan gatewayHost(HostAddress server) {
         String name = server.getHostName();
-        return new HostPlan(name, List.of(), server.getPort(), Optional.empty(), new TlsPolicy.Opportunistic(name),
-            false, false, new ReportPolicy(name, false, ReportPolicy.NO_POLICY, List.of(), "", false));
+        return HostPlan.opportunistic(name, List.of(), server.getPort(),
+            new ReportPolicy(name, false, ReportPolicy.NO_POLICY, List.of(), "", false));
     }
 
     private void send(Mail mail, SMTPTransport transport, Collection<InternetAddress> addresses) throws MessagingException {
