@@ -37,8 +37,8 @@ import org.mailsec.store.tls.CoalescingRecorder;
 import org.mailsec.store.tls.JdbcTlsResultStore;
 import org.mailsec.store.tls.TlsResultStore;
 import org.mailsec.stspolicy.MtaStsPolicies;
-import org.mailsec.store.suppression.Suppression;
 import org.mailsec.store.suppression.SuppressionList;
+import org.mailsec.reporting.AutoSuppression;
 import org.mailsec.transport.ReportBounceListener;
 import org.mailsec.transport.TransportSecurity;
 import org.slf4j.Logger;
@@ -206,14 +206,7 @@ public class MailsecModule extends AbstractModule {
     @Singleton
     TransportSecurity transportSecurity(DeliveryPlanner planner, TlsOutcomes outcomes, X509TrustManager webPki,
                                         SuppressionList suppressions, MetricFactory metrics, Clock clock) {
-        // A reporting address that refuses our report for good gets no report for 30 days (mox#295).
-        ReportBounceListener bounces = (recipient, reason) -> {
-            java.time.Instant now = clock.instant();
-            suppressions.suppress(Suppression.Kind.TLS, recipient.asString(), now.plus(java.time.Duration.ofDays(30)),
-                "automatic: the TLS report of " + now + " was refused: " + reason, now);
-            metrics.generate("mailsec_tls_reports_suppressed_automatically").increment();
-            LOG.warn("TLS reports to {} suppressed for 30 days: {}", recipient.asString(), reason);
-        };
+        ReportBounceListener bounces = new AutoSuppression(suppressions, metrics, clock);
         return new TransportSecurity(planner, outcomes, webPki, clock, bounces);
     }
 }

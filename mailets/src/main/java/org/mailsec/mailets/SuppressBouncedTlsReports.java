@@ -3,7 +3,6 @@ package org.mailsec.mailets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,10 +14,11 @@ import javax.mail.internet.ContentType;
 import javax.mail.internet.InternetHeaders;
 import javax.mail.internet.MimeMultipart;
 import org.apache.james.core.MailAddress;
+import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
+import org.mailsec.reporting.AutoSuppression;
 import org.mailsec.reporting.ReportSettings;
-import org.mailsec.store.suppression.Suppression;
 import org.mailsec.store.suppression.SuppressionList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public class SuppressBouncedTlsReports extends GenericMailet {
 
-    static final Duration SUPPRESSION = Duration.ofDays(30);
     private static final Logger LOG = LoggerFactory.getLogger(SuppressBouncedTlsReports.class);
 
     /** One failed recipient of a DSN. */
@@ -42,14 +41,16 @@ public class SuppressBouncedTlsReports extends GenericMailet {
     }
 
     private final SuppressionList suppressions;
+    private final AutoSuppression autoSuppression;
     private final ReportSettings settings;
     private final Clock clock;
 
     @Inject
-    public SuppressBouncedTlsReports(SuppressionList suppressions, ReportSettings settings, Clock clock) {
+    public SuppressBouncedTlsReports(SuppressionList suppressions, ReportSettings settings, MetricFactory metrics, Clock clock) {
         this.suppressions = suppressions;
         this.settings = settings;
         this.clock = clock;
+        this.autoSuppression = new AutoSuppression(suppressions, metrics, clock);
     }
 
     @Override
@@ -73,15 +74,12 @@ public class SuppressBouncedTlsReports extends GenericMailet {
         Instant now = clock.instant();
         int suppressed = 0;
         for (Failure failure : failures) {
-            if (originalMessageId == null || !suppressions.wasSent(originalMessageId, failure.address(), now.minus(SUPPRESSION))) {
+            if (originalMessageId == null || !suppressions.wasSent(originalMessageId, failure.address(), now.minus(AutoSuppression.PERIOD))) {
                 LOG.warn("bounce {} names {} but returns no report mail we sent there (Message-ID {}): nothing suppressed",
                     mail.getName(), failure.address(), originalMessageId);
                 continue;
             }
-            suppressions.suppress(Suppression.Kind.TLS, failure.address(), now.plus(SUPPRESSION),
-                "automatic: a TLS report bounced (" + failure.status() + " " + failure.diagnostic() + ")", now);
-            LOG.warn("TLS reports to {} suppressed for 30 days: bounce {} {}", failure.address(), failure.status(),
-                failure.diagnostic());
+            autoSuppression.bounced(failure.address(), failure.status(), failure.diagnostic());
             suppressed++;
         }
         if (suppressed == 0) {

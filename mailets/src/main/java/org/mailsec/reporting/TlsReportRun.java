@@ -1,6 +1,5 @@
 package org.mailsec.reporting;
 
-import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,21 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.mail.MessagingException;
 import javax.mail.internet.AddressException;
 import javax.mail.internet.InternetAddress;
-import javax.mail.internet.MimeMessage;
-import org.apache.james.core.MailAddress;
 import org.apache.james.metrics.api.MetricFactory;
-import org.apache.james.server.core.MailImpl;
-import org.apache.james.lifecycle.api.LifecycleUtil;
-import org.apache.mailet.Attribute;
-import org.apache.mailet.AttributeValue;
 import org.apache.mailet.MailetContext;
-import org.mailsec.delivery.MailsecAttributes;
 import org.mailsec.record.RecordException;
 import org.mailsec.net.HttpsClient;
-import org.mailsec.net.RefusedAddressException;
 import org.mailsec.store.suppression.Suppression;
 import org.mailsec.store.suppression.SuppressionList;
 import org.mailsec.store.tls.ReportClaims;
@@ -32,7 +22,6 @@ import org.mailsec.store.tls.TlsResultCount;
 import org.mailsec.store.tls.TlsResultStore;
 import org.mailsec.tlsrpt.TlsReport;
 import org.mailsec.tlsrpt.TlsReportAccumulator;
-import org.mailsec.tlsrpt.TlsReportMail;
 import org.mailsec.tlsrpt.TlsRptLookup;
 import org.mailsec.tlsrpt.TlsRptRecord;
 import org.slf4j.Logger;
@@ -41,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends the TLS reports of one UTC day (RFC 8460 §5). Each (policy domain, day) is claimed in the store
  * first, so among James nodes sharing a store exactly one sends it, and a report marked sent is never sent
- * again. Recipient domains come first, then MX hosts with their own TLSRPT record.
+ * again. Recipient domains come first, then MX hosts with their own TLSRPT record. What goes out goes through
+ * {@link ReportMailer} (mailto) and {@link ReportPoster} (https).
  */
 public final class TlsReportRun {
 
@@ -64,10 +54,9 @@ public final class TlsReportRun {
     private final ReportClaims claims;
     private final SuppressionList suppressions;
     private final TlsRptLookup tlsRpt;
-    private final MailetContext mailetContext;
     private final ReportSettings settings;
-    private final Optional<ReportDkimSigner> signer;
-    private final HttpsClient https;
+    private final ReportMailer mailer;
+    private final ReportPoster poster;
     private final MetricFactory metrics;
     private final Clock clock;
     private final String node;
@@ -79,10 +68,9 @@ public final class TlsReportRun {
         this.claims = claims;
         this.suppressions = suppressions;
         this.tlsRpt = tlsRpt;
-        this.mailetContext = mailetContext;
         this.settings = settings;
-        this.signer = settings.dkim().map(ReportDkimSigner::new);
-        this.https = https;
+        this.mailer = new ReportMailer(mailetContext, settings, suppressions, metrics, clock);
+        this.poster = new ReportPoster(https, settings, metrics);
         this.metrics = metrics;
         this.clock = clock;
         this.node = node;
@@ -243,10 +231,20 @@ public final class TlsReportRun {
         }
         boolean sent = false;
         if (!mailto.isEmpty()) {
-            sent |= mail(report, policyDomain, mailto, counter);
+            if (mailer.send(report, policyDomain, mailto)) {
+                counter.mailed.incrementAndGet();
+                sent = true;
+            } else {
+                counter.failed.incrementAndGet();
+            }
         }
         for (URI endpoint : record.httpsEndpoints()) {
-            sent |= post(report, policyDomain, endpoint, counter);
+            if (poster.post(report, policyDomain, endpoint)) {
+                counter.posted.incrementAndGet();
+                sent = true;
+            } else {
+                counter.failed.incrementAndGet();
+            }
         }
         if (sent || (mailto.isEmpty() && record.httpsEndpoints().isEmpty())) {
             // Nothing more to try: suppressed or unusable addresses are not retried either.
@@ -288,99 +286,5 @@ public final class TlsReportRun {
     static String ruaKey(TlsRptRecord record) {
         return record.rua().stream().map(u -> u.toString().toLowerCase(java.util.Locale.ROOT)).sorted()
             .collect(java.util.stream.Collectors.joining(","));
-    }
-
-    private boolean mail(TlsReport report, String policyDomain, List<InternetAddress> to, Counter counter) {
-        MailImpl mail = null;
-        try {
-            MimeMessage message = TlsReportMail.message(TlsReportMail.session(), report, new InternetAddress(settings.from()),
-                to, settings.submitter(), policyDomain);
-            if (signer.isPresent()) {
-                signer.get().sign(message);
-            }
-            MailImpl.Builder builder = MailImpl.builder().name("tlsrpt-" + policyDomain + "-" + report.reportId())
-                .sender(new MailAddress(settings.from())).mimeMessage(message)
-                .addAttribute(new Attribute(MailsecAttributes.OWN_REPORT, AttributeValue.of(true)));
-            for (InternetAddress address : to) {
-                builder.addRecipient(new MailAddress(address));
-            }
-            mail = builder.build();
-            rememberSent(message, to, policyDomain);
-            mailetContext.sendMail(mail, settings.processor());
-            counter.mailed.incrementAndGet();
-            metrics.generate("mailsec_tls_reports_queued").increment();
-            LOG.info("TLS report {} for {} queued to {}", report.reportId(), policyDomain, to);
-            return true;
-        } catch (MessagingException | RuntimeException e) {
-            counter.failed.incrementAndGet();
-            metrics.generate("mailsec_tls_reports_failed").increment();
-            LOG.warn("TLS report for {} could not be queued", policyDomain, e);
-            return false;
-        } finally {
-            LifecycleUtil.dispose(mail);
-        }
-    }
-
-    /**
-     * Remembers which addresses the report mail went to, before it leaves, so that their bounce (and only theirs)
-     * can suppress them. A store that refuses costs that attribution only: the report still goes.
-     */
-    private void rememberSent(MimeMessage message, List<InternetAddress> to, String policyDomain) {
-        try {
-            String messageId = message.getMessageID();
-            if (messageId == null) {
-                return;
-            }
-            Instant now = clock.instant();
-            for (InternetAddress address : to) {
-                suppressions.rememberSent(messageId, address.getAddress(), now);
-            }
-        } catch (MessagingException | RuntimeException e) {
-            LOG.warn("TLS report for {}: cannot remember where it went; its bounces will not suppress: {}", policyDomain,
-                e.getMessage());
-        }
-    }
-
-    /** POSTs the report, trying again after transient failures; true when the endpoint took it. */
-    private boolean post(TlsReport report, String policyDomain, URI endpoint, Counter counter) {
-        byte[] body = TlsReportMail.gzip(report);
-        List<Duration> waits = settings.httpsRetryDelays();
-        for (int attempt = 0; ; attempt++) {
-            String failure;
-            boolean worthRetrying;
-            try {
-                int status = https.post(endpoint, "application/tlsrpt+gzip", body, settings.httpsTimeout());
-                if (status / 100 == 2) {
-                    counter.posted.incrementAndGet();
-                    metrics.generate("mailsec_tls_reports_posted").increment();
-                    LOG.info("TLS report {} for {} posted to {}", report.reportId(), policyDomain, endpoint);
-                    return true;
-                }
-                failure = "HTTP " + status;
-                worthRetrying = status == 408 || status == 429 || status / 100 == 5;
-            } catch (RefusedAddressException e) {
-                // The rua's host is this network's own (SSRF): never tried again.
-                failure = "refused address: " + e.getMessage();
-                worthRetrying = false;
-            } catch (IOException e) {
-                failure = e.toString();
-                worthRetrying = true;
-            }
-            if (!worthRetrying || attempt >= waits.size()) {
-                LOG.warn("TLS report for {} not taken by {}: {} (attempt {})", policyDomain, endpoint, failure, attempt + 1);
-                break;
-            }
-            LOG.info("TLS report for {} not taken by {}: {}; trying again in {}", policyDomain, endpoint, failure,
-                waits.get(attempt));
-            try {
-                Thread.sleep(waits.get(attempt).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        counter.failed.incrementAndGet();
-        metrics.generate("mailsec_tls_reports_failed").increment();
-        return false;
     }
 }

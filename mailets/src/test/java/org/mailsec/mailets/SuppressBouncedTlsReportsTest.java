@@ -43,7 +43,7 @@ class SuppressBouncedTlsReportsTest {
         suppressions = new JdbcSuppressionList(database);
         ReportSettings settings = new ReportSettings("Sender", "sender.test", REPORTING, REPORTING, "transport", false,
             Optional.empty(), Duration.ofSeconds(5));
-        mailet = new SuppressBouncedTlsReports(suppressions, settings, clock);
+        mailet = new SuppressBouncedTlsReports(suppressions, settings, new org.apache.james.metrics.tests.RecordingMetricFactory(), clock);
         mailet.init(FakeMailetConfig.builder().mailetName("SuppressBouncedTlsReports").build());
     }
 
