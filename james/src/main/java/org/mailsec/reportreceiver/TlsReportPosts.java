@@ -20,7 +20,7 @@ import org.mailsec.io.BoundedStreams;
 import org.mailsec.io.InputLimits;
 import org.mailsec.io.RejectedInputException;
 import org.mailsec.james.MailsecSettings;
-import org.mailsec.mailets.OurNames;
+import org.mailsec.intake.OurNames;
 import org.mailsec.store.StoreException;
 import org.mailsec.store.report.IncomingTlsReports;
 import org.mailsec.store.report.RejectedReport;

@@ -19,8 +19,8 @@ import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfigur
 import org.apache.mailet.Mail;
 import org.apache.mailet.ProcessingState;
 import org.apache.mailet.base.GenericMailet;
-import org.mailsec.transport.SecureDelivery;
-import org.mailsec.transport.TransportSecurity;
+import org.mailsec.queue.SecureDelivery;
+import org.mailsec.queue.TransportSecurity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

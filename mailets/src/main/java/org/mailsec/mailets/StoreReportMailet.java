@@ -1,5 +1,7 @@
 package org.mailsec.mailets;
 
+import org.mailsec.intake.DkimAlignment;
+import org.mailsec.intake.ReportIngestion;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -120,7 +122,7 @@ public abstract class StoreReportMailet<R> extends GenericMailet {
         }
         ingestion.stored(mail, ids);
         // Consumed only when its reports were taken; anything refused stays in the mailbox.
-        if (ghost && accepted && mail.getAttribute(ReportIngestion.REJECTED).isEmpty()) {
+        if (ghost && accepted && mail.getAttribute(org.mailsec.mail.MailsecAttributes.REPORT_REJECTED).isEmpty()) {
             mail.setState(Mail.GHOST);
         }
     }

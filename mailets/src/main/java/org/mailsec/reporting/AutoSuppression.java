@@ -7,7 +7,7 @@ import org.apache.james.core.MailAddress;
 import org.apache.james.metrics.api.MetricFactory;
 import org.mailsec.store.suppression.Suppression;
 import org.mailsec.store.suppression.SuppressionList;
-import org.mailsec.transport.ReportBounceListener;
+import org.mailsec.queue.ReportBounceListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -14,7 +14,7 @@ import org.apache.james.server.core.MailImpl;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.MailetContext;
-import org.mailsec.delivery.MailsecAttributes;
+import org.mailsec.mail.MailsecAttributes;
 import org.mailsec.store.suppression.SuppressionList;
 import org.mailsec.tlsrpt.TlsReport;
 import org.mailsec.tlsrpt.TlsReportMail;

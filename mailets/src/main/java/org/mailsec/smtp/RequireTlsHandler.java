@@ -11,7 +11,7 @@ import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
-import org.mailsec.delivery.MailsecAttributes;
+import org.mailsec.mail.MailsecAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

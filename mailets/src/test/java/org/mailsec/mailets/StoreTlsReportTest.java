@@ -147,7 +147,7 @@ class StoreTlsReportTest {
         mailet.service(reportAbout("example.com", "r1"));
         assertThat(reports.list(Instant.EPOCH, Instant.parse("2030-01-01T00:00:00Z"), java.util.Optional.empty())).hasSize(1);
         assertThat(first.getState()).isEqualTo(Mail.DEFAULT);
-        assertThat(first.getAttribute(ReportIngestion.STORED)).isPresent();
+        assertThat(first.getAttribute(org.mailsec.mail.MailsecAttributes.REPORT_STORED)).isPresent();
     }
 
     @Test
@@ -159,7 +159,7 @@ class StoreTlsReportTest {
         mailet.service(host);
         assertThat(reports.list(Instant.EPOCH, Instant.parse("2030-01-01T00:00:00Z"), java.util.Optional.empty()))
             .singleElement().satisfies(r -> assertThat(r.policyDomain()).isEqualTo("mx1.example.com"));
-        assertThat(foreign.getAttribute(ReportIngestion.REJECTED)).isPresent();
+        assertThat(foreign.getAttribute(org.mailsec.mail.MailsecAttributes.REPORT_REJECTED)).isPresent();
         assertThat(foreign.getState()).as("a refused report stays in the mailbox").isEqualTo(Mail.DEFAULT);
         assertThat(host.getState()).isEqualTo(Mail.GHOST);
         assertThat(rejected.list(RejectedReport.Kind.TLS, Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), 10))
@@ -175,7 +175,7 @@ class StoreTlsReportTest {
         FakeMail signed = signedReport("signed", "reporter.test", reporterKey);
         mailet(false, false, true).service(signed);
         assertThat(stored()).singleElement().satisfies(r -> assertThat(r.unauthenticated()).isFalse());
-        assertThat(signed.getAttribute(ReportIngestion.DKIM)).hasValueSatisfying(a ->
+        assertThat(signed.getAttribute(org.mailsec.mail.MailsecAttributes.REPORT_DKIM)).hasValueSatisfying(a ->
             assertThat(a.getValue().value()).isEqualTo("DKIM pass d=reporter.test aligned with reporter.test"));
     }
 
@@ -215,7 +215,7 @@ class StoreTlsReportTest {
             .sender(new MailAddress("r@reporter.test")).recipient("rua@example.com").state(Mail.DEFAULT).build();
         mailet(false, true).service(broken);
         assertThat(broken.getState()).isEqualTo(Mail.DEFAULT);
-        assertThat(broken.getAttribute(ReportIngestion.REJECTED)).isPresent();
+        assertThat(broken.getAttribute(org.mailsec.mail.MailsecAttributes.REPORT_REJECTED)).isPresent();
         assertThat(rejected.list(RejectedReport.Kind.TLS, Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), 10))
             .singleElement().satisfies(r -> {
                 assertThat(r.messageId()).isEqualTo("<b@reporter.test>");

@@ -147,7 +147,7 @@ class TlsReportRunTest {
         assertThat(report.start()).isEqualTo(Instant.parse("2026-11-21T00:00:00Z"));
         FakeMailContext.SentMail sent = context.getSentMails().get(0);
         assertThat(sent.getState()).isEqualTo("transport");
-        assertThat(sent.getAttributes()).containsKey(org.mailsec.delivery.MailsecAttributes.OWN_REPORT);
+        assertThat(sent.getAttributes()).containsKey(org.mailsec.mail.MailsecAttributes.OWN_REPORT);
         assertThat(sent.getMsg().getHeader("TLS-Report-Domain")).containsExactly("a.test");
         assertThat(sent.getMsg().getHeader("TLS-Required")).containsExactly("No");
         assertThat(new JdbcSuppressionList(database).wasSent(sent.getMsg().getMessageID(), "rua@a.test",

@@ -9,8 +9,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509TrustManager;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.mailsec.dane.SmtpTrustManager;
-import org.mailsec.delivery.DeliveryPlanner;
-import org.mailsec.delivery.TlsOutcomes;
+import org.mailsec.plan.DeliveryPlanner;
+import org.mailsec.outcome.TlsOutcomes;
 import org.mailsec.dns.CachingDnsResolver;
 import org.mailsec.dns.DnsResolver;
 import org.mailsec.dns.testing.LoopbackDnsServer;
@@ -25,7 +25,7 @@ import org.mailsec.store.tls.JdbcTlsResultStore;
 import org.mailsec.stspolicy.MtaStsPolicies;
 import org.mailsec.testing.TestPki;
 import org.mailsec.testing.delivery.LoopbackMx;
-import org.mailsec.transport.TransportSecurity;
+import org.mailsec.queue.TransportSecurity;
 
 /**
  * The world both delivery benchmarks run in, all real and on loopback: an MX with STARTTLS, a DNS server for

@@ -1,8 +1,8 @@
 package org.mailsec.bench.delivery;
 
 import java.util.concurrent.TimeUnit;
-import org.mailsec.delivery.DeliveryFlags;
-import org.mailsec.delivery.DeliveryPlan;
+import org.mailsec.plan.DeliveryFlags;
+import org.mailsec.plan.DeliveryPlan;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

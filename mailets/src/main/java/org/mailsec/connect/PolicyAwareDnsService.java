@@ -1,4 +1,4 @@
-package org.mailsec.transport;
+package org.mailsec.connect;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -7,19 +7,19 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.dnsservice.api.TemporaryResolutionException;
-import org.mailsec.delivery.DeliveryPlan;
-import org.mailsec.delivery.HostPlan;
+import org.mailsec.plan.DeliveryPlan;
+import org.mailsec.plan.HostPlan;
 
 /**
  * James's {@link DNSService} as delivery sees it: MX hosts and their addresses come from the running
  * {@link DeliveryPlan} (mailsec's DNSSEC-aware resolver, hosts a policy refuses left out). Everything else,
  * and lookups outside a planned delivery (gateways), goes to James's own DNS service.
  */
-final class PolicyAwareDnsService implements DNSService {
+public final class PolicyAwareDnsService implements DNSService {
 
     private final DNSService james;
 
-    PolicyAwareDnsService(DNSService james) {
+    public PolicyAwareDnsService(DNSService james) {
         this.james = james;
     }
 

@@ -1,4 +1,4 @@
-package org.mailsec.mailets;
+package org.mailsec.intake;
 
 import java.util.Arrays;
 import java.util.Locale;

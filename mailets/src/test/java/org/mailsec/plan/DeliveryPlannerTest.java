@@ -1,5 +1,6 @@
-package org.mailsec.delivery;
+package org.mailsec.plan;
 
+import org.mailsec.outcome.TlsOutcomes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package org.mailsec.delivery;
+package org.mailsec.plan;
 
 /**
  * What the message itself asks of its delivery.

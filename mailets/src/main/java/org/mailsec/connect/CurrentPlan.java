@@ -1,14 +1,14 @@
-package org.mailsec.transport;
+package org.mailsec.connect;
 
 import java.util.Optional;
-import org.mailsec.delivery.DeliveryPlan;
+import org.mailsec.plan.DeliveryPlan;
 
 /**
  * The plan of the delivery running on this thread. James's {@code MailDelivrer} calls the DNS decorator and
  * then the per-host deliverer synchronously on the caller's thread, so the delivery loop publishes the plan
  * here around that call and both read the same decisions.
  */
-final class CurrentPlan {
+public final class CurrentPlan {
 
     private static final ThreadLocal<DeliveryPlan> PLAN = new ThreadLocal<>();
     private static final ThreadLocal<Hosts> HOSTS = new ThreadLocal<>();
@@ -22,12 +22,12 @@ final class CurrentPlan {
     private CurrentPlan() {
     }
 
-    static void set(DeliveryPlan plan) {
+    public static void set(DeliveryPlan plan) {
         PLAN.set(plan);
         HOSTS.set(new Hosts());
     }
 
-    static void clear() {
+    public static void clear() {
         PLAN.remove();
         HOSTS.remove();
     }
@@ -52,7 +52,7 @@ final class CurrentPlan {
      * Why no host can take the REQUIRETLS mail, when every host tried said so (RFC 8689 §4.2.1: the mail is then
      * returned, not retried until it expires); empty when some host failed otherwise or none was tried.
      */
-    static Optional<String> requireTlsUnmetEverywhere() {
+    public static Optional<String> requireTlsUnmetEverywhere() {
         Hosts hosts = HOSTS.get();
         if (hosts == null || hosts.tried == 0 || hosts.requireTlsUnmet.size() < hosts.tried) {
             return Optional.empty();

@@ -1,4 +1,4 @@
-package org.mailsec.transport;
+package org.mailsec.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,8 +26,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailsec.dane.SmtpTrustManager;
-import org.mailsec.delivery.DeliveryPlanner;
-import org.mailsec.delivery.TlsOutcomes;
+import org.mailsec.plan.DeliveryPlanner;
+import org.mailsec.outcome.TlsOutcomes;
 import org.mailsec.dns.testing.LoopbackDnsServer;
 import org.mailsec.mtasts.MtaStsLookup;
 import org.mailsec.mtasts.MtaStsPolicyFetcher;
@@ -170,7 +170,7 @@ class RetriesAndBouncesTest {
                 context.resetSentMails();
                 MailImpl mail = mail(false);
                 mail.setRecipients(java.util.List.of(new MailAddress("user@" + domain)));
-                mail.setAttribute(new org.apache.mailet.Attribute(org.mailsec.delivery.MailsecAttributes.REQUIRE_TLS,
+                mail.setAttribute(new org.apache.mailet.Attribute(org.mailsec.mail.MailsecAttributes.REQUIRE_TLS,
                     org.apache.mailet.AttributeValue.of(true)));
                 requireTlsDelivery.attempt(mail);
                 assertThat(queue.getSize()).as(domain + ": not queued for a retry").isZero();
@@ -183,7 +183,7 @@ class RetriesAndBouncesTest {
             context.resetSentMails();
             MailImpl waiting = mail(false);
             waiting.setRecipients(java.util.List.of(new MailAddress("user@mixed-reqtls.test")));
-            waiting.setAttribute(new org.apache.mailet.Attribute(org.mailsec.delivery.MailsecAttributes.REQUIRE_TLS,
+            waiting.setAttribute(new org.apache.mailet.Attribute(org.mailsec.mail.MailsecAttributes.REQUIRE_TLS,
                 org.apache.mailet.AttributeValue.of(true)));
             requireTlsDelivery.attempt(waiting);
             assertThat(context.getSentMails()).as("a host held back by DNS may take it later: no bounce").isEmpty();

@@ -1,9 +1,9 @@
-package org.mailsec.transport;
+package org.mailsec.queue;
 
 import java.time.Clock;
 import javax.net.ssl.X509TrustManager;
-import org.mailsec.delivery.DeliveryPlanner;
-import org.mailsec.delivery.TlsOutcomes;
+import org.mailsec.plan.DeliveryPlanner;
+import org.mailsec.outcome.TlsOutcomes;
 
 /**
  * Everything {@code SecureRemoteDelivery} needs from mailsec, as one injectable object (bound by mailsec's

@@ -1,4 +1,4 @@
-package org.mailsec.mailets;
+package org.mailsec.intake;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -24,22 +24,22 @@ import org.mailsec.dns.DnsResolver;
  * alignment, RFC 7489 §3.1.1: the same organizational domain). jDKIM verifies; the keys come through mailsec's
  * resolver, so the operator's DNS settings apply.
  */
-final class DkimAlignment {
+public final class DkimAlignment {
 
     /** The answer, with a short detail for logs and refusal reasons. */
-    record Verdict(boolean aligned, String detail) {
+    public record Verdict(boolean aligned, String detail) {
     }
 
     private final DnsResolver resolver;
     private final OrganizationalDomains organizationalDomains;
 
-    DkimAlignment(DnsResolver resolver, OrganizationalDomains organizationalDomains) {
+    public DkimAlignment(DnsResolver resolver, OrganizationalDomains organizationalDomains) {
         this.resolver = resolver;
         this.organizationalDomains = organizationalDomains;
     }
 
     /** Checks {@code rawMessage}, whose From header field is {@code fromHeader} (null when absent). */
-    Verdict check(byte[] rawMessage, String fromHeader) {
+    public Verdict check(byte[] rawMessage, String fromHeader) {
         String fromDomain;
         try {
             InternetAddress[] from = fromHeader == null ? new InternetAddress[0] : InternetAddress.parseHeader(fromHeader, false);

@@ -1,4 +1,4 @@
-package org.mailsec.delivery;
+package org.mailsec.plan;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,5 +1,7 @@
-package org.mailsec.transport;
+package org.mailsec.queue;
 
+import org.mailsec.connect.PolicyAwareDnsService;
+import org.mailsec.connect.SecureMailDelivrerToHost;
 import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.api.MailQueue;

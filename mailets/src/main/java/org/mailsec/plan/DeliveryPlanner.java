@@ -1,5 +1,8 @@
-package org.mailsec.delivery;
+package org.mailsec.plan;
 
+import org.mailsec.outcome.ReportPolicy;
+import org.mailsec.outcome.TlsFailures;
+import org.mailsec.outcome.TlsOutcomes;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,7 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.mailsec.dane.TlsPolicy;
-import org.mailsec.delivery.HostPlan.Enforcement;
+import org.mailsec.plan.HostPlan.Enforcement;
 import org.mailsec.dane.TlsaMatcher;
 import org.mailsec.dns.DnsAnswer;
 import org.mailsec.dns.DnsException;

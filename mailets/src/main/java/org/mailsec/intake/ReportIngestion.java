@@ -1,4 +1,4 @@
-package org.mailsec.mailets;
+package org.mailsec.intake;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,6 +14,7 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.mailsec.io.InputLimits;
+import org.mailsec.mail.MailsecAttributes;
 import org.mailsec.io.RejectedInputException;
 import org.mailsec.store.report.RejectedReport;
 import org.mailsec.store.report.RejectedReports;
@@ -23,17 +24,11 @@ import org.slf4j.LoggerFactory;
 /**
  * What the report-storing mailets share: the mail's bytes read within the size cap, its DKIM alignment, whether a
  * report is about us, and what became of the mail. A report that cannot be read or is refused never stops the
- * mail: it goes on to the mailbox, with the reason in {@link #REJECTED}, a log line, a metric and a row the
- * operator reads under {@code /mailsec/{tls,dmarc}-reports/rejected}.
+ * mail: it goes on to the mailbox, with the reason in {@link MailsecAttributes#REPORT_REJECTED}, a log line, a metric
+ * and a row the operator reads under {@code /mailsec/{tls,dmarc}-reports/rejected}.
  */
-final class ReportIngestion {
+public final class ReportIngestion {
 
-    /** The ids of the reports stored from this mail (duplicates are not stored again). */
-    static final AttributeName STORED = AttributeName.of("mailsec.report.stored");
-    /** Why the mail's report was not stored. */
-    static final AttributeName REJECTED = AttributeName.of("mailsec.report.rejected");
-    /** The DKIM alignment verdict, e.g. "DKIM pass d=google.com aligned with google.com". */
-    static final AttributeName DKIM = AttributeName.of("mailsec.report.dkim");
 
     private static final Logger LOG = LoggerFactory.getLogger(ReportIngestion.class);
 
@@ -46,7 +41,7 @@ final class ReportIngestion {
     private final InputLimits limits;
     private OurNames ourNames;
 
-    ReportIngestion(RejectedReport.Kind kind, RejectedReports rejectedReports, MetricFactory metrics, Clock clock,
+    public ReportIngestion(RejectedReport.Kind kind, RejectedReports rejectedReports, MetricFactory metrics, Clock clock,
                     DomainList domains, DkimAlignment dkim, InputLimits limits) {
         this.kind = kind;
         this.rejectedReports = rejectedReports;
@@ -59,16 +54,16 @@ final class ReportIngestion {
     }
 
     /** Names besides James's domains that reports may be about, e.g. MX hosts in another domain: "a, b". */
-    void extraHosts(String commaSeparated) {
+    public void extraHosts(String commaSeparated) {
         ourNames = new OurNames(domains, OurNames.hostList(commaSeparated));
     }
 
-    String metricPrefix() {
+    public String metricPrefix() {
         return kind == RejectedReport.Kind.TLS ? "mailsec_tls_reports" : "mailsec_dmarc_reports";
     }
 
     /** The whole message, refused beyond the input cap without reading it all. */
-    byte[] bytes(Mail mail) throws RejectedInputException, MessagingException {
+    public byte[] bytes(Mail mail) throws RejectedInputException, MessagingException {
         if (mail.getMessageSize() > limits.maxInputBytes()) {
             throw new RejectedInputException("the message is larger than " + limits.maxInputBytes() + " bytes");
         }
@@ -82,23 +77,23 @@ final class ReportIngestion {
     }
 
     /** Whether the mail has a DKIM pass aligned with its From domain; the verdict is also put on the mail. */
-    DkimAlignment.Verdict authenticate(Mail mail, byte[] raw) throws MessagingException {
+    public DkimAlignment.Verdict authenticate(Mail mail, byte[] raw) throws MessagingException {
         DkimAlignment.Verdict verdict = dkim.check(raw, mail.getMessage().getHeader("From", ","));
-        mail.setAttribute(new Attribute(DKIM, AttributeValue.of(verdict.detail())));
+        mail.setAttribute(new Attribute(MailsecAttributes.REPORT_DKIM, AttributeValue.of(verdict.detail())));
         metrics.generate(metricPrefix() + (verdict.aligned() ? "_dkim_aligned" : "_dkim_unaligned")).increment();
         return verdict;
     }
 
     /** Whether {@code domain} is one of James's domains, below one, or a configured extra host. */
-    boolean ours(String domain) {
+    public boolean ours(String domain) {
         return ourNames.contains(domain);
     }
 
     /** The mail's report is not stored: say why on the mail, in the log, in a metric and in the store. */
-    void refuse(Mail mail, String why) {
+    public void refuse(Mail mail, String why) {
         metrics.generate(metricPrefix() + "_rejected").increment();
         LOG.info("{} report mail {} from {} not stored: {}", kind, mail.getName(), mail.getMaybeSender().asString(), why);
-        mail.setAttribute(new Attribute(REJECTED, AttributeValue.of(why)));
+        mail.setAttribute(new Attribute(MailsecAttributes.REPORT_REJECTED, AttributeValue.of(why)));
         try {
             rejectedReports.add(RejectedReport.of(kind, clock.instant(), mail.getName(), header(mail, "Message-ID"),
                 mail.getMaybeSender().asString(""), header(mail, "Subject"), why));
@@ -107,8 +102,8 @@ final class ReportIngestion {
         }
     }
 
-    void stored(Mail mail, List<String> ids) {
-        mail.setAttribute(new Attribute(STORED, AttributeValue.of(String.join(",", ids))));
+    public void stored(Mail mail, List<String> ids) {
+        mail.setAttribute(new Attribute(MailsecAttributes.REPORT_STORED, AttributeValue.of(String.join(",", ids))));
     }
 
     private static String header(Mail mail, String name) {

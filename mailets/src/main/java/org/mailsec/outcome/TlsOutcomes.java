@@ -1,4 +1,4 @@
-package org.mailsec.delivery;
+package org.mailsec.outcome;
 
 import java.time.Clock;
 import java.time.LocalDate;

@@ -1,4 +1,4 @@
-package org.mailsec.transport;
+package org.mailsec.queue;
 
 import org.apache.james.core.MailAddress;
 

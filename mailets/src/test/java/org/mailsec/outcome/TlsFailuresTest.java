@@ -1,4 +1,4 @@
-package org.mailsec.delivery;
+package org.mailsec.outcome;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

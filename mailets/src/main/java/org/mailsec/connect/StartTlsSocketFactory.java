@@ -1,4 +1,4 @@
-package org.mailsec.transport;
+package org.mailsec.connect;
 
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,5 +1,6 @@
-package org.mailsec.delivery;
+package org.mailsec.plan;
 
+import org.mailsec.outcome.ReportPolicy;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;

@@ -1,5 +1,6 @@
-package org.mailsec.transport;
+package org.mailsec.queue;
 
+import org.mailsec.connect.CurrentPlan;
 import static org.apache.james.transport.mailets.remote.delivery.Bouncer.IS_DELIVERY_PERMANENT_ERROR;
 
 import java.time.Duration;
@@ -24,10 +25,10 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
-import org.mailsec.delivery.DeliveryFlags;
-import org.mailsec.delivery.DeliveryPlan;
-import org.mailsec.delivery.DeliveryPlanner;
-import org.mailsec.delivery.MailsecAttributes;
+import org.mailsec.plan.DeliveryFlags;
+import org.mailsec.plan.DeliveryPlan;
+import org.mailsec.plan.DeliveryPlanner;
+import org.mailsec.mail.MailsecAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;

@@ -1,4 +1,4 @@
-package org.mailsec.transport;
+package org.mailsec.connect;
 
 import static com.sun.mail.smtp.SMTPMessage.NOTIFY_DELAY;
 import static com.sun.mail.smtp.SMTPMessage.NOTIFY_FAILURE;
@@ -36,11 +36,11 @@ import org.apache.mailet.MailetContext;
 import org.apache.mailet.base.Converter7Bit;
 import org.mailsec.dane.SmtpTrustManager;
 import org.mailsec.dane.TlsPolicy;
-import org.mailsec.delivery.DeliveryPlan;
-import org.mailsec.delivery.HostPlan;
-import org.mailsec.delivery.ReportPolicy;
-import org.mailsec.delivery.TlsFailures;
-import org.mailsec.delivery.TlsOutcomes;
+import org.mailsec.plan.DeliveryPlan;
+import org.mailsec.plan.HostPlan;
+import org.mailsec.outcome.ReportPolicy;
+import org.mailsec.outcome.TlsFailures;
+import org.mailsec.outcome.TlsOutcomes;
 import org.mailsec.tlsrpt.ResultType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
