@@ -111,6 +111,12 @@ public class MailsecModule extends AbstractModule {
     /** The size caps of incoming reports (mail, post and decompressed report), read by the report mailets. */
     @Provides
     @Singleton
+    org.mailsec.reportreceiver.ReceiverSettings receiverSettings(MailsecSettings settings) {
+        return settings.receiver();
+    }
+
+    @Provides
+    @Singleton
     org.mailsec.io.InputLimits receivedReportLimits(MailsecSettings settings) {
         return settings.receivedReportLimits();
     }

@@ -12,6 +12,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.mailsec.io.InputLimits;
+import org.mailsec.reportreceiver.ReceiverSettings;
 import org.mailsec.net.AddressPolicy;
 
 /**
@@ -24,7 +25,7 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
                               Optional<Path> webPkiRoots, int mtaStsHttpsPort, Duration mtaStsFetchTimeout,
                               Duration mtaStsRefreshInterval, Duration recorderFlushInterval,
                               Reports reports, Duration receivedReportRetention, InputLimits receivedReportLimits,
-                              Receiver receiver, AddressPolicy netAllowed) {
+                              ReceiverSettings receiver, AddressPolicy netAllowed) {
 
     /**
      * The daily TLS reports. Identity values left empty default to James's default domain.
@@ -32,20 +33,6 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
     public record Reports(boolean enabled, String organization, String submitter, String from, String contact,
                           String processor, boolean sendSuccessOnly, String dkimDomain, String dkimSelector,
                           Optional<Path> dkimKey, Duration httpsTimeout, Duration spread, Duration maxPause) {
-    }
-
-    /**
-     * The HTTPS endpoint receiving TLS reports posted to an {@code https:} rua (RFC 8460 §3), off by default.
-     *
-     * @param keystore       PKCS#12 key and certificate chain; required unless {@code plaintext}
-     * @param plaintext      plain HTTP, for use behind a proxy that terminates TLS
-     * @param maxBytes       the largest body accepted, compressed or not
-     * @param ratePerMinute  posts accepted per client address and minute
-     * @param onlyOurDomains refuse reports about none of James's domains
-     */
-    public record Receiver(boolean enabled, String bind, int port, String path, Optional<Path> keystore,
-                           String keystorePassword, boolean plaintext, int maxBytes, int ratePerMinute,
-                           boolean onlyOurDomains, Duration headerTimeout, int connectionsPerClient) {
     }
 
     /** A setting that cannot be used; the message names the key. */
@@ -94,7 +81,7 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
         }
     }
 
-    private static Receiver receiver(Properties p) {
+    private static ReceiverSettings receiver(Properties p) {
         boolean enabled = bool(p, "mailsec.reports.receiver.enabled", false);
         Optional<Path> keystore = file(p, "mailsec.reports.receiver.keystore");
         boolean plaintext = bool(p, "mailsec.reports.receiver.plaintext", false);
@@ -106,7 +93,7 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
         if (!path.startsWith("/")) {
             throw new InvalidSettingException("mailsec.reports.receiver.path", path, "a path starting with /");
         }
-        return new Receiver(enabled,
+        return new ReceiverSettings(enabled,
             value(p, "mailsec.reports.receiver.bind").isEmpty() ? "0.0.0.0" : value(p, "mailsec.reports.receiver.bind"),
             integer(p, "mailsec.reports.receiver.port", 8443, 0, 65535),
             path, keystore, value(p, "mailsec.reports.receiver.keystore.password"), plaintext,

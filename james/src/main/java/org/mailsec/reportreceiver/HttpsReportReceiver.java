@@ -24,7 +24,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.mailsec.james.MailsecSettings;
+import org.mailsec.io.InputLimits;
 import org.mailsec.store.report.IncomingTlsReports;
 import org.mailsec.store.report.RejectedReports;
 import org.slf4j.Logger;
@@ -46,7 +46,7 @@ public class HttpsReportReceiver implements UserDefinedStartable {
     private static final int MAX_CONNECTIONS = 512;
     private static final int BACKLOG = 128;
 
-    private final MailsecSettings.Receiver settings;
+    private final ReceiverSettings settings;
     private final TlsReportPosts posts;
     private final MetricFactory metrics;
     private final Clock clock;
@@ -55,13 +55,12 @@ public class HttpsReportReceiver implements UserDefinedStartable {
     private ConnectionGuard guard;
 
     @Inject
-    public HttpsReportReceiver(MailsecSettings settings, IncomingTlsReports reports, RejectedReports rejectedReports,
-                               DomainList domains, MetricFactory metrics, Clock clock) {
-        this.settings = settings.receiver();
+    public HttpsReportReceiver(ReceiverSettings settings, InputLimits limits, IncomingTlsReports reports,
+                               RejectedReports rejectedReports, DomainList domains, MetricFactory metrics, Clock clock) {
+        this.settings = settings;
         this.metrics = metrics;
         this.clock = clock;
-        this.posts = new TlsReportPosts(this.settings, settings.receivedReportLimits(), reports, rejectedReports, domains,
-            metrics, clock);
+        this.posts = new TlsReportPosts(settings, limits, reports, rejectedReports, domains, metrics, clock);
     }
 
     @Override

@@ -19,7 +19,6 @@ import org.eclipse.jetty.server.handler.AbstractHandler;
 import org.mailsec.io.BoundedStreams;
 import org.mailsec.io.InputLimits;
 import org.mailsec.io.RejectedInputException;
-import org.mailsec.james.MailsecSettings;
 import org.mailsec.intake.OurNames;
 import org.mailsec.store.StoreException;
 import org.mailsec.store.report.IncomingTlsReports;
@@ -46,7 +45,7 @@ final class TlsReportPosts extends AbstractHandler {
     private static final Logger LOG = LoggerFactory.getLogger(TlsReportPosts.class);
     private static final Set<String> TYPES = Set.of("application/tlsrpt+gzip", "application/tlsrpt+json");
 
-    private final MailsecSettings.Receiver settings;
+    private final ReceiverSettings settings;
     private final IncomingTlsReports reports;
     private final RejectedReports rejectedReports;
     private final OurNames ourNames;
@@ -56,7 +55,7 @@ final class TlsReportPosts extends AbstractHandler {
     private final TlsReportReader reader;
     private volatile ConnectionGuard guard;
 
-    TlsReportPosts(MailsecSettings.Receiver settings, InputLimits limits, IncomingTlsReports reports,
+    TlsReportPosts(ReceiverSettings settings, InputLimits limits, IncomingTlsReports reports,
                    RejectedReports rejectedReports, DomainList domains, MetricFactory metrics, Clock clock) {
         this.settings = settings;
         this.reports = reports;
