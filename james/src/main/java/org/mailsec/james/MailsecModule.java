@@ -104,8 +104,8 @@ public class MailsecModule extends AbstractModule {
 
     @Provides
     @Singleton
-    org.mailsec.store.report.IncomingTlsReports incomingTlsReports(Database database) {
-        return new org.mailsec.store.report.JdbcIncomingTlsReports(database);
+    org.mailsec.store.tlsreport.IncomingTlsReports incomingTlsReports(Database database) {
+        return new org.mailsec.store.tlsreport.JdbcIncomingTlsReports(database);
     }
 
     /** The size caps of incoming reports (mail, post and decompressed report), read by the report mailets. */
@@ -123,8 +123,8 @@ public class MailsecModule extends AbstractModule {
 
     @Provides
     @Singleton
-    org.mailsec.store.report.RejectedReports rejectedReports(Database database) {
-        return new org.mailsec.store.report.JdbcRejectedReports(database);
+    org.mailsec.store.rejected.RejectedReports rejectedReports(Database database) {
+        return new org.mailsec.store.rejected.JdbcRejectedReports(database);
     }
 
     @Provides
@@ -143,9 +143,9 @@ public class MailsecModule extends AbstractModule {
     @Singleton
     Retention retention(TlsResultStore results, PolicyCache policies,
                                           org.mailsec.store.dmarc.Evaluations evaluations,
-                                          org.mailsec.store.report.IncomingTlsReports tlsReports,
+                                          org.mailsec.store.tlsreport.IncomingTlsReports tlsReports,
                                           org.mailsec.store.dmarc.IncomingDmarcReports dmarcReports,
-                                          org.mailsec.store.report.RejectedReports rejectedReports,
+                                          org.mailsec.store.rejected.RejectedReports rejectedReports,
                                           SuppressionList suppressions, MailsecSettings settings) {
         return new Retention(results, policies, evaluations, tlsReports, dmarcReports, rejectedReports,
             suppressions, settings.receivedReportRetention());

@@ -25,8 +25,8 @@ import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.mailsec.io.InputLimits;
-import org.mailsec.store.report.IncomingTlsReports;
-import org.mailsec.store.report.RejectedReports;
+import org.mailsec.store.tlsreport.IncomingTlsReports;
+import org.mailsec.store.rejected.RejectedReports;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -4,8 +4,8 @@ import java.time.Clock;
 import javax.inject.Inject;
 import org.mailsec.store.dmarc.IncomingDmarcReport;
 import org.mailsec.store.dmarc.IncomingDmarcReports;
-import org.mailsec.store.report.RejectedReport;
-import org.mailsec.store.report.RejectedReports;
+import org.mailsec.store.rejected.RejectedReport;
+import org.mailsec.store.rejected.RejectedReports;
 import spark.Service;
 
 /** {@code GET /mailsec/dmarc-reports…}. */

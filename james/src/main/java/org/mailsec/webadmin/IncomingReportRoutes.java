@@ -15,12 +15,12 @@ import org.mailsec.dmarc.report.AggregateReport;
 import org.mailsec.store.dmarc.DmarcReportSummary;
 import org.mailsec.store.dmarc.DmarcReportListing;
 import org.mailsec.store.dmarc.IncomingDmarcReport;
-import org.mailsec.store.report.IncomingTlsReport;
+import org.mailsec.store.tlsreport.IncomingTlsReport;
 import org.mailsec.store.Page;
-import org.mailsec.store.report.RejectedReport;
-import org.mailsec.store.report.RejectedReports;
-import org.mailsec.store.report.TlsReportListing;
-import org.mailsec.store.report.TlsReportSummary;
+import org.mailsec.store.rejected.RejectedReport;
+import org.mailsec.store.rejected.RejectedReports;
+import org.mailsec.store.tlsreport.TlsReportListing;
+import org.mailsec.store.tlsreport.TlsReportSummary;
 import spark.Request;
 
 /**

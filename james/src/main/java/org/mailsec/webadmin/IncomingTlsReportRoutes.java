@@ -4,10 +4,10 @@ import java.time.Clock;
 import java.util.Map;
 import javax.inject.Inject;
 import org.apache.james.webadmin.Routes;
-import org.mailsec.store.report.IncomingTlsReport;
-import org.mailsec.store.report.IncomingTlsReports;
-import org.mailsec.store.report.RejectedReport;
-import org.mailsec.store.report.RejectedReports;
+import org.mailsec.store.tlsreport.IncomingTlsReport;
+import org.mailsec.store.tlsreport.IncomingTlsReports;
+import org.mailsec.store.rejected.RejectedReport;
+import org.mailsec.store.rejected.RejectedReports;
 import org.mailsec.tlsrpt.TlsReportJson;
 import spark.Service;
 

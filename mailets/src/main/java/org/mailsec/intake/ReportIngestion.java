@@ -16,8 +16,8 @@ import org.apache.mailet.Mail;
 import org.mailsec.io.InputLimits;
 import org.mailsec.mail.MailsecAttributes;
 import org.mailsec.io.RejectedInputException;
-import org.mailsec.store.report.RejectedReport;
-import org.mailsec.store.report.RejectedReports;
+import org.mailsec.store.rejected.RejectedReport;
+import org.mailsec.store.rejected.RejectedReports;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

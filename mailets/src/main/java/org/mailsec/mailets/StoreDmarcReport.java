@@ -14,8 +14,8 @@ import org.mailsec.dns.DnsResolver;
 import org.mailsec.io.InputLimits;
 import org.mailsec.io.RejectedInputException;
 import org.mailsec.store.dmarc.IncomingDmarcReports;
-import org.mailsec.store.report.RejectedReport;
-import org.mailsec.store.report.RejectedReports;
+import org.mailsec.store.rejected.RejectedReport;
+import org.mailsec.store.rejected.RejectedReports;
 
 /**
  * Stores the DMARC aggregate reports other servers mail to us (XML, gzip, zip; XXE-safe and within size caps),

@@ -11,9 +11,9 @@ import org.apache.mailet.Mail;
 import org.mailsec.dns.DnsResolver;
 import org.mailsec.io.InputLimits;
 import org.mailsec.io.RejectedInputException;
-import org.mailsec.store.report.IncomingTlsReports;
-import org.mailsec.store.report.RejectedReport;
-import org.mailsec.store.report.RejectedReports;
+import org.mailsec.store.tlsreport.IncomingTlsReports;
+import org.mailsec.store.rejected.RejectedReport;
+import org.mailsec.store.rejected.RejectedReports;
 import org.mailsec.tlsrpt.TlsReport;
 import org.mailsec.tlsrpt.TlsReportReader;
 

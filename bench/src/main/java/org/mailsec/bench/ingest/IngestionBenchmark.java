@@ -22,7 +22,7 @@ import org.mailsec.reporting.ReportSettings;
 import org.mailsec.testing.DkimKeys;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
-import org.mailsec.store.report.JdbcIncomingTlsReports;
+import org.mailsec.store.tlsreport.JdbcIncomingTlsReports;
 import org.mailsec.tlsrpt.TlsReport;
 import org.mailsec.tlsrpt.TlsReportJson;
 import org.mailsec.tlsrpt.TlsReportMail;
@@ -51,7 +51,7 @@ public final class IngestionBenchmark {
             dns.addZone("google.com", "@ SOA ns hostmaster 1 3600 600 86400 300\nbench._domainkey TXT "
                 + DkimKeys.zoneRecord(key) + "\n");
             StoreTlsReport mailet = new StoreTlsReport(new JdbcIncomingTlsReports(database),
-                new org.mailsec.store.report.JdbcRejectedReports(database),
+                new org.mailsec.store.rejected.JdbcRejectedReports(database),
                 new CachingDnsResolver(dns.resolver(), Duration.ofSeconds(60)), new RecordingMetricFactory(),
                 Clock.systemUTC(), new org.mailsec.bench.FixedDomainList("example.com"), org.mailsec.io.InputLimits.DEFAULT);
             mailet.init(FakeMailetConfig.builder().mailetName("StoreTlsReport").build());

@@ -6,8 +6,8 @@ import java.time.ZoneOffset;
 import org.mailsec.store.dmarc.Evaluations;
 import org.mailsec.store.dmarc.IncomingDmarcReports;
 import org.mailsec.store.policy.PolicyCache;
-import org.mailsec.store.report.IncomingTlsReports;
-import org.mailsec.store.report.RejectedReports;
+import org.mailsec.store.tlsreport.IncomingTlsReports;
+import org.mailsec.store.rejected.RejectedReports;
 import org.mailsec.store.suppression.SuppressionList;
 import org.mailsec.store.tls.TlsResultStore;
 

@@ -21,7 +21,7 @@ import org.mailsec.store.StoreConfig;
 import org.mailsec.store.TestDatabases;
 import org.mailsec.testing.TestData;
 import org.mailsec.store.policy.JdbcPolicyCache;
-import org.mailsec.store.report.JdbcIncomingTlsReports;
+import org.mailsec.store.tlsreport.JdbcIncomingTlsReports;
 import org.mailsec.store.tls.JdbcTlsResultStore;
 
 public class DmarcStoresTest {
@@ -111,7 +111,7 @@ public class DmarcStoresTest {
             assertThat(store.byId(id).orElseThrow().report().policy().domain()).isEqualTo("example.com");
 
             Retention.Removed removed = new Retention(new JdbcTlsResultStore(db), new JdbcPolicyCache(db), new JdbcEvaluations(db),
-                new JdbcIncomingTlsReports(db), store, new org.mailsec.store.report.JdbcRejectedReports(db),
+                new JdbcIncomingTlsReports(db), store, new org.mailsec.store.rejected.JdbcRejectedReports(db),
                 new org.mailsec.store.suppression.JdbcSuppressionList(db), Duration.ofDays(30)).run(NOW.plus(Duration.ofDays(31)));
             assertThat(removed.dmarcReports()).isEqualTo(distinct.size());
         }

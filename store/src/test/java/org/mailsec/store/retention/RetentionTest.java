@@ -17,9 +17,9 @@ import org.mailsec.store.dmarc.JdbcEvaluations;
 import org.mailsec.store.dmarc.JdbcIncomingDmarcReports;
 import org.mailsec.store.policy.CachedPolicy;
 import org.mailsec.store.policy.JdbcPolicyCache;
-import org.mailsec.store.report.JdbcIncomingTlsReports;
-import org.mailsec.store.report.JdbcRejectedReports;
-import org.mailsec.store.report.RejectedReport;
+import org.mailsec.store.tlsreport.JdbcIncomingTlsReports;
+import org.mailsec.store.rejected.JdbcRejectedReports;
+import org.mailsec.store.rejected.RejectedReport;
 import org.mailsec.store.tls.JdbcTlsResultStore;
 import org.mailsec.store.tls.TlsResultKey;
 

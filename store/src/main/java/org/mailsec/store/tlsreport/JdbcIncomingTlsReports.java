@@ -1,4 +1,4 @@
-package org.mailsec.store.report;
+package org.mailsec.store.tlsreport;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;

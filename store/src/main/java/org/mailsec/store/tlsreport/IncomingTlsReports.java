@@ -1,4 +1,4 @@
-package org.mailsec.store.report;
+package org.mailsec.store.tlsreport;
 
 import java.time.Instant;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.mailsec.store.report;
+package org.mailsec.store.rejected;
 
 import java.time.Instant;
 

@@ -1,4 +1,4 @@
-package org.mailsec.store.report;
+package org.mailsec.store.rejected;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,4 +1,4 @@
-package org.mailsec.store.report;
+package org.mailsec.store.tlsreport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
