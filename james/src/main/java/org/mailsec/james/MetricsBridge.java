@@ -1,7 +1,7 @@
 package org.mailsec.james;
 
-import java.util.Locale;
 import org.apache.james.metrics.api.MetricFactory;
+import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.mtasts.PolicyFetch;
 import org.mailsec.store.tls.CoalescingRecorder;
 import org.mailsec.stspolicy.MtaStsPolicies;
@@ -22,22 +22,22 @@ final class MetricsBridge {
 
         @Override
         public void flushed(int keys, long sessions, long nanos) {
-            metrics.generate("mailsec_recorder_flushed_sessions").add((int) Math.min(Integer.MAX_VALUE, sessions));
+            metrics.generate(MailsecMetrics.RECORDER_FLUSHED_SESSIONS).add((int) Math.min(Integer.MAX_VALUE, sessions));
         }
 
         @Override
         public void flushFailed(int keys, RuntimeException error) {
-            metrics.generate("mailsec_recorder_flush_failures").increment();
+            metrics.generate(MailsecMetrics.RECORDER_FLUSH_FAILURES).increment();
         }
 
         @Override
         public void backPressure() {
-            metrics.generate("mailsec_recorder_back_pressure").increment();
+            metrics.generate(MailsecMetrics.RECORDER_BACK_PRESSURE).increment();
         }
 
         @Override
         public void quarantined(org.mailsec.store.tls.TlsResultKey key, RuntimeException error) {
-            metrics.generate("mailsec_recorder_quarantined_keys").increment();
+            metrics.generate(MailsecMetrics.RECORDER_QUARANTINED_KEYS).increment();
         }
     }
 
@@ -51,12 +51,12 @@ final class MetricsBridge {
 
         @Override
         public void fetched(String domain, PolicyFetch fetch) {
-            metrics.generate("mailsec_mtasts_fetch_" + fetch.outcome().name().toLowerCase(Locale.ROOT)).increment();
+            metrics.generate(MailsecMetrics.mtaStsFetch(fetch.outcome().name())).increment();
         }
 
         @Override
         public void cacheError(String domain, RuntimeException error) {
-            metrics.generate("mailsec_mtasts_cache_errors").increment();
+            metrics.generate(MailsecMetrics.MTASTS_CACHE_ERRORS).increment();
         }
     }
 }

@@ -13,6 +13,7 @@ import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.mailsec.metrics.MailsecMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,8 +44,8 @@ final class ConnectionGuard implements Connection.Listener {
         this.perClient = perClient;
         this.acceptRate = new ClientRateLimit(2 * postsPerMinute, clock);
         this.scheduler = scheduler;
-        this.refused = metrics.generate("mailsec_tls_reports_https_connections_refused");
-        this.timedOut = metrics.generate("mailsec_tls_reports_https_connections_timed_out");
+        this.refused = metrics.generate(MailsecMetrics.TLS_REPORTS_HTTPS_CONNECTIONS_REFUSED);
+        this.timedOut = metrics.generate(MailsecMetrics.TLS_REPORTS_HTTPS_CONNECTIONS_TIMED_OUT);
     }
 
     @Override

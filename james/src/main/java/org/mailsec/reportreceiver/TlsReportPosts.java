@@ -16,6 +16,7 @@ import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.metrics.api.MetricFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.handler.AbstractHandler;
+import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.io.BoundedStreams;
 import org.mailsec.io.InputLimits;
 import org.mailsec.io.RejectedInputException;
@@ -95,7 +96,7 @@ final class TlsReportPosts extends AbstractHandler {
                 return;
             }
             if (!rateLimit.tryAcquire(ClientRateLimit.key(base.getRemoteInetSocketAddress().getAddress()))) {
-                metrics.generate("mailsec_tls_reports_https_rate_limited").increment();
+                metrics.generate(MailsecMetrics.TLS_REPORTS_HTTPS_RATE_LIMITED).increment();
                 response.setHeader("Retry-After", "60");
                 respond(exchange, 429, "too many reports from " + client + "; try again later");
                 return;
@@ -157,11 +158,11 @@ final class TlsReportPosts extends AbstractHandler {
                 if (id.isPresent()) {
                     added = true;
                     ids.add(String.valueOf(id.get()));
-                    metrics.generate("mailsec_tls_reports_https_received").increment();
+                    metrics.generate(MailsecMetrics.TLS_REPORTS_HTTPS_RECEIVED).increment();
                     LOG.info("TLS report {} from {} about {} posted by {} stored as {} (unauthenticated)", report.reportId(),
                         report.organizationName(), policyDomain, client, id.get());
                 } else {
-                    metrics.generate("mailsec_tls_reports_duplicate").increment();
+                    metrics.generate(MailsecMetrics.received("tls", "duplicate")).increment();
                 }
             } catch (StoreException e) {
                 LOG.warn("TLS report {} posted by {} not stored: {}", report.reportId(), client, e.getMessage());
@@ -191,7 +192,7 @@ final class TlsReportPosts extends AbstractHandler {
 
     /** A post that is not stored: the reason is logged, counted, kept for webadmin and told to the poster. */
     private void refuse(Exchange exchange, String client, int status, String why) throws IOException {
-        metrics.generate("mailsec_tls_reports_https_rejected").increment();
+        metrics.generate(MailsecMetrics.TLS_REPORTS_HTTPS_REJECTED).increment();
         LOG.info("TLS report posted by {} not stored ({}): {}", client, status, why);
         try {
             rejectedReports.add(RejectedReport.of(RejectedReport.Kind.TLS, clock.instant(), "https from " + client, "", "",

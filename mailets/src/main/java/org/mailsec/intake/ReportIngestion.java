@@ -13,6 +13,7 @@ import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
+import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.io.InputLimits;
 import org.mailsec.mail.MailsecAttributes;
 import org.mailsec.io.RejectedInputException;
@@ -58,8 +59,9 @@ public final class ReportIngestion {
         ourNames = new OurNames(domains, OurNames.hostList(commaSeparated));
     }
 
-    public String metricPrefix() {
-        return kind == RejectedReport.Kind.TLS ? "mailsec_tls_reports" : "mailsec_dmarc_reports";
+    /** The metric of {@code event} ({@code received}, {@code duplicate}, ...) for this kind of report. */
+    public String metric(String event) {
+        return MailsecMetrics.received(kind == RejectedReport.Kind.TLS ? "tls" : "dmarc", event);
     }
 
     /** The whole message, refused beyond the input cap without reading it all. */
@@ -80,7 +82,7 @@ public final class ReportIngestion {
     public DkimAlignment.Verdict authenticate(Mail mail, byte[] raw) throws MessagingException {
         DkimAlignment.Verdict verdict = dkim.check(raw, mail.getMessage().getHeader("From", ","));
         mail.setAttribute(new Attribute(MailsecAttributes.REPORT_DKIM, AttributeValue.of(verdict.detail())));
-        metrics.generate(metricPrefix() + (verdict.aligned() ? "_dkim_aligned" : "_dkim_unaligned")).increment();
+        metrics.generate(metric(verdict.aligned() ? "dkim_aligned" : "dkim_unaligned")).increment();
         return verdict;
     }
 
@@ -91,7 +93,7 @@ public final class ReportIngestion {
 
     /** The mail's report is not stored: say why on the mail, in the log, in a metric and in the store. */
     public void refuse(Mail mail, String why) {
-        metrics.generate(metricPrefix() + "_rejected").increment();
+        metrics.generate(metric("rejected")).increment();
         LOG.info("{} report mail {} from {} not stored: {}", kind, mail.getName(), mail.getMaybeSender().asString(), why);
         mail.setAttribute(new Attribute(MailsecAttributes.REPORT_REJECTED, AttributeValue.of(why)));
         try {

@@ -113,10 +113,10 @@ public abstract class StoreReportMailet<R> extends GenericMailet {
             accepted = true;
             if (id.isPresent()) {
                 ids.add(String.valueOf(id.get()));
-                metrics.generate(ingestion.metricPrefix() + "_received").increment();
+                metrics.generate(ingestion.metric("received")).increment();
                 log.info("{} about {} stored as {} ({})", describe(report), summary(about), id.get(), dkim.detail());
             } else {
-                metrics.generate(ingestion.metricPrefix() + "_duplicate").increment();
+                metrics.generate(ingestion.metric("duplicate")).increment();
                 log.info("{} was already stored", describe(report));
             }
         }

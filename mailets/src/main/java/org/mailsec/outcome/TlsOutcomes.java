@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.james.metrics.api.Metric;
 import org.apache.james.metrics.api.MetricFactory;
+import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.store.tls.CoalescingRecorder;
 import org.mailsec.store.tls.TlsResultKey;
 import org.mailsec.tlsrpt.ResultType;
@@ -27,8 +28,6 @@ public final class TlsOutcomes {
     public record Connection(String mx, String receivingIp, String sendingIp) {
     }
 
-    public static final String SUCCESS_METRIC = "mailsec_tls_success";
-    public static final String FAILURE_METRIC = "mailsec_tls_failure";
     private static final Logger LOG = LoggerFactory.getLogger(TlsOutcomes.class);
 
     private final CoalescingRecorder recorder;
@@ -42,8 +41,8 @@ public final class TlsOutcomes {
         this.recorder = recorder;
         this.metrics = metrics;
         this.clock = clock;
-        this.successes = metrics.generate(SUCCESS_METRIC);
-        this.failures = metrics.generate(FAILURE_METRIC);
+        this.successes = metrics.generate(MailsecMetrics.TLS_SUCCESS);
+        this.failures = metrics.generate(MailsecMetrics.TLS_FAILURE);
     }
 
     public void success(ReportPolicy policy, String recipientDomain, boolean reportDelivery, Connection connection) {
@@ -76,7 +75,7 @@ public final class TlsOutcomes {
 
     private void countFailure(ResultType type) {
         failures.increment();
-        failuresByType.computeIfAbsent(type, t -> metrics.generate(FAILURE_METRIC + "_" + t.value().replace('-', '_')))
+        failuresByType.computeIfAbsent(type, t -> metrics.generate(MailsecMetrics.tlsFailure(t)))
             .increment();
     }
 

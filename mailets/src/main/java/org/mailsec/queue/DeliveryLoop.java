@@ -1,5 +1,6 @@
 package org.mailsec.queue;
 
+import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.connect.CurrentPlan;
 import static org.apache.james.transport.mailets.remote.delivery.Bouncer.IS_DELIVERY_PERMANENT_ERROR;
 
@@ -45,10 +46,6 @@ import reactor.core.scheduler.Schedulers;
 final class DeliveryLoop {
 
     static final int REPORT_ATTEMPTS = 5;
-    static final String OUTGOING_METRIC = "mailsec_outgoing_mails";
-    static final String TRIAL_METRIC = "mailsec_delivery_trial";
-    static final String PLAN_METRIC = "mailsec_delivery_plan";
-    static final String DROPPED_REPORTS_METRIC = "mailsec_report_mails_dropped";
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryLoop.class);
 
     private final MailQueue queue;
@@ -76,8 +73,8 @@ final class DeliveryLoop {
         this.bouncer = bouncer;
         this.context = context;
         this.metrics = metrics;
-        this.outgoing = metrics.generate(OUTGOING_METRIC);
-        this.droppedReports = metrics.generate(DROPPED_REPORTS_METRIC);
+        this.outgoing = metrics.generate(MailsecMetrics.OUTGOING_MAILS);
+        this.droppedReports = metrics.generate(MailsecMetrics.REPORT_MAILS_DROPPED);
     }
 
     void start(int concurrency) {
@@ -101,7 +98,7 @@ final class DeliveryLoop {
 
     private void process(MailQueue.MailQueueItem item) {
         Mail mail = item.getMail();
-        TimeMetric trial = metrics.timer(TRIAL_METRIC);
+        TimeMetric trial = metrics.timer(MailsecMetrics.DELIVERY_TRIAL);
         try {
             attemptDelivery(mail);
             item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
@@ -153,7 +150,7 @@ final class DeliveryLoop {
         if (first.isEmpty()) {
             return mailDelivrer.deliver(mail);
         }
-        TimeMetric planning = metrics.timer(PLAN_METRIC);
+        TimeMetric planning = metrics.timer(MailsecMetrics.DELIVERY_PLAN);
         DeliveryPlan plan = planner.plan(first.get().getDomain().asString(), flags);
         planning.stopAndPublish();
         Optional<String> blocked = plan.blocked();

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import org.apache.james.core.MailAddress;
 import org.apache.james.metrics.api.MetricFactory;
+import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.store.suppression.Suppression;
 import org.mailsec.store.suppression.SuppressionList;
 import org.mailsec.queue.ReportBounceListener;
@@ -19,7 +20,6 @@ public final class AutoSuppression implements ReportBounceListener {
 
     /** How long an address that refused a report gets none, and how far back a bounce may refer to a report. */
     public static final Duration PERIOD = Duration.ofDays(30);
-    public static final String METRIC = "mailsec_tls_reports_suppressed_automatically";
     private static final Logger LOG = LoggerFactory.getLogger(AutoSuppression.class);
 
     private final SuppressionList suppressions;
@@ -46,7 +46,7 @@ public final class AutoSuppression implements ReportBounceListener {
 
     private void suppress(String address, String why, Instant now) {
         suppressions.suppress(Suppression.Kind.TLS, address, now.plus(PERIOD), "automatic: " + why, now);
-        metrics.generate(METRIC).increment();
+        metrics.generate(MailsecMetrics.TLS_REPORTS_SUPPRESSED_AUTOMATICALLY).increment();
         LOG.warn("TLS reports to {} suppressed for {} days: {}", address, PERIOD.toDays(), why);
     }
 }

@@ -14,6 +14,7 @@ import org.apache.james.server.core.MailImpl;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.MailetContext;
+import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.mail.MailsecAttributes;
 import org.mailsec.store.suppression.SuppressionList;
 import org.mailsec.tlsrpt.TlsReport;
@@ -64,11 +65,11 @@ public final class ReportMailer {
             mail = builder.build();
             rememberSent(message, to, policyDomain);
             mailetContext.sendMail(mail, settings.processor());
-            metrics.generate("mailsec_tls_reports_queued").increment();
+            metrics.generate(MailsecMetrics.TLS_REPORTS_QUEUED).increment();
             LOG.info("TLS report {} for {} queued to {}", report.reportId(), policyDomain, to);
             return true;
         } catch (MessagingException | RuntimeException e) {
-            metrics.generate("mailsec_tls_reports_failed").increment();
+            metrics.generate(MailsecMetrics.TLS_REPORTS_FAILED).increment();
             LOG.warn("TLS report for {} could not be queued", policyDomain, e);
             return false;
         } finally {

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.apache.james.metrics.api.MetricFactory;
+import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.net.HttpsClient;
 import org.mailsec.net.RefusedAddressException;
 import org.mailsec.tlsrpt.TlsReport;
@@ -40,7 +41,7 @@ public final class ReportPoster {
             try {
                 int status = https.post(endpoint, "application/tlsrpt+gzip", body, settings.httpsTimeout());
                 if (status / 100 == 2) {
-                    metrics.generate("mailsec_tls_reports_posted").increment();
+                    metrics.generate(MailsecMetrics.TLS_REPORTS_POSTED).increment();
                     LOG.info("TLS report {} for {} posted to {}", report.reportId(), policyDomain, endpoint);
                     return true;
                 }
@@ -67,7 +68,7 @@ public final class ReportPoster {
                 break;
             }
         }
-        metrics.generate("mailsec_tls_reports_failed").increment();
+        metrics.generate(MailsecMetrics.TLS_REPORTS_FAILED).increment();
         return false;
     }
 }

@@ -13,6 +13,7 @@ import javax.mail.internet.AddressException;
 import javax.mail.internet.InternetAddress;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.MailetContext;
+import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.record.RecordException;
 import org.mailsec.net.HttpsClient;
 import org.mailsec.store.suppression.Suppression;
@@ -215,7 +216,7 @@ public final class TlsReportRun {
         for (String address : record.mailtoAddresses()) {
             if (suppressions.suppressed(Suppression.Kind.TLS, address, now)) {
                 counter.suppressed.incrementAndGet();
-                metrics.generate("mailsec_tls_reports_suppressed").increment();
+                metrics.generate(MailsecMetrics.TLS_REPORTS_SUPPRESSED).increment();
                 continue;
             }
             if (address.contains("@[")) {

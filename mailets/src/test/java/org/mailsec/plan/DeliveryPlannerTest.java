@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailsec.dane.TlsPolicy;
 import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.mtasts.MtaStsLookup;
 import org.mailsec.mtasts.MtaStsPolicyFetcher;
 import org.mailsec.store.Database;
@@ -120,14 +121,14 @@ class DeliveryPlannerTest {
         DeliveryPlan plan = planner.plan("bogusmx.signed.test", DeliveryFlags.NORMAL);
         assertThat(plan.permanent()).isFalse();
         assertThat(plan.blocked()).isPresent();
-        assertThat(metrics.countFor(TlsOutcomes.FAILURE_METRIC + "_dnssec_invalid")).isEqualTo(1);
+        assertThat(metrics.countFor(MailsecMetrics.tlsFailure(org.mailsec.tlsrpt.ResultType.DNSSEC_INVALID))).isEqualTo(1);
     }
 
     @Test
     void tlsRequiredNoGoesOnWithoutDaneButCountsTheFailedTlsaLookup() {
         DeliveryPlan plan = planner.plan("optional.signed.test", new DeliveryFlags(false, true, false));
         assertThat(plan.host("mx.optional.signed.test").orElseThrow().allowed()).isTrue();
-        assertThat(metrics.countFor(TlsOutcomes.FAILURE_METRIC + "_dnssec_invalid")).isEqualTo(1);
+        assertThat(metrics.countFor(MailsecMetrics.tlsFailure(org.mailsec.tlsrpt.ResultType.DNSSEC_INVALID))).isEqualTo(1);
         DeliveryPlan strict = planner.plan("optional.signed.test", DeliveryFlags.NORMAL);
         assertThat(strict.host("mx.optional.signed.test").orElseThrow().allowed()).isFalse();
     }

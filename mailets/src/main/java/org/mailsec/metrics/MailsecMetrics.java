@@ -1,0 +1,73 @@
+package org.mailsec.metrics;
+
+import java.util.Locale;
+import org.mailsec.tlsrpt.ResultType;
+
+/**
+ * Every metric mailsec feeds into James's {@code MetricFactory} (and so into webadmin's Prometheus endpoint), in one
+ * place; the README lists them. Counters unless said otherwise.
+ */
+public final class MailsecMetrics {
+
+    // Delivery (SecureRemoteDelivery)
+    /** TLS negotiations that passed their policy. */
+    public static final String TLS_SUCCESS = "mailsec_tls_success";
+    /** TLS negotiations that failed, all result types; {@link #tlsFailure} per type. */
+    public static final String TLS_FAILURE = "mailsec_tls_failure";
+    /** Mails delivered. */
+    public static final String OUTGOING_MAILS = "mailsec_outgoing_mails";
+    /** Timer: one delivery attempt. */
+    public static final String DELIVERY_TRIAL = "mailsec_delivery_trial";
+    /** Timer: planning one delivery (DNS, MTA-STS, DANE). */
+    public static final String DELIVERY_PLAN = "mailsec_delivery_plan";
+    /** Mails with our own TLS reports given up after their attempts (never bounced). */
+    public static final String REPORT_MAILS_DROPPED = "mailsec_report_mails_dropped";
+
+    // MTA-STS policies
+    /** The policy cache could not be read or written. */
+    public static final String MTASTS_CACHE_ERRORS = "mailsec_mtasts_cache_errors";
+
+    // The TLS result recorder
+    public static final String RECORDER_FLUSHED_SESSIONS = "mailsec_recorder_flushed_sessions";
+    public static final String RECORDER_FLUSH_FAILURES = "mailsec_recorder_flush_failures";
+    public static final String RECORDER_BACK_PRESSURE = "mailsec_recorder_back_pressure";
+    /** Counters the store refused for their content, set aside so the rest is stored. */
+    public static final String RECORDER_QUARANTINED_KEYS = "mailsec_recorder_quarantined_keys";
+
+    // Our TLS reports
+    public static final String TLS_REPORTS_QUEUED = "mailsec_tls_reports_queued";
+    public static final String TLS_REPORTS_POSTED = "mailsec_tls_reports_posted";
+    public static final String TLS_REPORTS_FAILED = "mailsec_tls_reports_failed";
+    /** Reports not sent to a suppressed address. */
+    public static final String TLS_REPORTS_SUPPRESSED = "mailsec_tls_reports_suppressed";
+    /** Addresses suppressed for 30 days after refusing a report. */
+    public static final String TLS_REPORTS_SUPPRESSED_AUTOMATICALLY = "mailsec_tls_reports_suppressed_automatically";
+
+    // Reports received by the HTTPS receiver (by mail: see {@link #received})
+    public static final String TLS_REPORTS_HTTPS_RECEIVED = "mailsec_tls_reports_https_received";
+    public static final String TLS_REPORTS_HTTPS_REJECTED = "mailsec_tls_reports_https_rejected";
+    public static final String TLS_REPORTS_HTTPS_RATE_LIMITED = "mailsec_tls_reports_https_rate_limited";
+    public static final String TLS_REPORTS_HTTPS_CONNECTIONS_REFUSED = "mailsec_tls_reports_https_connections_refused";
+    public static final String TLS_REPORTS_HTTPS_CONNECTIONS_TIMED_OUT = "mailsec_tls_reports_https_connections_timed_out";
+
+    private MailsecMetrics() {
+    }
+
+    /** {@code mailsec_tls_failure_<result type>}, e.g. {@code mailsec_tls_failure_certificate_expired}. */
+    public static String tlsFailure(ResultType type) {
+        return TLS_FAILURE + "_" + type.value().replace('-', '_');
+    }
+
+    /** {@code mailsec_mtasts_fetch_<outcome>}: policy, no_policy, fetch_error, invalid... */
+    public static String mtaStsFetch(String outcome) {
+        return "mailsec_mtasts_fetch_" + outcome.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Received reports, by kind ({@code tls} or {@code dmarc}) and event: {@code received}, {@code duplicate},
+     * {@code rejected}, {@code dkim_aligned}, {@code dkim_unaligned}, e.g. {@code mailsec_dmarc_reports_rejected}.
+     */
+    public static String received(String kind, String event) {
+        return "mailsec_" + kind + "_reports_" + event;
+    }
+}
