@@ -87,7 +87,7 @@ final class CheckCommand {
                     if (a.startsWith("--") || domain != null) {
                         throw new UsageException("unexpected argument '" + a + "'");
                     }
-                    domain = a.toLowerCase(Locale.ROOT).replaceAll("\\.$", "");
+                    domain = org.mailsec.dns.DomainNames.normalise(a);
                 }
             }
         }

@@ -73,10 +73,7 @@ public final class HostnameMatcher {
     }
 
     private static String normalise(String name) {
-        String n = name.strip().toLowerCase(Locale.ROOT);
-        if (n.endsWith(".")) {
-            n = n.substring(0, n.length() - 1);
-        }
+        String n = org.mailsec.dns.DomainNames.normalise(name);
         try {
             return IDN.toASCII(n, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
         } catch (IllegalArgumentException e) {

@@ -78,10 +78,7 @@ public abstract class OrganizationalDomains {
         if (domain == null) {
             return List.of();
         }
-        String d = domain.strip().toLowerCase(Locale.ROOT);
-        if (d.endsWith(".")) {
-            d = d.substring(0, d.length() - 1);
-        }
+        String d = org.mailsec.dns.DomainNames.normalise(domain);
         if (d.isEmpty() || d.startsWith(".") || d.contains("..")) {
             return List.of();
         }

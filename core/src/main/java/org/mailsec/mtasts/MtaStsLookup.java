@@ -20,7 +20,7 @@ public final class MtaStsLookup {
 
     /** The {@code _mta-sts} record (CNAMEs followed by the resolver; a bogus answer is a DNS failure). */
     public MtaStsRecord record(String domain) throws RecordException {
-        String name = "_mta-sts." + TxtRecordLookup.normalise(domain);
+        String name = "_mta-sts." + org.mailsec.dns.DomainNames.normalise(domain);
         return TxtRecordLookup.findAndParse(resolver, name, MtaStsRecord::looksLikeMtaSts, "MTA-STS", MtaStsRecord::parse);
     }
 

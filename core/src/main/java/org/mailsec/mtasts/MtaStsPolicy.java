@@ -183,10 +183,7 @@ public record MtaStsPolicy(Mode mode, List<String> mx, Duration maxAge, Map<Stri
      * nor {@code a.b.example.com}).
      */
     public boolean matches(String mxHost) {
-        String host = mxHost.strip().toLowerCase(Locale.ROOT);
-        if (host.endsWith(".")) {
-            host = host.substring(0, host.length() - 1);
-        }
+        String host = org.mailsec.dns.DomainNames.normalise(mxHost);
         try {
             host = IDN.toASCII(host).toLowerCase(Locale.ROOT);
         } catch (IllegalArgumentException e) {

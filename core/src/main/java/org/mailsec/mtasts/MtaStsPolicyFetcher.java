@@ -110,7 +110,7 @@ public final class MtaStsPolicyFetcher {
     }
 
     public PolicyFetch fetch(String domain) {
-        String host = "mta-sts." + TxtRecordLookup.normalise(domain);
+        String host = "mta-sts." + org.mailsec.dns.DomainNames.normalise(domain);
         try {
             if (resolver.a(host).nxdomain() && resolver.aaaa(host).nxdomain()) {
                 return done(PolicyFetch.Outcome.NO_POLICY, null, "", "policy-host-nxdomain");

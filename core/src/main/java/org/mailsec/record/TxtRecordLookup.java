@@ -62,9 +62,4 @@ public final class TxtRecordLookup {
         }
     }
 
-    /** {@code domain} lower case without its final dot. */
-    public static String normalise(String domain) {
-        String d = domain.strip().toLowerCase(java.util.Locale.ROOT);
-        return d.endsWith(".") ? d.substring(0, d.length() - 1) : d;
-    }
 }

@@ -14,7 +14,7 @@ public final class TlsRptLookup {
     }
 
     public TlsRptRecord lookup(String domain) throws RecordException {
-        String name = "_smtp._tls." + TxtRecordLookup.normalise(domain);
+        String name = "_smtp._tls." + org.mailsec.dns.DomainNames.normalise(domain);
         return TxtRecordLookup.findAndParse(resolver, name, TlsRptRecord::looksLikeTlsRpt, "TLSRPT", TlsRptRecord::parse);
     }
 }

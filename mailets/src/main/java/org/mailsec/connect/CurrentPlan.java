@@ -66,10 +66,6 @@ public final class CurrentPlan {
 
     /** The plan for {@code domain}, if the running delivery is for it. */
     static Optional<DeliveryPlan> forDomain(String domain) {
-        return get().filter(p -> p.domain().equalsIgnoreCase(stripDot(domain)));
-    }
-
-    private static String stripDot(String name) {
-        return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        return get().filter(p -> p.domain().equals(org.mailsec.dns.DomainNames.normalise(domain)));
     }
 }

@@ -1,8 +1,8 @@
 package org.mailsec.plan;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
+import org.mailsec.dns.DomainNames;
 import org.mailsec.stspolicy.StsDecision;
 
 /**
@@ -46,7 +46,7 @@ public record DeliveryPlan(String domain, StsDecision sts, List<HostPlan> hosts,
     }
 
     public Optional<HostPlan> host(String name) {
-        String wanted = stripDot(name).toLowerCase(Locale.ROOT);
+        String wanted = DomainNames.normalise(name);
         return hosts.stream().filter(h -> h.mx().equals(wanted)).findFirst();
     }
 
@@ -71,9 +71,5 @@ public record DeliveryPlan(String domain, StsDecision sts, List<HostPlan> hosts,
      */
     public boolean requireTlsUnmetByEveryHost() {
         return requireTlsAnswerIsFinal() && hosts.stream().allMatch(DeliveryPlan::requireTlsRefusal);
-    }
-
-    static String stripDot(String name) {
-        return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
     }
 }

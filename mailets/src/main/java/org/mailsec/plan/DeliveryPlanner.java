@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -17,6 +16,7 @@ import org.mailsec.dane.TlsaMatcher;
 import org.mailsec.dns.DnsAnswer;
 import org.mailsec.dns.DnsException;
 import org.mailsec.dns.DnsResolver;
+import org.mailsec.dns.DomainNames;
 import org.mailsec.dns.DnssecStatus;
 import org.mailsec.dns.MxRecord;
 import org.mailsec.dns.TlsaRecord;
@@ -73,7 +73,7 @@ public final class DeliveryPlanner {
     }
 
     public DeliveryPlan plan(String recipientDomain, DeliveryFlags flags) {
-        String domain = DeliveryPlan.stripDot(recipientDomain).toLowerCase(Locale.ROOT);
+        String domain = DomainNames.normalise(recipientDomain);
         StsDecision sts = settings.mtaSts() ? policies.decide(domain) : StsDecision.NONE;
         DeliveryPlan plan = plan(domain, sts, flags);
         Optional<TlsFailures.Failure> stsFailure = stsFailure(sts);
@@ -336,7 +336,7 @@ public final class DeliveryPlanner {
         shuffled.sort((x, y) -> Integer.compare(x.preference(), y.preference()));
         List<String> names = new ArrayList<>();
         for (MxRecord r : shuffled) {
-            String host = DeliveryPlan.stripDot(r.host()).toLowerCase(Locale.ROOT);
+            String host = DomainNames.normalise(r.host());
             if (!host.isEmpty() && !names.contains(host)) {
                 names.add(host);
             }

@@ -83,7 +83,7 @@ public final class MtaStsPolicies {
      * the domain provably has none, or "unknown" when an indeterminate answer could have hidden a policy.
      */
     public StsDecision decide(String domain) {
-        String name = TxtRecordLookup.normalise(domain);
+        String name = org.mailsec.dns.DomainNames.normalise(domain);
         Instant now = clock.instant();
         Current current = current(name, now);
         MtaStsRecord record;
@@ -166,7 +166,7 @@ public final class MtaStsPolicies {
 
     /** Drops a domain's cached policy (admin); the next delivery fetches it again. */
     public boolean forget(String domain) {
-        String name = TxtRecordLookup.normalise(domain);
+        String name = org.mailsec.dns.DomainNames.normalise(domain);
         hot.remove(name);
         failedAt.remove(name);
         return cache.delete(name);
@@ -174,7 +174,7 @@ public final class MtaStsPolicies {
 
     /** The last failed fetch of a domain on this node, if any (for the admin API and logs). */
     public Optional<PolicyFetch> lastFailure(String domain) {
-        return Optional.ofNullable(lastFailure.get(TxtRecordLookup.normalise(domain)));
+        return Optional.ofNullable(lastFailure.get(org.mailsec.dns.DomainNames.normalise(domain)));
     }
 
     private StsDecision refetch(String name, MtaStsRecord record, Current current, Instant now) {
