@@ -154,7 +154,7 @@ final class TlsReportPosts extends AbstractHandler {
                 return;
             }
             try {
-                Optional<Long> id = reports.add(report, policyDomain, client, "", false, true, clock.instant());
+                Optional<Long> id = reports.add(report, policyDomain, client, "", true, clock.instant());
                 if (id.isPresent()) {
                     added = true;
                     ids.add(String.valueOf(id.get()));

@@ -61,7 +61,7 @@ public class StoreTlsReport extends StoreReportMailet<TlsReport> {
     @Override
     protected Optional<Long> store(TlsReport report, Mail mail, boolean unauthenticated, Instant receivedAt) {
         String fromDomain = mail.getMaybeSender().asOptional().map(a -> a.getDomain().asString()).orElse("");
-        return reports.add(report, report.firstPolicyDomain(), fromDomain, mail.getMaybeSender().asString(""), false, unauthenticated,
+        return reports.add(report, report.firstPolicyDomain(), fromDomain, mail.getMaybeSender().asString(""), unauthenticated,
             receivedAt);
     }
 }

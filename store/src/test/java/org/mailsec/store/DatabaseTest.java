@@ -12,7 +12,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class DatabaseTest {
 
-    private static final int LATEST = 7;
+    // SQL migrations applied: V1-V7 and V9 (V8 is a Java migration).
+    private static final int LATEST = 8;
 
     @ParameterizedTest
     @MethodSource("org.mailsec.store.TestDatabases#both")

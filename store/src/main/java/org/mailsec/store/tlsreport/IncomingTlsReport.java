@@ -9,9 +9,8 @@ import org.mailsec.tlsrpt.TlsReport;
  * @param policyDomain    the domain it is about (ours)
  * @param fromDomain      the sender's domain (From header, or the HTTPS client for unauthenticated ones)
  * @param mailFrom        the envelope sender, empty for HTTPS
- * @param hostReport      about an MX host of ours (DANE) rather than a recipient domain
  * @param unauthenticated received over HTTPS, or without an aligned DKIM pass
  */
 public record IncomingTlsReport(long id, TlsReport report, String policyDomain, String fromDomain, String mailFrom,
-                                boolean hostReport, boolean unauthenticated, Instant receivedAt) {
+                                boolean unauthenticated, Instant receivedAt) {
 }

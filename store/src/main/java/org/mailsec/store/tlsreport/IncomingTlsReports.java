@@ -13,7 +13,7 @@ public interface IncomingTlsReports {
      *
      * @return the new report's id, or empty for a duplicate
      */
-    Optional<Long> add(TlsReport report, String policyDomain, String fromDomain, String mailFrom, boolean hostReport,
+    Optional<Long> add(TlsReport report, String policyDomain, String fromDomain, String mailFrom,
                        boolean unauthenticated, Instant receivedAt);
 
     Optional<IncomingTlsReport> byId(long id);

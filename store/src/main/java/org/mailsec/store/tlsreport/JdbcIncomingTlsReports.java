@@ -24,7 +24,7 @@ import org.mailsec.tlsrpt.TlsReportJson;
 /** {@link IncomingTlsReports} over JDBC: the report as RFC 8460 JSON plus per-policy counts for summaries. */
 public final class JdbcIncomingTlsReports implements IncomingTlsReports {
 
-    private static final String COLUMNS = "id, policy_domain, from_domain, mail_from, host_report, unauthenticated, "
+    private static final String COLUMNS = "id, policy_domain, from_domain, mail_from, unauthenticated, "
         + "received_at, report_json";
 
     private final Jdbc jdbc;
@@ -34,17 +34,17 @@ public final class JdbcIncomingTlsReports implements IncomingTlsReports {
     }
 
     @Override
-    public Optional<Long> add(TlsReport report, String policyDomain, String fromDomain, String mailFrom, boolean hostReport,
+    public Optional<Long> add(TlsReport report, String policyDomain, String fromDomain, String mailFrom,
                               boolean unauthenticated, Instant receivedAt) {
         try (Connection c = jdbc.database().connection()) {
             c.setAutoCommit(false);
             long id;
             try (PreparedStatement insert = c.prepareStatement("INSERT INTO tls_report_incoming (organization, report_id, "
-                    + "begin_at, end_at, policy_domain, from_domain, mail_from, host_report, unauthenticated, received_at, "
-                    + "report_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)", new String[] {"id"})) {
+                    + "begin_at, end_at, policy_domain, from_domain, mail_from, unauthenticated, received_at, "
+                    + "report_json) VALUES (?,?,?,?,?,?,?,?,?,?)", new String[] {"id"})) {
                 Jdbc.bind(insert, Columns.fit(report.organizationName(), Columns.NAME), Columns.fit(report.reportId(), Columns.NAME),
                     report.start(), report.end(), Columns.fit(policyDomain, Columns.NAME), Columns.fit(fromDomain, Columns.NAME),
-                    Columns.fit(mailFrom, Columns.NAME), hostReport, unauthenticated, receivedAt,
+                    Columns.fit(mailFrom, Columns.NAME), unauthenticated, receivedAt,
                     new String(TlsReportJson.write(report), StandardCharsets.UTF_8));
                 insert.executeUpdate();
                 try (ResultSet keys = insert.getGeneratedKeys()) {
@@ -169,7 +169,7 @@ public final class JdbcIncomingTlsReports implements IncomingTlsReports {
             throw new SQLException("stored TLS report " + rs.getLong("id") + " is not readable: " + e.getMessage(), e);
         }
         return new IncomingTlsReport(rs.getLong("id"), report, rs.getString("policy_domain"), rs.getString("from_domain"),
-            rs.getString("mail_from"), rs.getBoolean("host_report"), rs.getBoolean("unauthenticated"),
+            rs.getString("mail_from"), rs.getBoolean("unauthenticated"),
             Jdbc.instant(rs, "received_at"));
     }
 }

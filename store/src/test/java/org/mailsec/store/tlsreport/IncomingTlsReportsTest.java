@@ -48,7 +48,7 @@ class IncomingTlsReportsTest {
                     + "\"policies\":[{\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":\"big.example\"},"
                     + "\"summary\":{\"total-successful-session-count\":1000000000000,\"total-failure-session-count\":1}}]}";
                 TlsReport r = new TlsReportReader().read(json.getBytes(java.nio.charset.StandardCharsets.UTF_8), "r.json").get(0);
-                assertThat(store.add(r, "big.example", "o.example", "t@o.example", false, false, received)).isPresent();
+                assertThat(store.add(r, "big.example", "o.example", "t@o.example", false, received)).isPresent();
             }
             Instant from = Instant.parse("2026-11-01T00:00:00Z");
             Instant to = Instant.parse("2026-12-01T00:00:00Z");
@@ -75,7 +75,7 @@ class IncomingTlsReportsTest {
             int stored = 0;
             for (TlsReport r : reports) {
                 String domain = r.policies().isEmpty() ? "" : r.policies().get(0).policy().domain();
-                if (store.add(r, domain, "reporter.example", "tlsrpt@reporter.example", false, false, received).isPresent()) {
+                if (store.add(r, domain, "reporter.example", "tlsrpt@reporter.example", false, received).isPresent()) {
                     stored++;
                 }
             }
@@ -83,7 +83,7 @@ class IncomingTlsReportsTest {
             long distinct = reports.stream().map(r -> r.organizationName() + "|" + r.reportId() + "|" + r.start() + "|" + r.end())
                 .distinct().count();
             assertThat(stored).isEqualTo(distinct).isLessThan(reports.size());
-            assertThat(store.add(reports.get(0), "x", "y", "z", false, false, received)).isEmpty();
+            assertThat(store.add(reports.get(0), "x", "y", "z", false, received)).isEmpty();
 
             Instant from = Instant.parse("2016-04-01T00:00:00Z");
             Instant to = Instant.parse("2016-04-02T00:00:00Z");
@@ -129,7 +129,7 @@ class IncomingTlsReportsTest {
             TlsReport twoDomains = new TlsReport("Org", from, to.minusSeconds(1), "mailto:x@org.example", "two-domains",
                 List.of(new TlsReport.PolicyResult(new TlsReport.Policy("sts", List.of(), "first.example", List.of()), 1, 0,
                     List.of()), new TlsReport.PolicyResult(second, 2, 0, List.of())));
-            store.add(twoDomains, "first.example", "org.example", "x@org.example", false, false, received);
+            store.add(twoDomains, "first.example", "org.example", "x@org.example", false, received);
             stored++;
             assertThat(store.list(from, to, Optional.of("second.example"))).extracting(r -> r.report().reportId())
                 .containsExactly("two-domains");
