@@ -2,7 +2,6 @@ package org.mailsec.webadmin;
 
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -58,20 +57,11 @@ public class TlsResultRoutes implements Routes {
             Optional<String> policyDomain = param(request, "policyDomain");
             Optional<String> recipientDomain = param(request, "recipientDomain");
             Optional<Boolean> isHost = param(request, "isHost").map(MailsecRoutes::bool);
+            org.mailsec.store.Page page = MailsecRoutes.page(request);
             flushQuietly();
-            List<String> domains = policyDomain.map(List::of).orElseGet(() -> store.policyDomains(day));
-            List<Map<String, Object>> rows = new ArrayList<>();
-            for (String domain : domains) {
-                for (TlsResultCount count : store.results(domain, day)) {
-                    TlsResultKey k = count.key();
-                    if (recipientDomain.map(r -> r.equals(k.recipientDomain())).orElse(true)
-                            && isHost.map(h -> h == k.isHost()).orElse(true)) {
-                        rows.add(row(count));
-                    }
-                }
-            }
             response.type("application/json");
-            return MailsecRoutes.page(request).of(rows);
+            return store.find(new TlsResultStore.Filter(day, policyDomain, recipientDomain, isHost), page).stream()
+                .map(TlsResultRoutes::row).toList();
         }, json);
 
         service.get(BASE + "/:policyDomain/:day", (request, response) -> {

@@ -129,9 +129,36 @@ public final class JdbcTlsResultStore implements TlsResultStore {
     @Override
     public List<TlsResultCount> results(String policyDomain, LocalDate day) {
         String sql = "SELECT " + COLUMNS + " FROM tls_result WHERE policy_domain = ? AND utc_day = ? ORDER BY key_hash";
+        return counts(sql, "TLS results of " + policyDomain + " for " + day, policyDomain, Date.valueOf(day));
+    }
+
+    @Override
+    public List<TlsResultCount> find(Filter filter, org.mailsec.store.Page page) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM tls_result WHERE utc_day = ?");
+        List<Object> params = new ArrayList<>(List.of(Date.valueOf(filter.day())));
+        filter.policyDomain().ifPresent(d -> {
+            sql.append(" AND policy_domain = ?");
+            params.add(d);
+        });
+        filter.recipientDomain().ifPresent(d -> {
+            sql.append(" AND recipient_domain = ?");
+            params.add(d);
+        });
+        filter.isHost().ifPresent(h -> {
+            sql.append(" AND is_host = ?");
+            params.add(h);
+        });
+        sql.append(" ORDER BY policy_domain, key_hash LIMIT ? OFFSET ?");
+        params.add(page.limit());
+        params.add(page.offset());
+        return counts(sql.toString(), "TLS results of " + filter.day(), params.toArray());
+    }
+
+    private List<TlsResultCount> counts(String sql, String what, Object... params) {
         try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, policyDomain);
-            s.setDate(2, Date.valueOf(day));
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
             List<TlsResultCount> out = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
@@ -143,7 +170,7 @@ public final class JdbcTlsResultStore implements TlsResultStore {
             }
             return out;
         } catch (SQLException e) {
-            throw new StoreException("cannot read TLS results of " + policyDomain + " for " + day + ": " + e.getMessage(), e);
+            throw new StoreException("cannot read " + what + ": " + e.getMessage(), e);
         }
     }
 

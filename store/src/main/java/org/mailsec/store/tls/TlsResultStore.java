@@ -13,6 +13,14 @@ public interface TlsResultStore {
     /** Every counter of a policy domain for a day. */
     List<TlsResultCount> results(String policyDomain, LocalDate day);
 
+    /** What the admin API lists: a day's counters, narrowed by what is given, one page, in the SQL itself. */
+    record Filter(LocalDate day, java.util.Optional<String> policyDomain, java.util.Optional<String> recipientDomain,
+                  java.util.Optional<Boolean> isHost) {
+    }
+
+    /** The counters {@code filter} selects, by policy domain, one page of them. */
+    List<TlsResultCount> find(Filter filter, org.mailsec.store.Page page);
+
     /** The policy domains with results for a day. */
     List<String> policyDomains(LocalDate day);
 

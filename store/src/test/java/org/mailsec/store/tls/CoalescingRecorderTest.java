@@ -43,6 +43,11 @@ class CoalescingRecorderTest {
         }
 
         @Override
+        public List<TlsResultCount> find(Filter filter, org.mailsec.store.Page page) {
+            return real.find(filter, page);
+        }
+
+        @Override
         public List<String> policyDomains(LocalDate day) {
             return real.policyDomains(day);
         }

@@ -45,4 +45,36 @@ class TlsResultStoreTest {
             assertThat(store.policyDomains(DAY)).containsExactly("example.com");
         }
     }
+
+    /** The admin API's listing: filters and the page in the SQL, the same rows as filtering everything by hand. */
+    @ParameterizedTest
+    @MethodSource("org.mailsec.store.TestDatabases#both")
+    void findFiltersAndPagesInTheQuery(StoreConfig.Dialect dialect) {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            TlsResultStore store = new JdbcTlsResultStore(db);
+            Map<TlsResultKey, Long> increments = new HashMap<>();
+            for (int d = 0; d < 5; d++) {
+                for (String result : List.of("", "certificate-expired", "validation-failure")) {
+                    increments.put(key("d" + d + ".example", DAY, result, "mx.d" + d + ".example"), (long) d + 1);
+                }
+            }
+            TlsResultKey host = new TlsResultKey("mx.d1.example", DAY, "d1.example", true, false, "tlsa", List.of("3 1 1 ab"),
+                "", "", "192.0.2.1", "mx.d1.example", "", "198.51.100.1", "");
+            increments.put(host, 9L);
+            increments.put(key("d0.example", DAY.minusDays(1), "", "mx.d0.example"), 1L);
+            store.add(increments);
+            java.util.Optional<String> none = java.util.Optional.empty();
+
+            List<TlsResultCount> day = store.find(new TlsResultStore.Filter(DAY, none, none, java.util.Optional.empty()),
+                org.mailsec.store.Page.ALL);
+            assertThat(day).hasSize(16).allSatisfy(c -> assertThat(c.key().day()).isEqualTo(DAY));
+            assertThat(store.find(new TlsResultStore.Filter(DAY, java.util.Optional.of("d3.example"), none,
+                java.util.Optional.empty()), org.mailsec.store.Page.ALL)).hasSize(3);
+            assertThat(store.find(new TlsResultStore.Filter(DAY, none, java.util.Optional.of("d1.example"),
+                java.util.Optional.of(true)), org.mailsec.store.Page.ALL)).extracting(TlsResultCount::key).containsExactly(host);
+            List<TlsResultCount> second = store.find(new TlsResultStore.Filter(DAY, none, none, java.util.Optional.empty()),
+                new org.mailsec.store.Page(5, 5));
+            assertThat(second).containsExactlyElementsOf(day.subList(5, 10));
+        }
+    }
 }
