@@ -150,6 +150,11 @@ class IncomingReportsEndToEndTest {
         assertThat(page.get(1).get("id").asLong()).isEqualTo(stored.get(2).get("id").asLong());
         JsonNode one = E2e.get(james.webAdminPort(), "/mailsec/tls-reports/" + stored.get(0).get("id").asText());
         assertThat(one.get("report").get("report-id").asText()).isEqualTo(stored.get(0).get("reportId").asText());
+        // Listings and one report name things alike, and only one report carries the whole JSON.
+        assertThat(page.get(0).has("report")).isFalse();
+        assertThat(one.get("begin").asText()).isEqualTo(stored.get(0).get("begin").asText());
+        java.time.Instant.parse(one.get("begin").asText());
+        java.time.Instant.parse(one.get("received").asText());
         assertThat(E2e.get(james.webAdminPort(), "/mailsec/tls-reports/summaries?start=2000-01-01T00:00:00Z")).isNotEmpty();
 
         // The same mails again: stored once.

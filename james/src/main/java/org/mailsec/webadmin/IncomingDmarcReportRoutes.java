@@ -30,17 +30,17 @@ public final class IncomingDmarcReportRoutes extends IncomingReportRoutes {
         service.get(DMARC + "/summaries", (request, response) -> {
             response.type("application/json");
             return MailsecRoutes.page(request).of(dmarcReports.summaries(start(request), end(request), domain(request)))
-                .stream().map(IncomingReportRoutes::view).toList();
+                .stream().map(IncomingReportDtos.DmarcSummary::of).toList();
         }, json);
         service.get(DMARC + "/:id", (request, response) -> {
             IncomingDmarcReport report = dmarcReports.byId(id(request)).orElseThrow(() -> notFound(request));
             response.type("application/json");
-            return view(report);
+            return IncomingReportDtos.DmarcReport.of(report);
         }, json);
         service.get(DMARC, (request, response) -> {
             response.type("application/json");
             return dmarcReports.list(start(request), end(request), domain(request), MailsecRoutes.page(request)).stream()
-                .map(IncomingReportRoutes::view).toList();
+                .map(IncomingReportDtos.DmarcReport::of).toList();
         }, json);
     }
 }

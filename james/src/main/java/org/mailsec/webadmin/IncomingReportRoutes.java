@@ -4,28 +4,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
-import org.mailsec.dmarc.report.AggregateReport;
-import org.mailsec.store.dmarc.DmarcReportSummary;
-import org.mailsec.store.dmarc.DmarcReportListing;
-import org.mailsec.store.dmarc.IncomingDmarcReport;
-import org.mailsec.store.tlsreport.IncomingTlsReport;
 import org.mailsec.store.Page;
 import org.mailsec.store.rejected.RejectedReport;
 import org.mailsec.store.rejected.RejectedReports;
-import org.mailsec.store.tlsreport.TlsReportListing;
-import org.mailsec.store.tlsreport.TlsReportSummary;
 import spark.Request;
 
 /**
  * What the routes of the reports other servers sent us share ({@link IncomingTlsReportRoutes},
- * {@link IncomingDmarcReportRoutes}): parameters, refusal lists and views.
+ * {@link IncomingDmarcReportRoutes}): parameters and refusal lists; what they answer is {@link IncomingReportDtos}.
  * <ul>
  *   <li>{@code GET /mailsec/tls-reports[?start&end&domain]}, {@code …/{id}}, {@code …/summaries[?start&end&domain]},
  *       {@code …/rejected[?start&end&limit]}</li>
@@ -50,12 +41,10 @@ public abstract class IncomingReportRoutes implements Routes {
         this.clock = clock;
     }
 
-
-
     protected Object rejected(RejectedReport.Kind kind, Request request, spark.Response response) {
         Page page = MailsecRoutes.page(request);
         response.type("application/json");
-        return rejectedReports.list(kind, start(request), end(request), page).stream().map(IncomingReportRoutes::view).toList();
+        return rejectedReports.list(kind, start(request), end(request), page).stream().map(IncomingReportDtos.Rejected::of).toList();
     }
 
     protected Instant start(Request request) {
@@ -87,112 +76,5 @@ public abstract class IncomingReportRoutes implements Routes {
     protected static spark.HaltException notFound(Request request) {
         return ErrorResponder.builder().statusCode(404).type(ErrorResponder.ErrorType.NOT_FOUND)
             .message("no report " + request.params("id")).haltError();
-    }
-
-    static Map<String, Object> view(IncomingTlsReport r) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", r.id());
-        view.put("organization", r.report().organizationName());
-        view.put("reportId", r.report().reportId());
-        view.put("policyDomain", r.policyDomain());
-        view.put("start", r.report().start().toString());
-        view.put("end", r.report().end().toString());
-        view.put("success", r.report().totalSuccess());
-        view.put("failure", r.report().totalFailure());
-        view.put("from", r.mailFrom());
-        view.put("fromDomain", r.fromDomain());
-        view.put("authenticated", !r.unauthenticated());
-        view.put("received", r.receivedAt().toString());
-        return view;
-    }
-
-    /** The same fields as {@link #view(IncomingTlsReport)}, from a listing's columns. */
-    static Map<String, Object> view(TlsReportListing r) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", r.id());
-        view.put("organization", r.organization());
-        view.put("reportId", r.reportId());
-        view.put("policyDomain", r.policyDomain());
-        view.put("start", r.start().toString());
-        view.put("end", r.end().toString());
-        view.put("success", r.success());
-        view.put("failure", r.failure());
-        view.put("from", r.mailFrom());
-        view.put("fromDomain", r.fromDomain());
-        view.put("authenticated", !r.unauthenticated());
-        view.put("received", r.receivedAt().toString());
-        return view;
-    }
-
-    static Map<String, Object> view(TlsReportSummary s) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("policyDomain", s.policyDomain());
-        view.put("reports", s.reports());
-        view.put("success", s.success());
-        view.put("failure", s.failure());
-        view.put("failuresByResultType", s.failuresByResultType());
-        view.put("saturated", s.saturated());
-        return view;
-    }
-
-    static Map<String, Object> view(IncomingDmarcReport r) {
-        AggregateReport.Metadata m = r.report().metadata();
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", r.id());
-        view.put("organization", m.orgName());
-        view.put("reportId", m.reportId());
-        view.put("domain", r.report().policy().domain());
-        view.put("begin", m.begin().toString());
-        view.put("end", m.end().toString());
-        view.put("records", r.report().records().size());
-        view.put("fromDomain", r.fromDomain());
-        view.put("authenticated", !r.unauthenticated());
-        view.put("received", r.receivedAt().toString());
-        return view;
-    }
-
-    static Map<String, Object> view(DmarcReportListing r) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", r.id());
-        view.put("organization", r.organization());
-        view.put("reportId", r.reportId());
-        view.put("domain", r.domain());
-        view.put("begin", r.begin().toString());
-        view.put("end", r.end().toString());
-        view.put("records", r.records());
-        view.put("messages", r.messages());
-        view.put("dmarcPass", r.dmarcPass());
-        view.put("fromDomain", r.fromDomain());
-        view.put("authenticated", !r.unauthenticated());
-        view.put("received", r.receivedAt().toString());
-        return view;
-    }
-
-    static Map<String, Object> view(RejectedReport r) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", r.id());
-        view.put("received", r.receivedAt().toString());
-        view.put("mail", r.mailName());
-        view.put("messageId", r.messageId());
-        view.put("from", r.mailFrom());
-        view.put("subject", r.subject());
-        view.put("reason", r.reason());
-        return view;
-    }
-
-    static Map<String, Object> view(DmarcReportSummary s) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("domain", s.domain());
-        view.put("reports", s.reports());
-        view.put("messages", s.messages());
-        view.put("dmarcPass", s.dmarcPass());
-        view.put("dispositionNone", s.dispositionNone());
-        view.put("dispositionQuarantine", s.dispositionQuarantine());
-        view.put("dispositionReject", s.dispositionReject());
-        view.put("dkimFail", s.dkimFail());
-        view.put("spfFail", s.spfFail());
-        view.put("policyOverrides", s.policyOverrides());
-        view.put("saturated", s.saturated());
-        return view;
     }
 }

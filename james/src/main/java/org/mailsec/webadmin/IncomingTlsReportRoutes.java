@@ -1,7 +1,6 @@
 package org.mailsec.webadmin;
 
 import java.time.Clock;
-import java.util.Map;
 import javax.inject.Inject;
 import org.apache.james.webadmin.Routes;
 import org.mailsec.store.tlsreport.IncomingTlsReport;
@@ -34,21 +33,19 @@ public final class IncomingTlsReportRoutes extends IncomingReportRoutes {
         MailsecRoutes.answerMalformedRequestsWith400(service);
         service.get(TLS + "/rejected", (request, response) -> rejected(RejectedReport.Kind.TLS, request, response), json);
         service.get(TLS + "/summaries", (request, response) -> {
-        response.type("application/json");
+            response.type("application/json");
             return MailsecRoutes.page(request).of(tlsReports.summaries(start(request), end(request), domain(request))).stream()
-                .map(IncomingReportRoutes::view).toList();
+                .map(IncomingReportDtos.TlsSummary::of).toList();
         }, json);
         service.get(TLS + "/:id", (request, response) -> {
             IncomingTlsReport report = tlsReports.byId(id(request)).orElseThrow(() -> notFound(request));
-            Map<String, Object> view = view(report);
-            view.put("report", MAPPER.readTree(TlsReportJson.write(report.report())));
             response.type("application/json");
-            return view;
+            return IncomingReportDtos.TlsReport.of(report, MAPPER.readTree(TlsReportJson.write(report.report())));
         }, json);
         service.get(TLS, (request, response) -> {
             response.type("application/json");
             return tlsReports.listings(start(request), end(request), domain(request), MailsecRoutes.page(request)).stream()
-                .map(IncomingReportRoutes::view).toList();
+                .map(IncomingReportDtos.TlsReport::of).toList();
         }, json);
     }
 }
