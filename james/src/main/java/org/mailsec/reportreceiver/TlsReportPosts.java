@@ -158,7 +158,7 @@ final class TlsReportPosts extends AbstractHandler {
                 if (id.isPresent()) {
                     added = true;
                     ids.add(String.valueOf(id.get()));
-                    metrics.generate(MailsecMetrics.TLS_REPORTS_HTTPS_RECEIVED).increment();
+                    metrics.generate(MailsecMetrics.received("tls", "received")).increment();
                     LOG.info("TLS report {} from {} about {} posted by {} stored as {} (unauthenticated)", report.reportId(),
                         report.organizationName(), policyDomain, client, id.get());
                 } else {
@@ -192,7 +192,7 @@ final class TlsReportPosts extends AbstractHandler {
 
     /** A post that is not stored: the reason is logged, counted, kept for webadmin and told to the poster. */
     private void refuse(Exchange exchange, String client, int status, String why) throws IOException {
-        metrics.generate(MailsecMetrics.TLS_REPORTS_HTTPS_REJECTED).increment();
+        metrics.generate(MailsecMetrics.received("tls", "rejected")).increment();
         LOG.info("TLS report posted by {} not stored ({}): {}", client, status, why);
         try {
             rejectedReports.add(RejectedReport.of(RejectedReport.Kind.TLS, clock.instant(), "https from " + client, "", "",

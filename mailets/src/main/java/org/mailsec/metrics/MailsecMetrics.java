@@ -43,9 +43,7 @@ public final class MailsecMetrics {
     /** Addresses suppressed for 30 days after refusing a report. */
     public static final String TLS_REPORTS_SUPPRESSED_AUTOMATICALLY = "mailsec_tls_reports_suppressed_automatically";
 
-    // Reports received by the HTTPS receiver (by mail: see {@link #received})
-    public static final String TLS_REPORTS_HTTPS_RECEIVED = "mailsec_tls_reports_https_received";
-    public static final String TLS_REPORTS_HTTPS_REJECTED = "mailsec_tls_reports_https_rejected";
+    // The HTTPS receiver's own (what it stores or refuses counts as {@link #received}, as by mail)
     public static final String TLS_REPORTS_HTTPS_RATE_LIMITED = "mailsec_tls_reports_https_rate_limited";
     public static final String TLS_REPORTS_HTTPS_CONNECTIONS_REFUSED = "mailsec_tls_reports_https_connections_refused";
     public static final String TLS_REPORTS_HTTPS_CONNECTIONS_TIMED_OUT = "mailsec_tls_reports_https_connections_timed_out";
@@ -64,8 +62,9 @@ public final class MailsecMetrics {
     }
 
     /**
-     * Received reports, by kind ({@code tls} or {@code dmarc}) and event: {@code received}, {@code duplicate},
-     * {@code rejected}, {@code dkim_aligned}, {@code dkim_unaligned}, e.g. {@code mailsec_dmarc_reports_rejected}.
+     * Received reports, by mail or HTTPS alike, by kind ({@code tls} or {@code dmarc}) and event: {@code received},
+     * {@code duplicate}, {@code rejected}, {@code dkim_aligned}, {@code dkim_unaligned} (mail only), e.g.
+     * {@code mailsec_dmarc_reports_rejected}.
      */
     public static String received(String kind, String event) {
         return "mailsec_" + kind + "_reports_" + event;
