@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Optional;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
@@ -60,8 +59,7 @@ public abstract class IncomingReportRoutes implements Routes {
     }
 
     protected static Optional<String> domain(Request request) {
-        return MailsecRoutes.query(request, "domain")
-            .map(s -> s.toLowerCase(Locale.ROOT));
+        return MailsecRoutes.domain(request, "domain");
     }
 
     protected static long id(Request request) {

@@ -101,6 +101,16 @@ final class MailsecRoutes {
     }
 
     /** An ISO-8601 instant between 1970 and 2200. */
+    /** A domain query parameter ({@code domain}, {@code policyDomain}...), compared the way mailsec compares names. */
+    static Optional<String> domain(Request request, String name) {
+        return query(request, name).map(org.mailsec.dns.DomainNames::normalise);
+    }
+
+    /** A domain path parameter ({@code :domain}, {@code :policyDomain}). */
+    static String domainParam(Request request, String name) {
+        return org.mailsec.dns.DomainNames.normalise(request.params(name));
+    }
+
     static Instant instant(String value, String name) {
         Instant instant;
         try {

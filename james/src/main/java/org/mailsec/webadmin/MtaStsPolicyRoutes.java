@@ -1,7 +1,6 @@
 package org.mailsec.webadmin;
 
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import javax.inject.Inject;
 import org.apache.james.webadmin.Routes;
@@ -45,7 +44,7 @@ public class MtaStsPolicyRoutes implements Routes {
         }, json);
 
         service.get(BASE + "/:domain", (request, response) -> {
-            String domain = request.params("domain").toLowerCase(Locale.ROOT);
+            String domain = MailsecRoutes.domainParam(request, "domain");
             response.type("application/json");
             return policies.cached().stream().filter(p -> p.domain().equals(domain)).findFirst()
                 .map(MtaStsPolicyRoutes::view)
@@ -54,7 +53,7 @@ public class MtaStsPolicyRoutes implements Routes {
         }, json);
 
         service.delete(BASE + "/:domain", (request, response) -> {
-            String domain = request.params("domain").toLowerCase(Locale.ROOT);
+            String domain = MailsecRoutes.domainParam(request, "domain");
             if (!policies.forget(domain)) {
                 throw ErrorResponder.builder().statusCode(404).type(ErrorResponder.ErrorType.NOT_FOUND)
                     .message("no cached MTA-STS policy for " + domain).haltError();

@@ -4,7 +4,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import javax.inject.Inject;
@@ -54,9 +53,9 @@ public class TlsResultRoutes implements Routes {
         MailsecRoutes.answerMalformedRequestsWith400(service);
         service.get(BASE, (request, response) -> {
             LocalDate day = MailsecRoutes.day(MailsecRoutes.query(request, "day").orElse(today(clock)));
-            Optional<String> policyDomain = param(request, "policyDomain");
-            Optional<String> recipientDomain = param(request, "recipientDomain");
-            Optional<Boolean> isHost = param(request, "isHost").map(MailsecRoutes::bool);
+            Optional<String> policyDomain = MailsecRoutes.domain(request, "policyDomain");
+            Optional<String> recipientDomain = MailsecRoutes.domain(request, "recipientDomain");
+            Optional<Boolean> isHost = MailsecRoutes.query(request, "isHost").map(MailsecRoutes::bool);
             org.mailsec.store.Page page = MailsecRoutes.page(request);
             flushQuietly();
             response.type("application/json");
@@ -94,12 +93,7 @@ public class TlsResultRoutes implements Routes {
     }
 
     private static String domain(Request request) {
-        return request.params("policyDomain").toLowerCase(Locale.ROOT);
-    }
-
-    private static Optional<String> param(Request request, String name) {
-        return MailsecRoutes.query(request, name)
-            .map(s -> s.toLowerCase(Locale.ROOT));
+        return MailsecRoutes.domainParam(request, "policyDomain");
     }
 
     private static String today(java.time.Clock clock) {
