@@ -89,11 +89,13 @@ public final class ContentSniffer {
         return null;
     }
 
+    /** The bytes start with the UTF-8 byte order mark. */
+    public static boolean utf8Bom(byte[] bytes) {
+        return bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf;
+    }
+
     private static int skipBomAndWhitespace(byte[] bytes) {
-        int i = 0;
-        if (bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf) {
-            i = 3;
-        }
+        int i = utf8Bom(bytes) ? 3 : 0;
         while (i < bytes.length && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r' || bytes[i] == '\n')) {
             i++;
         }

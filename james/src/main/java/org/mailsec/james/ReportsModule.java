@@ -60,10 +60,9 @@ public class ReportsModule extends AbstractModule {
         String from = orDefault(r.from(), "tlsrpt-noreply@" + submitter);
         Optional<ReportSettings.DkimKey> dkim = Optional.empty();
         if (r.dkimKey().isPresent()) {
-            String pem = Files.readString(r.dkimKey().get());
-            String base64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
             try {
-                java.security.PrivateKey key = org.apache.james.jdkim.DKIMSigner.getPrivateKey(base64);
+                // The same reader as `mailsec check --report-dkim-key`.
+                java.security.PrivateKey key = org.mailsec.tlsrpt.ReportSigningKey.readPem(Files.readString(r.dkimKey().get()));
                 dkim = Optional.of(new ReportSettings.DkimKey(r.dkimDomain(), r.dkimSelector(), key));
             } catch (GeneralSecurityException | IllegalArgumentException e) {
                 throw new MailsecSettings.InvalidSettingException("mailsec.reports.dkim.key", r.dkimKey().get().toString(),

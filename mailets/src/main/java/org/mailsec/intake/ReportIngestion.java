@@ -10,7 +10,6 @@ import javax.mail.internet.MimeMessage;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.Attribute;
-import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.mailsec.metrics.MailsecMetrics;

@@ -77,10 +77,9 @@ public final class DeliveryPlanner {
         StsDecision sts = settings.mtaSts() ? policies.decide(domain) : StsDecision.NONE;
         DeliveryPlan plan = plan(domain, sts, flags);
         Optional<TlsFailures.Failure> stsFailure = stsFailure(sts);
-        if (stsFailure.isPresent() && !(sts.unknown().isPresent() && !flags.policyFailuresIgnored())
-                && plan.hosts().stream().noneMatch(h -> h.report().sessionsCountAs().equals(stsFailure))) {
-            // No host carries the failed fetch to a session (all use DANE, are refused, or none was found):
-            // counted here, once, so the domain still learns that its policy could not be had.
+        if (stsFailure.isPresent() && plan.hosts().stream().noneMatch(h -> h.report().sessionsCountAs().equals(stsFailure))) {
+            // No host carries the failure to a session (the delivery waits for an unknown policy, every host uses
+            // DANE or is refused, or none was found): counted here, once, so the domain still learns of it.
             outcomes.failure(ReportPolicy.stsUnavailable(domain, stsFailure.get(), hasTlsRpt(domain)), domain,
                 flags.ownReport(), stsFailure.get().type(), stsFailure.get().reasonCode(), NO_CONNECTION);
         }
@@ -98,8 +97,6 @@ public final class DeliveryPlanner {
 
     private DeliveryPlan plan(String domain, StsDecision sts, DeliveryFlags flags) {
         if (sts.unknown().isPresent() && !flags.policyFailuresIgnored()) {
-            outcomes.failure(new ReportPolicy(domain, false, ReportPolicy.STS, List.of(), "", hasTlsRpt(domain)),
-                domain, flags.ownReport(), ResultType.STS_POLICY_FETCH_ERROR, "policy-unknown", NO_CONNECTION);
             return DeliveryPlan.failed(domain, sts, flags, sts.unknown().get(), false);
         }
 

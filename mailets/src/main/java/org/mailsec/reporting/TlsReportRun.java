@@ -93,9 +93,13 @@ public final class TlsReportRun {
     private Summary run(LocalDate day, Pacer pacer, int workers) throws InterruptedException {
         Counter counter = new Counter();
         java.util.Set<String> hosts = new java.util.LinkedHashSet<>(results.hostPolicyDomains(day));
+        // Each host's rows are read once: for its recipient domains' reports and for its own.
+        Map<String, List<TlsResultCount>> rowsOfHost = new java.util.HashMap<>();
         List<TlsResultCount> hostRows = new ArrayList<>();
         for (String host : hosts) {
-            hostRows.addAll(results.results(host, day));
+            List<TlsResultCount> rows = results.results(host, day);
+            rowsOfHost.put(host, rows);
+            hostRows.addAll(rows);
         }
         Map<String, List<TlsResultCount>> hostRowsByRecipient = TlsReportBuilder.byRecipientDomain(hostRows);
         // A recipient domain whose MX hosts all use DANE has results only under those hosts: it is reached
@@ -111,7 +115,8 @@ public final class TlsReportRun {
         java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
         Map<String, java.util.Optional<String>> recipientRuas = new java.util.concurrent.ConcurrentHashMap<>();
         forEach(recipientDomains, workers, domain -> {
-            List<TlsResultCount> rows = new ArrayList<>(results.results(domain, day));
+            List<TlsResultCount> rows = new ArrayList<>(rowsOfHost.containsKey(domain) ? rowsOfHost.get(domain)
+                : results.results(domain, day));
             hostRowsByRecipient.getOrDefault(domain, List.of()).stream()
                 .filter(r -> !r.key().policyDomain().equals(domain)).forEach(rows::add);
             if (send(domain, day, rows, true, counter, recipientRuas)) {
@@ -119,7 +124,7 @@ public final class TlsReportRun {
             }
         });
         forEach(hostsOnly, workers, host -> {
-            if (send(host, day, results.results(host, day), false, counter, recipientRuas)) {
+            if (send(host, day, rowsOfHost.get(host), false, counter, recipientRuas)) {
                 pacer.pause(done.incrementAndGet(), total);
             }
         });
@@ -199,9 +204,11 @@ public final class TlsReportRun {
         String rua = ruaKey(record);
         // A host's results for another recipient domain whose own report goes (or went, or will go once its record
         // can be read) to the same address are that report's: never twice to one address, whichever node sends first.
+        // Decided once per recipient domain, not per row: each decision may read the store and DNS.
+        Map<String, Boolean> theirs = new java.util.HashMap<>();
         rows = rows.stream().filter(r -> r.key().recipientDomain().equals(policyDomain)
-            || !alreadyReportedTo(r.key().recipientDomain(), day, rua)
-                && !reportedByItsDomain(r.key().recipientDomain(), rua, recipientRuas)).toList();
+            || !theirs.computeIfAbsent(r.key().recipientDomain(), d -> alreadyReportedTo(d, day, rua)
+                || reportedByItsDomain(d, rua, recipientRuas))).toList();
         TlsReportAccumulator accumulator = TlsReportBuilder.accumulate(rows);
         if (accumulator.isEmpty() || (!accumulator.hasFailures() && !settings.sendSuccessOnly())) {
             counter.skipped.incrementAndGet();

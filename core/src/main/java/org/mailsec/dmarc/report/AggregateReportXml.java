@@ -82,9 +82,9 @@ public final class AggregateReportXml {
     private static String decode(byte[] xml) {
         Charset charset = StandardCharsets.UTF_8;
         String head = new String(xml, 0, Math.min(xml.length, 200), StandardCharsets.ISO_8859_1);
-        Matcher m = DECLARED_ENCODING.matcher(head.startsWith("\u00EF\u00BB\u00BF") ? head.substring(3) : head);
+        boolean utf8Bom = org.mailsec.io.ContentSniffer.utf8Bom(xml);
+        Matcher m = DECLARED_ENCODING.matcher(utf8Bom ? head.substring(3) : head);
         Boolean utf16BigEndian = org.mailsec.io.ContentSniffer.utf16ByteOrder(xml);
-        boolean utf8Bom = xml.length >= 3 && (xml[0] & 0xff) == 0xef && (xml[1] & 0xff) == 0xbb && (xml[2] & 0xff) == 0xbf;
         if (utf16BigEndian != null) {
             charset = utf16BigEndian ? StandardCharsets.UTF_16BE : StandardCharsets.UTF_16LE;
         } else if (!utf8Bom && m.find() && !m.group(1).toUpperCase(java.util.Locale.ROOT).matches("UTF-?(16|32).*|UCS.*")) {
