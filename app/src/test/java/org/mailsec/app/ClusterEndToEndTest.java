@@ -72,19 +72,9 @@ class ClusterEndToEndTest {
         dns = LoopbackDnsServer.start();
         dns.addZone("reports.test", "@ MX 10 good.mx.test.\n");
         dns.addZone("mx.test", "good A 127.0.0.2\n");
-        String tlsa = "_" + port + "._tcp";
         for (String domain : java.util.stream.Stream.concat(DOMAINS.stream(), RESTART.stream()).toList()) {
             // mx fails DANE (its TLSA matches another certificate), mx2 passes; mx reports to a mailbox.
-            dns.addSignedZone(domain, """
-                @ MX 10 mx
-                @ MX 20 mx2
-                mx A 127.0.0.2
-                mx2 A 127.0.0.2
-                %s.mx TLSA 3 1 1 %s
-                %s.mx2 TLSA 3 1 1 %s
-                _smtp._tls.mx TXT "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test"
-                """.formatted(tlsa, E2e.hex(TestPki.tlsa(3, 1, 1, other.certificate())),
-                    tlsa, E2e.hex(TestPki.tlsa(3, 1, 1, good.certificate()))));
+            E2e.twoDaneHosts(dns, domain, port, other, good, "_smtp._tls.mx TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@reports.test\"");
         }
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
         store = TestDatabases.fresh(StoreConfig.Dialect.POSTGRESQL);

@@ -159,6 +159,26 @@ final class E2e {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
+    /**
+     * A signed zone whose MX 10 {@code mx} has a TLSA record of {@code first}'s key and MX 20 {@code mx2} one of
+     * {@code second}'s, both at 127.0.0.2, plus {@code extraRecord} (a TLSRPT record, say).
+     */
+    static void twoDaneHosts(org.mailsec.dns.testing.LoopbackDnsServer dns, String domain, int smtpPort,
+                             org.mailsec.testing.TestPki.Identity first, org.mailsec.testing.TestPki.Identity second,
+                             String extraRecord) throws java.io.IOException {
+        String owner = "_" + smtpPort + "._tcp";
+        dns.addSignedZone(domain, """
+            @ MX 10 mx
+            @ MX 20 mx2
+            mx A 127.0.0.2
+            mx2 A 127.0.0.2
+            %s.mx TLSA 3 1 1 %s
+            %s.mx2 TLSA 3 1 1 %s
+            %s
+            """.formatted(owner, hex(org.mailsec.testing.TestPki.tlsa(3, 1, 1, first.certificate())), owner,
+                hex(org.mailsec.testing.TestPki.tlsa(3, 1, 1, second.certificate())), extraRecord));
+    }
+
     static String hex(TlsaRecord r) {
         return HexFormat.of().formatHex(r.data());
     }

@@ -196,11 +196,12 @@ class SecureDeliveryEndToEndTest {
         dns.servfail("_mta-sts.sts-servfail.test");
         daneDomain("daneunusable.test", tlsa + " TLSA 1 1 1 " + hex(TestPki.tlsa(1, 1, 1, good.certificate())));
         // Two DANE hosts, the first's TLSA not matching: a host publishing its own TLSRPT by HTTPS...
-        twoDaneHosts("rpt-dane.test", "_smtp._tls.mx TXT \"v=TLSRPTv1; rua=https://tlsrpt.reports.test:" + https.port()
-            + "/tlsrpt\"", other, good);
+        E2e.twoDaneHosts(dns, "rpt-dane.test", mxPort, other, good, "_smtp._tls.mx TXT \"v=TLSRPTv1; "
+            + "rua=https://tlsrpt.reports.test:" + https.port() + "/tlsrpt\"");
         // ...and only DANE results: only the recipient domain publishes TLSRPT, so every result of the day is
         // stored under a host.
-        twoDaneHosts("rpt-daneonly.test", "_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@reports.test\"", other, good);
+        E2e.twoDaneHosts(dns, "rpt-daneonly.test", mxPort, other, good,
+            "_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@reports.test\"");
 
         // Zones as operators sign them: NSEC3 children delegated by DS from an NSEC3 opt-out parent, one trust
         // anchor for the tree, and an insecure delegation whose TLSA record must be ignored.
@@ -825,22 +826,6 @@ class SecureDeliveryEndToEndTest {
     private void policy(String domain, String mode, String policyMx) {
         https.answer(domain, PolicyHttpsServer.Answer.policy(
             "version: STSv1\r\nmode: " + mode + "\r\nmx: " + policyMx + "\r\nmax_age: 86400\r\n"));
-    }
-
-    /** MX 10 mx (TLSA of {@code first}'s key) and MX 20 mx2 (TLSA of {@code second}'s), both at the good MX. */
-    private void twoDaneHosts(String domain, String tlsRptRecord, TestPki.Identity first, TestPki.Identity second)
-            throws IOException {
-        String owner = "_" + mxPort + "._tcp";
-        dns.addSignedZone(domain, """
-            @ MX 10 mx
-            @ MX 20 mx2
-            mx A 127.0.0.2
-            mx2 A 127.0.0.2
-            %s.mx TLSA 3 1 1 %s
-            %s.mx2 TLSA 3 1 1 %s
-            %s
-            """.formatted(owner, hex(TestPki.tlsa(3, 1, 1, first.certificate())), owner,
-                hex(TestPki.tlsa(3, 1, 1, second.certificate())), tlsRptRecord));
     }
 
     private void daneDomain(String domain, String tlsaRecord) throws IOException {
