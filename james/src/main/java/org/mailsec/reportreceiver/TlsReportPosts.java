@@ -5,8 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -20,13 +18,14 @@ import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.io.BoundedStreams;
 import org.mailsec.io.InputLimits;
 import org.mailsec.io.RejectedInputException;
+import org.mailsec.intake.Arrival;
+import org.mailsec.intake.IntakeResult;
 import org.mailsec.intake.OurNames;
-import org.mailsec.store.StoreException;
+import org.mailsec.intake.ReportIntake;
+import org.mailsec.intake.TlsReportFormat;
 import org.mailsec.store.tlsreport.IncomingTlsReports;
-import org.mailsec.store.rejected.RejectedReport;
 import org.mailsec.store.rejected.RejectedReports;
 import org.mailsec.tlsrpt.TlsReport;
-import org.mailsec.tlsrpt.TlsReportReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,25 +46,20 @@ final class TlsReportPosts extends AbstractHandler {
     private static final Set<String> TYPES = Set.of("application/tlsrpt+gzip", "application/tlsrpt+json");
 
     private final ReceiverSettings settings;
-    private final IncomingTlsReports reports;
-    private final RejectedReports rejectedReports;
-    private final OurNames ourNames;
+    private final ReportIntake<TlsReport> intake;
     private final MetricFactory metrics;
-    private final Clock clock;
     private final ClientRateLimit rateLimit;
-    private final TlsReportReader reader;
     private volatile ConnectionGuard guard;
 
     TlsReportPosts(ReceiverSettings settings, InputLimits limits, IncomingTlsReports reports,
                    RejectedReports rejectedReports, DomainList domains, MetricFactory metrics, Clock clock) {
         this.settings = settings;
-        this.reports = reports;
-        this.rejectedReports = rejectedReports;
-        this.ourNames = new OurNames(domains, Set.of());
+        // Nothing authenticates a post: no DKIM to check, and the intake stores it marked unauthenticated.
+        this.intake = new ReportIntake<>(new TlsReportFormat(reports, limits.withMaxInputBytes(settings.maxBytes())),
+            new ReportIntake.Rules(settings.onlyOurDomains(), false), new OurNames(domains, Set.of()), null,
+            rejectedReports, metrics, clock);
         this.metrics = metrics;
-        this.clock = clock;
         this.rateLimit = new ClientRateLimit(settings.ratePerMinute(), clock);
-        this.reader = new TlsReportReader(limits.withMaxInputBytes(settings.maxBytes()));
     }
 
     /** The guard of the connections this handler's requests come on, told when headers have arrived. */
@@ -121,19 +115,7 @@ final class TlsReportPosts extends AbstractHandler {
                 refuse(exchange, client, 413, e.getMessage());
                 return;
             }
-            List<TlsReport> read;
-            try {
-                read = reader.read(body, type.endsWith("gzip") ? "report.json.gz" : "report.json");
-            } catch (RejectedInputException e) {
-                refuse(exchange, client, 400, e.getMessage());
-                return;
-            } catch (RuntimeException e) {
-                // Whatever a hostile body makes the reader throw is the body's fault: 400 and a refusal row.
-                LOG.warn("posted TLS report from {} made the reader fail", client, e);
-                refuse(exchange, client, 400, "unreadable report (" + e.getClass().getSimpleName() + ")");
-                return;
-            }
-            store(exchange, client, read);
+            answer(exchange, intake.accept(body, Arrival.posted(client, type.endsWith("gzip") ? "report.json.gz" : "report.json")));
         } catch (RuntimeException e) {
             LOG.error("mailsec: posted TLS report not handled", e);
             throw e;
@@ -143,34 +125,23 @@ final class TlsReportPosts extends AbstractHandler {
     private record Exchange(HttpServletRequest request, HttpServletResponse response) {
     }
 
-    private void store(Exchange exchange, String client, List<TlsReport> read) throws IOException {
-        boolean added = false;
-        List<String> ids = new ArrayList<>();
-        for (TlsReport report : read) {
-            String policyDomain = report.firstPolicyDomain();
-            if (settings.onlyOurDomains() && report.policyDomains().stream().noneMatch(ourNames::contains)) {
-                refuse(exchange, client, 403, "report " + report.reportId() + " from " + report.organizationName()
-                    + " is about no domain of ours (" + String.join(", ", report.policyDomains()) + ")");
-                return;
-            }
-            try {
-                Optional<Long> id = reports.add(report, policyDomain, client, "", true, clock.instant());
-                if (id.isPresent()) {
-                    added = true;
-                    ids.add(String.valueOf(id.get()));
-                    metrics.generate(MailsecMetrics.received("tls", "received")).increment();
-                    LOG.info("TLS report {} from {} about {} posted by {} stored as {} (unauthenticated)", report.reportId(),
-                        report.organizationName(), policyDomain, client, id.get());
-                } else {
-                    metrics.generate(MailsecMetrics.received("tls", "duplicate")).increment();
-                }
-            } catch (StoreException e) {
-                LOG.warn("TLS report {} posted by {} not stored: {}", report.reportId(), client, e.getMessage());
-                respond(exchange, 503, "the report cannot be stored now; try again later");
-                return;
-            }
+    /** The intake's answer in RFC 8460 §5.3 terms: 5xx only where the poster should retry. */
+    private void answer(Exchange exchange, IntakeResult result) throws IOException {
+        Optional<IntakeResult.Refusal> refusal = result.first(IntakeResult.Cause.UNREADABLE)
+            .or(() -> result.first(IntakeResult.Cause.STORE_UNAVAILABLE))
+            .or(() -> result.first(IntakeResult.Cause.NOT_OURS));
+        if (refusal.isPresent()) {
+            int status = switch (refusal.get().cause()) {
+                case STORE_UNAVAILABLE -> 503;
+                case NOT_OURS -> 403;
+                default -> 400;
+            };
+            respond(exchange, status, refusal.get().reason());
+        } else if (!result.storedIds().isEmpty()) {
+            respond(exchange, 201, "stored as " + String.join(",", result.storedIds()));
+        } else {
+            respond(exchange, 200, "already stored");
         }
-        respond(exchange, added ? 201 : 200, added ? "stored as " + String.join(",", ids) : "already stored");
     }
 
     /**
@@ -190,16 +161,9 @@ final class TlsReportPosts extends AbstractHandler {
         }
     }
 
-    /** A post that is not stored: the reason is logged, counted, kept for webadmin and told to the poster. */
+    /** A post refused before its body is read: the reason is logged, counted, kept for webadmin and told to the poster. */
     private void refuse(Exchange exchange, String client, int status, String why) throws IOException {
-        metrics.generate(MailsecMetrics.received("tls", "rejected")).increment();
-        LOG.info("TLS report posted by {} not stored ({}): {}", client, status, why);
-        try {
-            rejectedReports.add(RejectedReport.of(RejectedReport.Kind.TLS, clock.instant(), "https from " + client, "", "",
-                "", why));
-        } catch (RuntimeException e) {
-            LOG.warn("cannot record why the TLS report posted by {} was refused: {}", client, e.getMessage());
-        }
+        intake.refuse(Arrival.posted(client, "report.json"), why);
         respond(exchange, status, why);
     }
 

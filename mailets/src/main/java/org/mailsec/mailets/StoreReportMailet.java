@@ -1,30 +1,32 @@
 package org.mailsec.mailets;
 
-import org.mailsec.intake.DkimAlignment;
-import org.mailsec.intake.ReportIngestion;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
 import javax.mail.MessagingException;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.metrics.api.MetricFactory;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.mailsec.dmarc.OrganizationalDomains;
 import org.mailsec.dns.DnsResolver;
+import org.mailsec.intake.Arrival;
+import org.mailsec.intake.DkimAlignment;
+import org.mailsec.intake.IntakeResult;
+import org.mailsec.intake.MailArrival;
+import org.mailsec.intake.OurNames;
+import org.mailsec.intake.ReportFormat;
+import org.mailsec.intake.ReportIntake;
 import org.mailsec.io.InputLimits;
 import org.mailsec.io.RejectedInputException;
-import org.mailsec.store.StoreException;
-import org.mailsec.store.rejected.RejectedReport;
+import org.mailsec.mail.MailsecAttributes;
 import org.mailsec.store.rejected.RejectedReports;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What {@link StoreTlsReport} and {@link StoreDmarcReport} share: read the mail's reports within the size caps,
- * check its DKIM alignment, keep the reports about us, store each once, and let the mail go on. Options:
+ * What {@link StoreTlsReport} and {@link StoreDmarcReport} share: hand the whole mail to the {@link ReportIntake}
+ * and say on the mail what became of it; the mail goes on (a report that is not stored never stops it). Options:
  * {@code ghost}, {@code onlyOurDomains}, {@code hosts} and {@code requireAlignedDkim} (see {@link StoreTlsReport}).
  *
  * @param <R> the kind of report
@@ -32,106 +34,59 @@ import org.slf4j.LoggerFactory;
 public abstract class StoreReportMailet<R> extends GenericMailet {
 
     private final Logger log = LoggerFactory.getLogger(getClass());
-    private final ReportIngestion ingestion;
+    private final ReportFormat<R> format;
+    private final RejectedReports rejectedReports;
+    private final DnsResolver resolver;
     private final MetricFactory metrics;
     private final Clock clock;
+    private final DomainList domains;
+    private final InputLimits limits;
+    private ReportIntake<R> intake;
     private boolean ghost;
-    private boolean onlyOurDomains;
-    private boolean requireAlignedDkim;
 
-    protected StoreReportMailet(RejectedReport.Kind kind, RejectedReports rejectedReports, DnsResolver resolver,
+    protected StoreReportMailet(ReportFormat<R> format, RejectedReports rejectedReports, DnsResolver resolver,
                                 MetricFactory metrics, Clock clock, DomainList domains, InputLimits limits) {
-        this.ingestion = new ReportIngestion(kind, rejectedReports, metrics, clock, domains,
-            new DkimAlignment(resolver, OrganizationalDomains.guava()), limits);
+        this.format = format;
+        this.rejectedReports = rejectedReports;
+        this.resolver = resolver;
         this.metrics = metrics;
         this.clock = clock;
+        this.domains = domains;
+        this.limits = limits;
     }
-
-    /** The reports in a whole message, read leniently. */
-    protected abstract List<R> read(byte[] message, String name) throws RejectedInputException;
-
-    /** The domains (or hosts) a report is about. */
-    protected abstract List<String> about(R report);
-
-    /** "report {id} from {organization}", for logs and refusal reasons. */
-    protected abstract String describe(R report);
-
-    /** Stores a report once; empty when it was stored already. */
-    protected abstract Optional<Long> store(R report, Mail mail, boolean unauthenticated, Instant receivedAt);
 
     @Override
     public void init() {
         ghost = getInitParameter("ghost", false);
-        onlyOurDomains = getInitParameter("onlyOurDomains", false);
-        requireAlignedDkim = getInitParameter("requireAlignedDkim", false);
-        ingestion.extraHosts(getInitParameter("hosts", ""));
+        ReportIntake.Rules rules = new ReportIntake.Rules(getInitParameter("onlyOurDomains", false),
+            getInitParameter("requireAlignedDkim", false));
+        OurNames ourNames = new OurNames(domains, OurNames.hostList(getInitParameter("hosts", "")));
+        intake = new ReportIntake<>(format, rules, ourNames, new DkimAlignment(resolver, OrganizationalDomains.guava()),
+            rejectedReports, metrics, clock);
     }
 
     @Override
     public void service(Mail mail) {
+        Arrival arrival = MailArrival.of(mail);
+        IntakeResult result;
         try {
-            ingest(mail);
-        } catch (MessagingException | RuntimeException e) {
-            // Whatever a hostile mail makes the readers throw, the mail goes on as ordinary mail (never to the
-            // error repository) and the refusal is recorded.
-            log.warn("report mail {} could not be read", mail.getName(), e);
-            ingestion.refuse(mail, "unreadable: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-        }
-    }
-
-    private void ingest(Mail mail) throws MessagingException {
-        byte[] raw;
-        List<R> read;
-        try {
-            raw = ingestion.bytes(mail);
-            read = read(raw, mail.getName() + ".eml");
+            result = intake.accept(MailArrival.bytes(mail, limits.maxInputBytes()), arrival);
         } catch (RejectedInputException e) {
-            ingestion.refuse(mail, e.getMessage());
-            return;
+            result = intake.refuse(arrival, e.getMessage());
+        } catch (MessagingException | RuntimeException e) {
+            // Whatever a hostile mail makes James's MIME classes throw, the mail goes on as ordinary mail (never to
+            // the error repository) and the refusal is recorded.
+            log.warn("report mail {} could not be read", mail.getName(), e);
+            result = intake.refuse(arrival, "unreadable: " + e.getClass().getSimpleName() + ": " + e.getMessage());
         }
-        DkimAlignment.Verdict dkim = ingestion.authenticate(mail, raw);
-        if (requireAlignedDkim && !dkim.aligned()) {
-            ingestion.refuse(mail, "no aligned DKIM pass (" + dkim.detail() + ")");
-            return;
+        result.dkim().ifPresent(v -> mail.setAttribute(new Attribute(MailsecAttributes.REPORT_DKIM, AttributeValue.of(v.detail()))));
+        result.lastRefusal().ifPresent(r -> mail.setAttribute(new Attribute(MailsecAttributes.REPORT_REJECTED, AttributeValue.of(r.reason()))));
+        if (result.read()) {
+            mail.setAttribute(new Attribute(MailsecAttributes.REPORT_STORED, AttributeValue.of(String.join(",", result.storedIds()))));
         }
-        List<String> ids = new ArrayList<>();
-        boolean accepted = false;
-        for (R report : read) {
-            List<String> about = about(report);
-            if (onlyOurDomains && about.stream().noneMatch(ingestion::ours)) {
-                ingestion.refuse(mail, describe(report) + " is about no domain of ours (" + summary(about) + ")");
-                continue;
-            }
-            Optional<Long> id;
-            try {
-                id = store(report, mail, !dkim.aligned(), clock.instant());
-            } catch (StoreException e) {
-                // The store is down or refuses: the mail still reaches the mailbox, where the report can be read.
-                ingestion.refuse(mail, "the store refused " + describe(report) + ": " + e.getMessage());
-                continue;
-            }
-            accepted = true;
-            if (id.isPresent()) {
-                ids.add(String.valueOf(id.get()));
-                metrics.generate(ingestion.metric("received")).increment();
-                log.info("{} about {} stored as {} ({})", describe(report), summary(about), id.get(), dkim.detail());
-            } else {
-                metrics.generate(ingestion.metric("duplicate")).increment();
-                log.info("{} was already stored", describe(report));
-            }
-        }
-        ingestion.stored(mail, ids);
         // Consumed only when its reports were taken; anything refused stays in the mailbox.
-        if (ghost && accepted && mail.getAttribute(org.mailsec.mail.MailsecAttributes.REPORT_REJECTED).isEmpty()) {
+        if (ghost && result.taken() && result.refusals().isEmpty()) {
             mail.setState(Mail.GHOST);
         }
-    }
-
-    /** A few names as they are; a long list as its first names and a count (logs and reasons stay short). */
-    static String summary(List<String> names) {
-        if (names.size() <= 3) {
-            return String.join(", ", names);
-        }
-        return String.join(", ", names.subList(0, 3)) + " and " + (names.size() - 3) + " more";
     }
 }

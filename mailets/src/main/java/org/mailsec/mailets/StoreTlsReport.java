@@ -1,21 +1,15 @@
 package org.mailsec.mailets;
 
 import java.time.Clock;
-import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 import javax.inject.Inject;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.metrics.api.MetricFactory;
-import org.apache.mailet.Mail;
 import org.mailsec.dns.DnsResolver;
+import org.mailsec.intake.TlsReportFormat;
 import org.mailsec.io.InputLimits;
-import org.mailsec.io.RejectedInputException;
-import org.mailsec.store.tlsreport.IncomingTlsReports;
-import org.mailsec.store.rejected.RejectedReport;
 import org.mailsec.store.rejected.RejectedReports;
+import org.mailsec.store.tlsreport.IncomingTlsReports;
 import org.mailsec.tlsrpt.TlsReport;
-import org.mailsec.tlsrpt.TlsReportReader;
 
 /**
  * Stores the SMTP TLS reports (RFC 8460) other servers mail to us, read leniently and within size caps, once
@@ -32,36 +26,9 @@ import org.mailsec.tlsrpt.TlsReportReader;
  */
 public class StoreTlsReport extends StoreReportMailet<TlsReport> {
 
-    private final IncomingTlsReports reports;
-    private final TlsReportReader reader;
-
     @Inject
     public StoreTlsReport(IncomingTlsReports reports, RejectedReports rejectedReports, DnsResolver resolver,
                           MetricFactory metrics, Clock clock, DomainList domains, InputLimits limits) {
-        super(RejectedReport.Kind.TLS, rejectedReports, resolver, metrics, clock, domains, limits);
-        this.reports = reports;
-        this.reader = new TlsReportReader(limits);
-    }
-
-    @Override
-    protected List<TlsReport> read(byte[] message, String name) throws RejectedInputException {
-        return reader.read(message, name);
-    }
-
-    @Override
-    protected List<String> about(TlsReport report) {
-        return report.policyDomains();
-    }
-
-    @Override
-    protected String describe(TlsReport report) {
-        return "TLS report " + report.reportId() + " from " + report.organizationName();
-    }
-
-    @Override
-    protected Optional<Long> store(TlsReport report, Mail mail, boolean unauthenticated, Instant receivedAt) {
-        String fromDomain = mail.getMaybeSender().asOptional().map(a -> a.getDomain().asString()).orElse("");
-        return reports.add(report, report.firstPolicyDomain(), fromDomain, mail.getMaybeSender().asString(""), unauthenticated,
-            receivedAt);
+        super(new TlsReportFormat(reports, limits), rejectedReports, resolver, metrics, clock, domains, limits);
     }
 }
