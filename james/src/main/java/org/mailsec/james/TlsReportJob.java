@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import javax.annotation.PreDestroy;
 import javax.inject.Inject;
 import org.apache.james.utils.UserDefinedStartable;
+import org.mailsec.reporting.ReportRun;
 import org.mailsec.reporting.TlsReportRun;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +65,7 @@ public class TlsReportJob implements UserDefinedStartable {
             LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
             // Results are kept 48 hours: the day before yesterday can still hold reports a failed run left.
             for (LocalDate day : new LocalDate[] {today.minusDays(2), today.minusDays(1)}) {
-                run.run(day, this::pause);
+                run.run(day, ReportRun.Pacer.spreading(settings.reports().spread(), settings.reports().maxPause()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -74,15 +75,6 @@ public class TlsReportJob implements UserDefinedStartable {
             LOG.error("TLS report run failed; unsent reports are retried tomorrow", e);
         }
         scheduleNext();
-    }
-
-    private void pause(int sent, int total) throws InterruptedException {
-        Duration spread = settings.reports().spread();
-        Duration pause = total <= 1 ? Duration.ZERO : spread.dividedBy(total);
-        if (pause.compareTo(settings.reports().maxPause()) > 0) {
-            pause = settings.reports().maxPause();
-        }
-        Thread.sleep(pause.toMillis());
     }
 
     @PreDestroy

@@ -34,12 +34,12 @@ public final class MailsecMetrics {
     /** Counters the store refused for their content, set aside so the rest is stored. */
     public static final String RECORDER_QUARANTINED_KEYS = "mailsec_recorder_quarantined_keys";
 
-    // Our TLS reports
-    public static final String TLS_REPORTS_QUEUED = "mailsec_tls_reports_queued";
-    public static final String TLS_REPORTS_POSTED = "mailsec_tls_reports_posted";
-    public static final String TLS_REPORTS_FAILED = "mailsec_tls_reports_failed";
+    // Our TLS reports (see {@link #sent}: the DMARC reports' names follow the same pattern)
+    public static final String TLS_REPORTS_QUEUED = sent("tls", "queued");
+    public static final String TLS_REPORTS_POSTED = sent("tls", "posted");
+    public static final String TLS_REPORTS_FAILED = sent("tls", "failed");
     /** Reports not sent to a suppressed address. */
-    public static final String TLS_REPORTS_SUPPRESSED = "mailsec_tls_reports_suppressed";
+    public static final String TLS_REPORTS_SUPPRESSED = sent("tls", "suppressed");
     /** Addresses suppressed for 30 days after refusing a report. */
     public static final String TLS_REPORTS_SUPPRESSED_AUTOMATICALLY = "mailsec_tls_reports_suppressed_automatically";
 
@@ -67,6 +67,14 @@ public final class MailsecMetrics {
      * {@code mailsec_dmarc_reports_rejected}.
      */
     public static String received(String kind, String event) {
+        return "mailsec_" + kind + "_reports_" + event;
+    }
+
+    /**
+     * Our own reports, by kind ({@code tls} or {@code dmarc}) and event: {@code queued} (handed to James),
+     * {@code posted}, {@code failed}, {@code suppressed}, e.g. {@code mailsec_tls_reports_queued}.
+     */
+    public static String sent(String kind, String event) {
         return "mailsec_" + kind + "_reports_" + event;
     }
 }

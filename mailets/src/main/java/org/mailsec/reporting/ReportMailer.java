@@ -17,7 +17,6 @@ import org.apache.mailet.MailetContext;
 import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.mail.MailsecAttributes;
 import org.mailsec.store.suppression.SuppressionList;
-import org.mailsec.tlsrpt.TlsReport;
 import org.mailsec.tlsrpt.TlsReportMail;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,40 +47,46 @@ public final class ReportMailer {
     }
 
     /** True when the mail was queued in James. */
-    public boolean send(TlsReport report, String policyDomain, List<InternetAddress> to) {
+    public boolean send(OutgoingReport report, String policyDomain, List<InternetAddress> to) {
         MailImpl mail = null;
+        String kind = label(report);
         try {
-            MimeMessage message = TlsReportMail.message(TlsReportMail.session(), report, new InternetAddress(settings.from()),
-                to, settings.submitter(), policyDomain);
+            MimeMessage message = report.mail(TlsReportMail.session(), new InternetAddress(settings.from()), to,
+                settings.submitter(), policyDomain);
             if (signer.isPresent()) {
                 signer.get().sign(message);
             }
-            MailImpl.Builder builder = MailImpl.builder().name("tlsrpt-" + policyDomain + "-" + report.reportId())
+            MailImpl.Builder builder = MailImpl.builder().name(report.kind() + "rpt-" + policyDomain + "-" + report.reportId())
                 .sender(new MailAddress(settings.from())).mimeMessage(message)
                 .addAttribute(new Attribute(MailsecAttributes.OWN_REPORT, AttributeValue.of(true)));
             for (InternetAddress address : to) {
                 builder.addRecipient(new MailAddress(address));
             }
             mail = builder.build();
-            rememberSent(message, to, policyDomain);
+            rememberSent(message, to, kind, policyDomain);
             mailetContext.sendMail(mail, settings.processor());
-            metrics.generate(MailsecMetrics.TLS_REPORTS_QUEUED).increment();
-            LOG.info("TLS report {} for {} queued to {}", report.reportId(), policyDomain, to);
+            metrics.generate(MailsecMetrics.sent(report.kind(), "queued")).increment();
+            LOG.info("{} report {} for {} queued to {}", kind, report.reportId(), policyDomain, to);
             return true;
         } catch (MessagingException | RuntimeException e) {
-            metrics.generate(MailsecMetrics.TLS_REPORTS_FAILED).increment();
-            LOG.warn("TLS report for {} could not be queued", policyDomain, e);
+            metrics.generate(MailsecMetrics.sent(report.kind(), "failed")).increment();
+            LOG.warn("{} report for {} could not be queued", kind, policyDomain, e);
             return false;
         } finally {
             LifecycleUtil.dispose(mail);
         }
     }
 
+    /** "TLS" or "DMARC", for logs. */
+    static String label(OutgoingReport report) {
+        return report.kind().toUpperCase(java.util.Locale.ROOT);
+    }
+
     /**
      * Remembers which addresses the report mail went to, before it leaves, so that their bounce (and only theirs)
      * can suppress them. A store that refuses costs that attribution only: the report still goes.
      */
-    private void rememberSent(MimeMessage message, List<InternetAddress> to, String policyDomain) {
+    private void rememberSent(MimeMessage message, List<InternetAddress> to, String kind, String policyDomain) {
         try {
             String messageId = message.getMessageID();
             if (messageId == null) {
@@ -92,7 +97,7 @@ public final class ReportMailer {
                 suppressions.rememberSent(messageId, address.getAddress(), now);
             }
         } catch (MessagingException | RuntimeException e) {
-            LOG.warn("TLS report for {}: cannot remember where it went; its bounces will not suppress: {}", policyDomain,
+            LOG.warn("{} report for {}: cannot remember where it went; its bounces will not suppress: {}", kind, policyDomain,
                 e.getMessage());
         }
     }

@@ -4,17 +4,16 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.apache.james.metrics.api.MetricFactory;
 import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.net.HttpsClient;
 import org.mailsec.net.RefusedAddressException;
-import org.mailsec.tlsrpt.TlsReport;
-import org.mailsec.tlsrpt.TlsReportMail;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends a report to its https rua (RFC 8460 §5.4): a POST of the gzip'ed JSON through mailsec's pinned client, tried
+ * Sends a report to its https rua (RFC 8460 §5.4): a POST of its body (a TLS report's gzip'ed JSON) through mailsec's pinned client, tried
  * again after a network error, 408, 429 or 5xx, never again after another 4xx or a refused address.
  */
 public final class ReportPoster {
@@ -32,17 +31,23 @@ public final class ReportPoster {
     }
 
     /** POSTs the report, trying again after transient failures; true when the endpoint took it. */
-    public boolean post(TlsReport report, String policyDomain, URI endpoint) {
-        byte[] body = TlsReportMail.gzip(report);
+    public boolean post(OutgoingReport report, String policyDomain, URI endpoint) {
+        String kind = ReportMailer.label(report);
+        Optional<OutgoingReport.Post> post = report.post();
+        if (post.isEmpty()) {
+            LOG.info("{} report for {}: {} reports are not posted; https rua {} ignored", kind, policyDomain, kind, endpoint);
+            metrics.generate(MailsecMetrics.sent(report.kind(), "failed")).increment();
+            return false;
+        }
         List<Duration> waits = settings.httpsRetryDelays();
         for (int attempt = 0; ; attempt++) {
             String failure;
             boolean worthRetrying;
             try {
-                int status = https.post(endpoint, "application/tlsrpt+gzip", body, settings.httpsTimeout());
+                int status = https.post(endpoint, post.get().contentType(), post.get().body(), settings.httpsTimeout());
                 if (status / 100 == 2) {
-                    metrics.generate(MailsecMetrics.TLS_REPORTS_POSTED).increment();
-                    LOG.info("TLS report {} for {} posted to {}", report.reportId(), policyDomain, endpoint);
+                    metrics.generate(MailsecMetrics.sent(report.kind(), "posted")).increment();
+                    LOG.info("{} report {} for {} posted to {}", kind, report.reportId(), policyDomain, endpoint);
                     return true;
                 }
                 failure = "HTTP " + status;
@@ -56,10 +61,10 @@ public final class ReportPoster {
                 worthRetrying = true;
             }
             if (!worthRetrying || attempt >= waits.size()) {
-                LOG.warn("TLS report for {} not taken by {}: {} (attempt {})", policyDomain, endpoint, failure, attempt + 1);
+                LOG.warn("{} report for {} not taken by {}: {} (attempt {})", kind, policyDomain, endpoint, failure, attempt + 1);
                 break;
             }
-            LOG.info("TLS report for {} not taken by {}: {}; trying again in {}", policyDomain, endpoint, failure,
+            LOG.info("{} report for {} not taken by {}: {}; trying again in {}", kind, policyDomain, endpoint, failure,
                 waits.get(attempt));
             try {
                 Thread.sleep(waits.get(attempt).toMillis());
@@ -68,7 +73,7 @@ public final class ReportPoster {
                 break;
             }
         }
-        metrics.generate(MailsecMetrics.TLS_REPORTS_FAILED).increment();
+        metrics.generate(MailsecMetrics.sent(report.kind(), "failed")).increment();
         return false;
     }
 }

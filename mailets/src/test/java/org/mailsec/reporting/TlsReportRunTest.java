@@ -138,7 +138,7 @@ class TlsReportRunTest {
         count(key("b.test", "b.test", false, false, "", "mx.b.test"), 3);
         FakeMailContext context = FakeMailContext.defaultContext();
 
-        TlsReportRun.Summary first = run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        TlsReportRun.Summary first = run(context, "node-1").run(DAY, ReportRun.Pacer.NONE);
         assertThat(first.mailed()).isEqualTo(1);
         TlsReport report = reports(context, "rua@a.test").get(0);
         assertThat(report.totalSuccess()).isEqualTo(10);
@@ -154,7 +154,7 @@ class TlsReportRunTest {
             clock.instant().minus(Duration.ofMinutes(1)))).as("remembered, so that its bounce may suppress").isTrue();
         assertThat(reports(context, "rua@b.test")).as("only successes").isEmpty();
 
-        TlsReportRun.Summary second = run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        TlsReportRun.Summary second = run(context, "node-1").run(DAY, ReportRun.Pacer.NONE);
         assertThat(second.mailed()).isZero();
         assertThat(context.getSentMails()).hasSize(1);
     }
@@ -175,7 +175,7 @@ class TlsReportRunTest {
         try {
             List<Callable<TlsReportRun.Summary>> nodes = List.of(
                 () -> run(one, "node-1").runNow(DAY, 4),
-                () -> run(two, "node-2").run(DAY, TlsReportRun.Pacer.NONE));
+                () -> run(two, "node-2").run(DAY, ReportRun.Pacer.NONE));
             int mailed = 0;
             for (Future<TlsReportRun.Summary> f : pool.invokeAll(nodes)) {
                 mailed += f.get().mailed();
@@ -199,10 +199,10 @@ class TlsReportRunTest {
         new JdbcReportClaims(database).claim("a.test", DAY, "crashed-node", clock.instant().plus(Duration.ofMinutes(30)),
             clock.instant());
         FakeMailContext context = FakeMailContext.defaultContext();
-        assertThat(run(context, "node-2").run(DAY, TlsReportRun.Pacer.NONE).mailed()).isZero();
+        assertThat(run(context, "node-2").run(DAY, ReportRun.Pacer.NONE).mailed()).isZero();
         clock.advance(Duration.ofMinutes(31));
-        assertThat(run(context, "node-2").run(DAY, TlsReportRun.Pacer.NONE).mailed()).isEqualTo(1);
-        assertThat(run(context, "node-3").run(DAY, TlsReportRun.Pacer.NONE).mailed()).isZero();
+        assertThat(run(context, "node-2").run(DAY, ReportRun.Pacer.NONE).mailed()).isEqualTo(1);
+        assertThat(run(context, "node-3").run(DAY, ReportRun.Pacer.NONE).mailed()).isZero();
     }
 
     @ParameterizedTest
@@ -213,7 +213,7 @@ class TlsReportRunTest {
         count(key("mx.d.test", "d.test", true, false, "validation-failure", "mx.d.test"), 5);
         count(key("mx2.d.test", "d.test", true, false, "validation-failure", "mx2.d.test"), 6);
         FakeMailContext context = FakeMailContext.defaultContext();
-        TlsReportRun.Summary summary = run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        TlsReportRun.Summary summary = run(context, "node-1").run(DAY, ReportRun.Pacer.NONE);
 
         List<TlsReport> mailed = reports(context, "rua@d.test");
         assertThat(mailed).as("mx.d.test's own report would repeat what d.test's report said").hasSize(1);
@@ -237,7 +237,7 @@ class TlsReportRunTest {
         count(key("mx.e.test", "e.test", true, false, "", "mx.e.test"), 2);
         count(key("mx2.e.test", "e.test", true, false, "", "mx2.e.test"), 4);
         FakeMailContext context = FakeMailContext.defaultContext();
-        TlsReportRun.Summary summary = run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        TlsReportRun.Summary summary = run(context, "node-1").run(DAY, ReportRun.Pacer.NONE);
 
         assertThat(summary.mailed()).isEqualTo(1);
         List<TlsReport> mailed = reports(context, "rua@e.test");
@@ -250,7 +250,7 @@ class TlsReportRunTest {
             .containsExactlyInAnyOrder(List.of("mx.e.test"), List.of("mx2.e.test"));
         assertThat(report.policies()).allSatisfy(p -> assertThat(p.policy().domain()).isEqualTo("e.test"));
 
-        TlsReportRun.Summary again = run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        TlsReportRun.Summary again = run(context, "node-1").run(DAY, ReportRun.Pacer.NONE);
         assertThat(again.mailed()).as("sent once").isZero();
     }
 
@@ -263,11 +263,11 @@ class TlsReportRunTest {
         count(key("mx.f.test", "f.test", true, false, "validation-failure", "mx.f.test"), 3);
         dns.servfail("_smtp._tls.f.test", "TXT");
         FakeMailContext context = FakeMailContext.defaultContext();
-        run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        run(context, "node-1").run(DAY, ReportRun.Pacer.NONE);
         assertThat(reports(context, "rua@f.test")).as("f.test's report waits; mx.f.test's would repeat it").isEmpty();
         dns.heal();
-        run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
-        run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        run(context, "node-1").run(DAY, ReportRun.Pacer.NONE);
+        run(context, "node-1").run(DAY, ReportRun.Pacer.NONE);
         List<TlsReport> mailed = reports(context, "rua@f.test");
         assertThat(mailed).singleElement().satisfies(r -> {
             assertThat(r.reportId()).isEqualTo("2026-11-21_f.test@sender.test");
@@ -283,7 +283,7 @@ class TlsReportRunTest {
         count(key("mx.g.test", "g.test", true, false, "validation-failure", "mx.g.test"), 2);
         count(key("g.test", "h.test", true, false, "", "g.test"), 5);
         FakeMailContext context = FakeMailContext.defaultContext();
-        run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        run(context, "node-1").run(DAY, ReportRun.Pacer.NONE);
         List<TlsReport> mailed = reports(context, "rua@g.test");
         assertThat(mailed).singleElement().satisfies(r -> {
             assertThat(r.totalFailure()).as("mx.g.test's results for g.test").isEqualTo(2);
@@ -297,7 +297,7 @@ class TlsReportRunTest {
         start(dialect);
         count(key("mx2.d.test", "d.test", true, false, "validation-failure", "mx2.d.test"), 6);
         https.failPosts(503, 429);
-        TlsReportRun.Summary summary = run(FakeMailContext.defaultContext(), "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        TlsReportRun.Summary summary = run(FakeMailContext.defaultContext(), "node-1").run(DAY, ReportRun.Pacer.NONE);
         assertThat(summary.posted()).isEqualTo(1);
         assertThat(summary.failed()).isZero();
         assertThat(https.posts()).hasSize(3);
@@ -306,7 +306,7 @@ class TlsReportRunTest {
         results.add(java.util.Map.of(new TlsResultKey("mx2.d.test", nextDay, "d.test", true, false, "tlsa", List.of("3 1 1 AB"),
             "", "validation-failure", "192.0.2.1", "mx2.d.test", "", "198.51.100.1", "expired"), 1L));
         https.failPosts(404, 503);
-        TlsReportRun.Summary refused = run(FakeMailContext.defaultContext(), "node-1").run(nextDay, TlsReportRun.Pacer.NONE);
+        TlsReportRun.Summary refused = run(FakeMailContext.defaultContext(), "node-1").run(nextDay, ReportRun.Pacer.NONE);
         assertThat(refused.failed()).isEqualTo(1);
         assertThat(https.posts()).as("a 404 is not tried again").hasSize(4);
     }
@@ -323,7 +323,7 @@ class TlsReportRunTest {
         count(key("f.test", "f.test", false, false, "certificate-expired", "mx.f.test"), 2);
         FakeMailContext context = FakeMailContext.defaultContext();
         TlsReportRun.Summary summary = run(context, "node-1", org.mailsec.net.AddressPolicy.publicOnly())
-            .run(DAY, TlsReportRun.Pacer.NONE);
+            .run(DAY, ReportRun.Pacer.NONE);
         assertThat(https.posts()).as("nothing reached the loopback server").isEmpty();
         assertThat(context.getSentMails()).as("no mail to an address literal").isEmpty();
         assertThat(summary.posted()).isZero();
@@ -341,13 +341,13 @@ class TlsReportRunTest {
         dns.servfail("_smtp._tls.e.test");
         FakeMailContext context = FakeMailContext.defaultContext();
 
-        TlsReportRun.Summary first = run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        TlsReportRun.Summary first = run(context, "node-1").run(DAY, ReportRun.Pacer.NONE);
         assertThat(first.suppressed()).isEqualTo(1);
         assertThat(first.mailed()).isZero();
         assertThat(context.getSentMails()).isEmpty();
 
         dns.heal();
-        TlsReportRun.Summary second = run(context, "node-1").run(DAY, TlsReportRun.Pacer.NONE);
+        TlsReportRun.Summary second = run(context, "node-1").run(DAY, ReportRun.Pacer.NONE);
         assertThat(second.mailed()).isEqualTo(1);
         assertThat(reports(context, "rua@e.test")).singleElement()
             .satisfies(r -> assertThat(r.totalFailure()).isEqualTo(3));
