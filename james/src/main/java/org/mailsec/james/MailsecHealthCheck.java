@@ -58,7 +58,10 @@ public class MailsecHealthCheck implements HealthCheck {
                 problems.add("the store does not answer");
             }
         } catch (Exception e) {
-            problems.add("the store is unreachable: " + e.getMessage());
+            // A connection found dead may also fail to close: one cause, said once.
+            if (problems.isEmpty()) {
+                problems.add("the store is unreachable: " + e.getMessage());
+            }
         }
         recorder.problem(RECORDER_GRACE).ifPresent(problems::add);
         receiver.problem().ifPresent(problems::add);

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.mailsec.dns.DomainNames;
 import org.mailsec.io.InputLimits;
 import org.mailsec.reportreceiver.ReceiverSettings;
 import org.mailsec.net.AddressPolicy;
@@ -46,21 +47,22 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
 
     public static MailsecSettings from(Properties p) {
         return new MailsecSettings(p,
-            list(p, "mailsec.dns.servers"),
-            duration(p, "mailsec.dns.timeout", Duration.ofSeconds(5)),
+            dnsServers(p),
+            duration(p, "mailsec.dns.timeout", Duration.ofSeconds(5), Duration.ofMillis(100)),
             integer(p, "mailsec.dns.retries", 2, 0, 10),
             file(p, "mailsec.dns.trust.anchors"),
             duration(p, "mailsec.dns.cache.max.age", Duration.ofSeconds(60)),
             bool(p, "mailsec.delivery.dane.enabled", true),
             bool(p, "mailsec.delivery.mtasts.enabled", true),
+            // Compared with recipient domains as the planner normalises them: a final dot or capitals must not miss.
             Set.copyOf(list(p, "mailsec.delivery.dane.required.domains").stream()
-                .map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toSet())),
+                .map(DomainNames::normalise).collect(Collectors.toSet())),
             integer(p, "mailsec.delivery.smtp.port", 25, 1, 65535),
             file(p, "mailsec.tls.webpki.roots"),
             integer(p, "mailsec.mtasts.https.port", 443, 1, 65535),
             duration(p, "mailsec.mtasts.fetch.timeout", Duration.ofSeconds(10)),
-            duration(p, "mailsec.mtasts.refresh.interval", Duration.ofHours(6)),
-            duration(p, "mailsec.recorder.flush.interval", Duration.ofSeconds(1)),
+            duration(p, "mailsec.mtasts.refresh.interval", Duration.ofHours(6), Duration.ofSeconds(1)),
+            duration(p, "mailsec.recorder.flush.interval", Duration.ofSeconds(1), Duration.ofMillis(1)),
             reports(p),
             duration(p, "mailsec.reports.received.retention", Duration.ofDays(180)),
             InputLimits.DEFAULT
@@ -96,11 +98,12 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
         return new ReceiverSettings(enabled,
             value(p, "mailsec.reports.receiver.bind").isEmpty() ? "0.0.0.0" : value(p, "mailsec.reports.receiver.bind"),
             integer(p, "mailsec.reports.receiver.port", 8443, 0, 65535),
-            path, keystore, value(p, "mailsec.reports.receiver.keystore.password"), plaintext,
+            // A password is taken as written: spaces may be part of it.
+            path, keystore, p.getProperty("mailsec.reports.receiver.keystore.password", ""), plaintext,
             integer(p, "mailsec.reports.receiver.max.bytes", 5 * 1024 * 1024, 1024, 15 * 1024 * 1024),
             integer(p, "mailsec.reports.receiver.rate.per.minute", 30, 1, 100_000),
             bool(p, "mailsec.reports.receiver.only.our.domains", true),
-            duration(p, "mailsec.reports.receiver.header.timeout", Duration.ofSeconds(10)),
+            duration(p, "mailsec.reports.receiver.header.timeout", Duration.ofSeconds(10), Duration.ofSeconds(1)),
             integer(p, "mailsec.reports.receiver.connections.per.client", 4, 1, 1000));
     }
 
@@ -134,7 +137,30 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
         return Arrays.stream(value(p, key).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
+    /** DNS servers as "address" or "address:port" ("[v6]:port"); the port is checked here, where the key is known. */
+    private static List<String> dnsServers(Properties p) {
+        List<String> servers = list(p, "mailsec.dns.servers");
+        for (String server : servers) {
+            int colon = server.lastIndexOf(':');
+            boolean hasPort = colon > 0 && (server.startsWith("[") ? server.charAt(colon - 1) == ']' : server.indexOf(':') == colon);
+            if (!hasPort) {
+                continue;
+            }
+            String port = server.substring(colon + 1);
+            if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+                throw new InvalidSettingException("mailsec.dns.servers", String.join(",", servers),
+                    "a list of DNS servers as address or address:port with a port from 1 to 65535 ('" + server + "')");
+            }
+        }
+        return servers;
+    }
+
     private static Duration duration(Properties p, String key, Duration fallback) {
+        return duration(p, key, fallback, Duration.ZERO);
+    }
+
+    /** A duration of at least {@code min}: where zero (or less than a tick) could not work, it is refused here. */
+    private static Duration duration(Properties p, String key, Duration fallback, Duration min) {
         String v = value(p, key);
         if (v.isEmpty()) {
             return fallback;
@@ -143,6 +169,9 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
             Duration d = Duration.parse(v.toUpperCase(Locale.ROOT));
             if (d.isNegative()) {
                 throw new InvalidSettingException(key, v, "a positive ISO-8601 duration (e.g. PT10S)");
+            }
+            if (d.compareTo(min) < 0) {
+                throw new InvalidSettingException(key, v, "a duration of at least " + min);
             }
             return d;
         } catch (DateTimeParseException e) {
@@ -182,7 +211,7 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
             return Optional.empty();
         }
         Path path = Path.of(v);
-        if (!Files.isReadable(path)) {
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
             throw new InvalidSettingException(key, v, "a readable file");
         }
         return Optional.of(path);
