@@ -47,15 +47,11 @@ public abstract class IncomingReportRoutes implements Routes {
     }
 
     protected Instant start(Request request) {
-        return instant(request, "start").orElse(clock.instant().minus(Duration.ofDays(30)));
+        return MailsecRoutes.period(request, clock).start();
     }
 
     protected Instant end(Request request) {
-        return instant(request, "end").orElse(clock.instant().plus(Duration.ofDays(1)));
-    }
-
-    protected static Optional<Instant> instant(Request request, String name) {
-        return MailsecRoutes.query(request, name).map(value -> MailsecRoutes.instant(value, name));
+        return MailsecRoutes.period(request, clock).end();
     }
 
     protected static Optional<String> domain(Request request) {

@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -100,7 +102,6 @@ final class MailsecRoutes {
         }
     }
 
-    /** An ISO-8601 instant between 1970 and 2200. */
     /** A domain query parameter ({@code domain}, {@code policyDomain}...), compared the way mailsec compares names. */
     static Optional<String> domain(Request request, String name) {
         return query(request, name).map(org.mailsec.dns.DomainNames::normalise);
@@ -111,6 +112,35 @@ final class MailsecRoutes {
         return org.mailsec.dns.DomainNames.normalise(request.params(name));
     }
 
+    /**
+     * The period a listing covers: query parameters {@code start} and {@code end} (ISO-8601 instants), by default the
+     * last 30 days and the day to come (so that reports with a clock ahead of ours still show).
+     */
+    record Period(Instant start, Instant end) {
+    }
+
+    static Period period(Request request, Clock clock) {
+        Instant now = clock.instant();
+        return new Period(instant(request, "start").orElse(now.minus(Duration.ofDays(30))),
+            instant(request, "end").orElse(now.plus(Duration.ofDays(1))));
+    }
+
+    /** The query parameter {@code name} as an ISO-8601 instant between 1970 and 2200. */
+    static Optional<Instant> instant(Request request, String name) {
+        return query(request, name).map(value -> instant(value, name));
+    }
+
+    /** The query parameter {@code name} as a UTC day (YYYY-MM-DD). */
+    static Optional<LocalDate> day(Request request, String name) {
+        return query(request, name).map(MailsecRoutes::day);
+    }
+
+    /** The current UTC day. */
+    static LocalDate today(Clock clock) {
+        return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+    }
+
+    /** An ISO-8601 instant between 1970 and 2200; {@code name} is the parameter's, for the error message. */
     static Instant instant(String value, String name) {
         Instant instant;
         try {

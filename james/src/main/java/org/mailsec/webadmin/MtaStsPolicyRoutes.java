@@ -1,7 +1,5 @@
 package org.mailsec.webadmin;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import javax.inject.Inject;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
@@ -40,14 +38,14 @@ public class MtaStsPolicyRoutes implements Routes {
         MailsecRoutes.answerMalformedRequestsWith400(service);
         service.get(BASE, (request, response) -> {
             response.type("application/json");
-            return MailsecRoutes.page(request).of(policies.cached()).stream().map(MtaStsPolicyRoutes::view).toList();
+            return MailsecRoutes.page(request).of(policies.cached()).stream().map(Policy::of).toList();
         }, json);
 
         service.get(BASE + "/:domain", (request, response) -> {
             String domain = MailsecRoutes.domainParam(request, "domain");
             response.type("application/json");
             return policies.cached().stream().filter(p -> p.domain().equals(domain)).findFirst()
-                .map(MtaStsPolicyRoutes::view)
+                .map(Policy::of)
                 .orElseThrow(() -> ErrorResponder.builder().statusCode(404).type(ErrorResponder.ErrorType.NOT_FOUND)
                     .message("no cached MTA-STS policy for " + domain).haltError());
         }, json);
@@ -63,17 +61,13 @@ public class MtaStsPolicyRoutes implements Routes {
         });
     }
 
-    static Map<String, Object> view(CachedPolicy p) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("domain", p.domain());
-        view.put("mode", p.mode());
-        view.put("recordId", p.recordId());
-        view.put("validUntil", p.validEnd().toString());
-        view.put("fetched", p.lastUpdate().toString());
-        view.put("firstSeen", p.inserted().toString());
-        view.put("lastUsed", p.lastUse().toString());
-        view.put("backoff", p.backoff());
-        view.put("policy", p.policyText());
-        return view;
+    /** A cached policy: its text as fetched, when it was fetched, first seen and last used, and its fetch backoff. */
+    record Policy(String domain, String mode, String recordId, String validUntil, String fetched, String firstSeen,
+                  String lastUsed, boolean backoff, String policy) {
+
+        static Policy of(CachedPolicy p) {
+            return new Policy(p.domain(), p.mode(), p.recordId(), p.validEnd().toString(), p.lastUpdate().toString(),
+                p.inserted().toString(), p.lastUse().toString(), p.backoff(), p.policyText());
+        }
     }
 }

@@ -2,9 +2,7 @@ package org.mailsec.webadmin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import javax.inject.Inject;
 import org.apache.james.webadmin.Routes;
@@ -55,7 +53,7 @@ public class SuppressionRoutes implements Routes {
         MailsecRoutes.answerMalformedRequestsWith400(service);
         service.get(BASE + "/:kind", (request, response) -> {
             response.type("application/json");
-            return MailsecRoutes.page(request).of(suppressions.list(kind(request))).stream().map(SuppressionRoutes::view).toList();
+            return MailsecRoutes.page(request).of(suppressions.list(kind(request))).stream().map(Entry::of).toList();
         }, json);
 
         service.put(BASE + "/:kind/:address", (request, response) -> {
@@ -69,7 +67,7 @@ public class SuppressionRoutes implements Routes {
             }
             Suppression entry = suppressions.suppress(kind, address(request), until, comment, clock.instant());
             response.type("application/json");
-            return view(entry);
+            return Entry.of(entry);
         }, json);
 
         service.delete(BASE + "/:kind/:address", (request, response) -> {
@@ -118,14 +116,12 @@ public class SuppressionRoutes implements Routes {
         return MailsecRoutes.badRequest(message);
     }
 
-    static Map<String, Object> view(Suppression s) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", s.id());
-        view.put("kind", s.kind().name().toLowerCase(Locale.ROOT));
-        view.put("address", s.address());
-        view.put("since", s.inserted().toString());
-        view.put("until", s.until().toString());
-        view.put("comment", s.comment());
-        return view;
+    /** A suppressed address: since when, until when, and why ({@code automatic: …} when mailsec added it). */
+    record Entry(long id, String kind, String address, String since, String until, String comment) {
+
+        static Entry of(Suppression s) {
+            return new Entry(s.id(), s.kind().name().toLowerCase(Locale.ROOT), s.address(), s.inserted().toString(),
+                s.until().toString(), s.comment());
+        }
     }
 }

@@ -2,7 +2,6 @@ package org.mailsec.webadmin;
 
 import java.time.Clock;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import javax.inject.Inject;
 import org.apache.james.task.Task;
@@ -52,8 +51,8 @@ public class TlsReportRoutes implements Routes {
     public void define(Service service) {
         MailsecRoutes.answerMalformedRequestsWith400(service);
         TaskFromRequest task = request -> {
-            LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
-            LocalDate day = MailsecRoutes.query(request, "day").map(MailsecRoutes::day).orElse(today.minusDays(1));
+            LocalDate today = MailsecRoutes.today(clock);
+            LocalDate day = MailsecRoutes.day(request, "day").orElse(today.minusDays(1));
             if (!day.isBefore(today)) {
                 // Marking an unfinished day sent would keep its later outcomes out of every report.
                 throw MailsecRoutes.badRequest("the UTC day " + day + " is not over yet; its reports can be sent from "

@@ -1,11 +1,9 @@
 package org.mailsec.webadmin;
 
 import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import javax.inject.Inject;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
@@ -52,7 +50,7 @@ public class TlsResultRoutes implements Routes {
     public void define(Service service) {
         MailsecRoutes.answerMalformedRequestsWith400(service);
         service.get(BASE, (request, response) -> {
-            LocalDate day = MailsecRoutes.day(MailsecRoutes.query(request, "day").orElse(today(clock)));
+            LocalDate day = MailsecRoutes.day(request, "day").orElse(MailsecRoutes.today(clock));
             Optional<String> policyDomain = MailsecRoutes.domain(request, "policyDomain");
             Optional<String> recipientDomain = MailsecRoutes.domain(request, "recipientDomain");
             Optional<Boolean> isHost = MailsecRoutes.query(request, "isHost").map(MailsecRoutes::bool);
@@ -60,14 +58,14 @@ public class TlsResultRoutes implements Routes {
             flushQuietly();
             response.type("application/json");
             return store.find(new TlsResultStore.Filter(day, policyDomain, recipientDomain, isHost), page).stream()
-                .map(TlsResultRoutes::row).toList();
+                .map(TlsResult::of).toList();
         }, json);
 
         service.get(BASE + "/:policyDomain/:day", (request, response) -> {
             LocalDate day = MailsecRoutes.day(request.params("day"));
             flushQuietly();
             response.type("application/json");
-            return store.results(domain(request), day).stream().map(TlsResultRoutes::row).toList();
+            return store.results(domain(request), day).stream().map(TlsResult::of).toList();
         }, json);
 
         service.delete(BASE + "/:policyDomain/:day", (request, response) -> {
@@ -96,27 +94,17 @@ public class TlsResultRoutes implements Routes {
         return MailsecRoutes.domainParam(request, "policyDomain");
     }
 
-    private static String today(java.time.Clock clock) {
-        return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toString();
-    }
+    /** One counted TLS outcome as it will go into a report; {@code result} is {@code success} or the RFC 8460 type. */
+    record TlsResult(String policyDomain, String day, String recipientDomain, @JsonProperty("isHost") boolean isHost,
+                     boolean reportDelivery, String policyType, List<String> policyStrings, String mxHost, String result,
+                     String sendingIp, String receivingMxHostname, String receivingIp, String failureReasonCode,
+                     long sessions) {
 
-    static Map<String, Object> row(TlsResultCount count) {
-        TlsResultKey k = count.key();
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("policyDomain", k.policyDomain());
-        row.put("day", k.day().toString());
-        row.put("recipientDomain", k.recipientDomain());
-        row.put("isHost", k.isHost());
-        row.put("reportDelivery", k.reportDelivery());
-        row.put("policyType", k.policyType());
-        row.put("policyStrings", k.policyStrings());
-        row.put("mxHost", k.mxHostPattern());
-        row.put("result", k.success() ? "success" : k.resultType());
-        row.put("sendingIp", k.sendingIp());
-        row.put("receivingMxHostname", k.receivingMxHostname());
-        row.put("receivingIp", k.receivingIp());
-        row.put("failureReasonCode", k.failureReasonCode());
-        row.put("sessions", count.sessions());
-        return row;
+        static TlsResult of(TlsResultCount count) {
+            TlsResultKey k = count.key();
+            return new TlsResult(k.policyDomain(), k.day().toString(), k.recipientDomain(), k.isHost(), k.reportDelivery(),
+                k.policyType(), k.policyStrings(), k.mxHostPattern(), k.success() ? "success" : k.resultType(),
+                k.sendingIp(), k.receivingMxHostname(), k.receivingIp(), k.failureReasonCode(), count.sessions());
+        }
     }
 }

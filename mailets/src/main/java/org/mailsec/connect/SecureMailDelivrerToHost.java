@@ -34,6 +34,7 @@ import org.apache.mailet.HostAddress;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
 import org.apache.mailet.base.Converter7Bit;
+import org.mailsec.tlsrpt.PolicyType;
 import org.mailsec.dane.SmtpTrustManager;
 import org.mailsec.dane.TlsPolicy;
 import org.mailsec.plan.DeliveryPlan;
@@ -197,10 +198,10 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
     }
 
     private static String why(HostPlan host) {
-        if (host.tlsPolicy() instanceof TlsPolicy.Dane || ReportPolicy.TLSA.equals(host.report().type())) {
+        if (host.tlsPolicy() instanceof TlsPolicy.Dane || host.report().type() == PolicyType.TLSA) {
             return "DANE";
         }
-        if (ReportPolicy.STS.equals(host.report().type())) {
+        if (host.report().type() == PolicyType.STS) {
             return "the MTA-STS policy";
         }
         return "REQUIRETLS";
@@ -210,7 +211,7 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
     private static HostPlan gatewayHost(HostAddress server) {
         String name = server.getHostName();
         return HostPlan.opportunistic(name, List.of(), server.getPort(),
-            new ReportPolicy(name, false, ReportPolicy.NO_POLICY, List.of(), "", false));
+            new ReportPolicy(name, false, PolicyType.NO_POLICY_FOUND, List.of(), "", false));
     }
 
     private void send(Mail mail, SMTPTransport transport, Collection<InternetAddress> addresses) throws MessagingException {

@@ -2,13 +2,14 @@ package org.mailsec.outcome;
 
 import java.util.List;
 import java.util.Optional;
+import org.mailsec.tlsrpt.PolicyType;
 
 /**
  * The TLS report policy an outcome is counted under (RFC 8460 §4.4).
  *
  * @param domain        the policy domain: the recipient domain, or the MX host for DANE
  * @param isHost        the policy domain is an MX host (DANE), not the recipient domain
- * @param type          {@code sts}, {@code tlsa} or {@code no-policy-found}
+ * @param type          the RFC 8460 policy type
  * @param strings       the policy as published (policy lines, or TLSA records)
  * @param mxPattern     the MX patterns of an MTA-STS policy, space separated
  * @param reportSuccess successes are worth counting: the policy domain publishes a TLSRPT record
@@ -17,25 +18,21 @@ import java.util.Optional;
  *                      a testing-mode policy, or the host's TLSA records are all unusable — failures known before
  *                      the session that the session must not count a second time
  */
-public record ReportPolicy(String domain, boolean isHost, String type, List<String> strings, String mxPattern,
+public record ReportPolicy(String domain, boolean isHost, PolicyType type, List<String> strings, String mxPattern,
                            boolean reportSuccess, Optional<TlsFailures.Failure> sessionsCountAs) {
-
-    public static final String STS = "sts";
-    public static final String TLSA = "tlsa";
-    public static final String NO_POLICY = "no-policy-found";
 
     public ReportPolicy {
         strings = List.copyOf(strings);
     }
 
-    public ReportPolicy(String domain, boolean isHost, String type, List<String> strings, String mxPattern,
+    public ReportPolicy(String domain, boolean isHost, PolicyType type, List<String> strings, String mxPattern,
                         boolean reportSuccess) {
         this(domain, isHost, type, strings, mxPattern, reportSuccess, Optional.empty());
     }
 
     /** An MTA-STS policy that could not be fetched: {@code failure} is what every session under it counts as. */
     public static ReportPolicy stsUnavailable(String domain, TlsFailures.Failure failure, boolean reportSuccess) {
-        return new ReportPolicy(domain, false, STS, List.of(), "", reportSuccess, Optional.of(failure));
+        return new ReportPolicy(domain, false, PolicyType.STS, List.of(), "", reportSuccess, Optional.of(failure));
     }
 
     /** This policy, with every session under it counted as {@code failure}. */
@@ -44,6 +41,6 @@ public record ReportPolicy(String domain, boolean isHost, String type, List<Stri
     }
 
     public boolean hasPolicy() {
-        return !NO_POLICY.equals(type);
+        return type != PolicyType.NO_POLICY_FOUND;
     }
 }

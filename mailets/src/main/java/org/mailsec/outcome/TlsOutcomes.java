@@ -83,7 +83,7 @@ public final class TlsOutcomes {
                         String reasonCode, Connection connection) {
         LocalDate day = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         TlsResultKey key = new TlsResultKey(policy.domain(), day, recipientDomain, policy.isHost(), reportDelivery,
-            policy.type(), policy.strings(), policy.mxPattern(), resultType, connection.sendingIp(),
+            policy.type().value(), policy.strings(), policy.mxPattern(), resultType, connection.sendingIp(),
             connection.mx(), "", connection.receivingIp(), reasonCode);
         try {
             recorder.record(key, 1);

@@ -1,5 +1,6 @@
 package org.mailsec.plan;
 
+import org.mailsec.tlsrpt.PolicyType;
 import org.mailsec.outcome.ReportPolicy;
 import org.mailsec.outcome.TlsFailures;
 import org.mailsec.outcome.TlsOutcomes;
@@ -180,7 +181,7 @@ public final class DeliveryPlanner {
             String why = found.indeterminate().get();
             if (addresses.isEmpty()) {
                 if (mxSecure && settings.dane() && !flags.policyFailuresIgnored()) {
-                    return Optional.of(refuse(domain, mx, addresses, new ReportPolicy(mx, true, ReportPolicy.TLSA, List.of(),
+                    return Optional.of(refuse(domain, mx, addresses, new ReportPolicy(mx, true, PolicyType.TLSA, List.of(),
                         "", domainTlsRpt || hasTlsRpt(mx)), flags, ResultType.DNSSEC_INVALID, "address-lookup-failed",
                         "the addresses of " + mx + " could not be determined: " + why));
                 }
@@ -248,7 +249,7 @@ public final class DeliveryPlanner {
         // A host's DANE results go into the recipient domain's report and the host's own: successes are worth
         // counting when either publishes TLSRPT (the report run gives each report the sessions that are its).
         boolean successesReported = domainTlsRpt || hasTlsRpt(mx);
-        ReportPolicy unknown = new ReportPolicy(mx, true, ReportPolicy.TLSA, List.of(), "", successesReported);
+        ReportPolicy unknown = new ReportPolicy(mx, true, PolicyType.TLSA, List.of(), "", successesReported);
         DnsAnswer<TlsaRecord> tlsa;
         try {
             tlsa = resolver.tlsa(tlsaName);
@@ -266,7 +267,7 @@ public final class DeliveryPlanner {
             return Optional.empty();
         }
         List<String> published = tlsa.records().stream().map(TlsaMatcher::format).toList();
-        ReportPolicy report = new ReportPolicy(mx, true, ReportPolicy.TLSA, published, "", successesReported);
+        ReportPolicy report = new ReportPolicy(mx, true, PolicyType.TLSA, published, "", successesReported);
         List<TlsaRecord> usable = TlsaMatcher.usableRecords(tlsa.records());
         boolean strict = !flags.policyFailuresIgnored();
         if (usable.isEmpty()) {
@@ -310,11 +311,11 @@ public final class DeliveryPlanner {
     }
 
     private static ReportPolicy stsReport(String domain, MtaStsPolicy policy, boolean domainTlsRpt) {
-        return new ReportPolicy(domain, false, ReportPolicy.STS, policy.lines(), String.join(" ", policy.mx()), domainTlsRpt);
+        return new ReportPolicy(domain, false, PolicyType.STS, policy.lines(), String.join(" ", policy.mx()), domainTlsRpt);
     }
 
     private ReportPolicy noPolicy(String domain, boolean domainTlsRpt) {
-        return new ReportPolicy(domain, false, ReportPolicy.NO_POLICY, List.of(), "", domainTlsRpt);
+        return new ReportPolicy(domain, false, PolicyType.NO_POLICY_FOUND, List.of(), "", domainTlsRpt);
     }
 
     private boolean hasTlsRpt(String domain) {
