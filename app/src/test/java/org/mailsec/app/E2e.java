@@ -163,7 +163,7 @@ final class E2e {
      * A signed zone whose MX 10 {@code mx} has a TLSA record of {@code first}'s key and MX 20 {@code mx2} one of
      * {@code second}'s, both at 127.0.0.2, plus {@code extraRecord} (a TLSRPT record, say).
      */
-    static void twoDaneHosts(org.mailsec.dns.testing.LoopbackDnsServer dns, String domain, int smtpPort,
+    static void twoDaneHosts(org.mailsec.testing.LoopbackDnsServer dns, String domain, int smtpPort,
                              org.mailsec.testing.TestPki.Identity first, org.mailsec.testing.TestPki.Identity second,
                              String extraRecord) throws java.io.IOException {
         String owner = "_" + smtpPort + "._tcp";

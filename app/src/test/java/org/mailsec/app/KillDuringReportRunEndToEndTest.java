@@ -24,13 +24,13 @@ import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackDnsServer;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
 import org.mailsec.store.tls.JdbcTlsResultStore;
 import org.mailsec.store.tls.TlsResultKey;
 import org.mailsec.testing.TestPki;
-import org.mailsec.testing.delivery.PolicyHttpsServer;
+import org.mailsec.testing.PolicyHttpsServer;
 import org.mailsec.tlsrpt.TlsReport;
 import org.mailsec.tlsrpt.TlsReportReader;
 

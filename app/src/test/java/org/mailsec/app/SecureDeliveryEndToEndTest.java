@@ -41,10 +41,10 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackDnsServer;
 import org.mailsec.testing.TestPki;
-import org.mailsec.testing.delivery.LoopbackMx;
-import org.mailsec.testing.delivery.PolicyHttpsServer;
+import org.mailsec.testing.LoopbackMx;
+import org.mailsec.testing.PolicyHttpsServer;
 
 /**
  * End to end, all real and on loopback: James 3.8.1 with the sample conf/ and SecureRemoteDelivery, a DNS

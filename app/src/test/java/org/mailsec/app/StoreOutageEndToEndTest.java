@@ -24,8 +24,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailsec.dns.testing.LoopbackDnsServer;
-import org.mailsec.testing.delivery.LoopbackMx;
+import org.mailsec.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackMx;
 
 /**
  * Fault injection: the PostgreSQL store goes away while James delivers mail. Mail is still delivered, the TLS

@@ -18,7 +18,7 @@ import org.mailsec.dns.DnsAnswer;
 import org.mailsec.dns.DnsResolver;
 import org.mailsec.dns.DnssecStatus;
 import org.mailsec.dns.TlsaRecord;
-import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackDnsServer;
 import org.mailsec.testing.TestData;
 import org.mailsec.testing.TestPki;
 import org.mailsec.tlsrpt.ResultType;

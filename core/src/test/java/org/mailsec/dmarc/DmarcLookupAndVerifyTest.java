@@ -13,7 +13,7 @@ import org.mailsec.dmarc.DmarcRecord.Policy;
 import org.mailsec.dmarc.DmarcVerifier.AuthResult;
 import org.mailsec.dmarc.DmarcVerifier.DkimResult;
 import org.mailsec.dmarc.DmarcVerifier.SpfResult;
-import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackDnsServer;
 
 /** DMARC lookup scenarios (shared/testdata/dmarc-records) and verification, against real DNS answers. */
 class DmarcLookupAndVerifyTest {

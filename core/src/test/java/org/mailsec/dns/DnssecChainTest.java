@@ -6,8 +6,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.mailsec.dns.testing.LoopbackDnsServer;
-import org.mailsec.dns.testing.LoopbackDnsServer.Denial;
+import org.mailsec.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackDnsServer.Denial;
 
 /**
  * Zones as operators sign them: NSEC3 (0 iterations, no salt; one parent with opt-out) and NSEC, children

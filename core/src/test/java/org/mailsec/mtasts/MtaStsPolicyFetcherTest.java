@@ -17,7 +17,7 @@ import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackDnsServer;
 import org.mailsec.mtasts.PolicyFetch.Outcome;
 import org.mailsec.tlsrpt.ResultType;
 import org.mailsec.testing.TestPki;

@@ -14,33 +14,22 @@ public final class IncomingDmarcReportRoutes extends IncomingReportRoutes {
 
     @Inject
     public IncomingDmarcReportRoutes(IncomingDmarcReports dmarcReports, RejectedReports rejectedReports, Clock clock) {
-        super(rejectedReports, clock);
+        super(DMARC, rejectedReports, clock);
         this.dmarcReports = dmarcReports;
     }
 
     @Override
-    public String getBasePath() {
-        return DMARC;
-    }
-
-    @Override
-    public void define(Service service) {
-        MailsecRoutes.answerMalformedRequestsWith400(service);
-        service.get(DMARC + "/rejected", (request, response) -> rejected(RejectedReport.Kind.DMARC, request, response), json);
-        service.get(DMARC + "/summaries", (request, response) -> {
-            response.type("application/json");
-            return MailsecRoutes.page(request).of(dmarcReports.summaries(start(request), end(request), domain(request)))
-                .stream().map(IncomingReportDtos.DmarcSummary::of).toList();
-        }, json);
-        service.get(DMARC + "/:id", (request, response) -> {
+    protected void routes(Service service) {
+        get(service, DMARC + "/rejected", request -> rejected(RejectedReport.Kind.DMARC, request));
+        get(service, DMARC + "/summaries", request ->
+            MailsecRoutes.page(request).of(dmarcReports.summaries(start(request), end(request), domain(request)))
+                .stream().map(IncomingReportDtos.DmarcSummary::of).toList());
+        get(service, DMARC + "/:id", request -> {
             IncomingDmarcReport report = dmarcReports.byId(id(request)).orElseThrow(() -> notFound(request));
-            response.type("application/json");
             return IncomingReportDtos.DmarcReport.of(report);
-        }, json);
-        service.get(DMARC, (request, response) -> {
-            response.type("application/json");
-            return dmarcReports.list(start(request), end(request), domain(request), MailsecRoutes.page(request)).stream()
-                .map(IncomingReportDtos.DmarcReport::of).toList();
-        }, json);
+        });
+        get(service, DMARC, request ->
+            dmarcReports.list(start(request), end(request), domain(request), MailsecRoutes.page(request)).stream()
+                .map(IncomingReportDtos.DmarcReport::of).toList());
     }
 }

@@ -5,9 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
-import org.apache.james.webadmin.utils.JsonTransformer;
 import org.mailsec.store.Page;
 import org.mailsec.store.rejected.RejectedReport;
 import org.mailsec.store.rejected.RejectedReports;
@@ -25,7 +23,7 @@ import spark.Request;
  * {@code start} and {@code end} are ISO-8601 instants (default: the last 30 days); reports whose date range
  * overlaps them are listed, and report mails refused (with the reason) in that time.
  */
-public abstract class IncomingReportRoutes implements Routes {
+public abstract class IncomingReportRoutes extends JsonRoutes {
 
     public static final String TLS = "/mailsec/tls-reports";
     public static final String DMARC = "/mailsec/dmarc-reports";
@@ -33,16 +31,15 @@ public abstract class IncomingReportRoutes implements Routes {
 
     protected final RejectedReports rejectedReports;
     protected final Clock clock;
-    protected final JsonTransformer json = new JsonTransformer();
 
-    protected IncomingReportRoutes(RejectedReports rejectedReports, Clock clock) {
+    protected IncomingReportRoutes(String basePath, RejectedReports rejectedReports, Clock clock) {
+        super(basePath);
         this.rejectedReports = rejectedReports;
         this.clock = clock;
     }
 
-    protected Object rejected(RejectedReport.Kind kind, Request request, spark.Response response) {
+    protected Object rejected(RejectedReport.Kind kind, Request request) {
         Page page = MailsecRoutes.page(request);
-        response.type("application/json");
         return rejectedReports.list(kind, start(request), end(request), page).stream().map(IncomingReportDtos.Rejected::of).toList();
     }
 

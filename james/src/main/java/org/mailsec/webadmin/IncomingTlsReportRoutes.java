@@ -19,33 +19,22 @@ public final class IncomingTlsReportRoutes extends IncomingReportRoutes {
 
     @Inject
     public IncomingTlsReportRoutes(IncomingTlsReports tlsReports, RejectedReports rejectedReports, Clock clock) {
-        super(rejectedReports, clock);
+        super(TLS, rejectedReports, clock);
         this.tlsReports = tlsReports;
     }
 
     @Override
-    public String getBasePath() {
-        return TLS;
-    }
-
-    @Override
-    public void define(Service service) {
-        MailsecRoutes.answerMalformedRequestsWith400(service);
-        service.get(TLS + "/rejected", (request, response) -> rejected(RejectedReport.Kind.TLS, request, response), json);
-        service.get(TLS + "/summaries", (request, response) -> {
-            response.type("application/json");
-            return MailsecRoutes.page(request).of(tlsReports.summaries(start(request), end(request), domain(request))).stream()
-                .map(IncomingReportDtos.TlsSummary::of).toList();
-        }, json);
-        service.get(TLS + "/:id", (request, response) -> {
+    protected void routes(Service service) {
+        get(service, TLS + "/rejected", request -> rejected(RejectedReport.Kind.TLS, request));
+        get(service, TLS + "/summaries", request ->
+            MailsecRoutes.page(request).of(tlsReports.summaries(start(request), end(request), domain(request))).stream()
+                .map(IncomingReportDtos.TlsSummary::of).toList());
+        get(service, TLS + "/:id", request -> {
             IncomingTlsReport report = tlsReports.byId(id(request)).orElseThrow(() -> notFound(request));
-            response.type("application/json");
             return IncomingReportDtos.TlsReport.of(report, MAPPER.readTree(TlsReportJson.write(report.report())));
-        }, json);
-        service.get(TLS, (request, response) -> {
-            response.type("application/json");
-            return tlsReports.listings(start(request), end(request), domain(request), MailsecRoutes.page(request)).stream()
-                .map(IncomingReportDtos.TlsReport::of).toList();
-        }, json);
+        });
+        get(service, TLS, request ->
+            tlsReports.listings(start(request), end(request), domain(request), MailsecRoutes.page(request)).stream()
+                .map(IncomingReportDtos.TlsReport::of).toList());
     }
 }

@@ -1,9 +1,7 @@
 package org.mailsec.webadmin;
 
 import javax.inject.Inject;
-import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
-import org.apache.james.webadmin.utils.JsonTransformer;
 import org.mailsec.store.policy.CachedPolicy;
 import org.mailsec.stspolicy.MtaStsPolicies;
 import spark.Service;
@@ -16,39 +14,30 @@ import spark.Service;
  *   <li>{@code DELETE /mailsec/mta-sts/policies/{domain}}: drop it; the next delivery fetches it again</li>
  * </ul>
  */
-public class MtaStsPolicyRoutes implements Routes {
+public class MtaStsPolicyRoutes extends JsonRoutes {
 
     public static final String BASE = "/mailsec/mta-sts/policies";
 
     private final MtaStsPolicies policies;
-    private final JsonTransformer json = new JsonTransformer();
 
     @Inject
     public MtaStsPolicyRoutes(MtaStsPolicies policies) {
+        super(BASE);
         this.policies = policies;
     }
 
     @Override
-    public String getBasePath() {
-        return BASE;
-    }
+    protected void routes(Service service) {
+        get(service, BASE, request ->
+            MailsecRoutes.page(request).of(policies.cached()).stream().map(Policy::of).toList());
 
-    @Override
-    public void define(Service service) {
-        MailsecRoutes.answerMalformedRequestsWith400(service);
-        service.get(BASE, (request, response) -> {
-            response.type("application/json");
-            return MailsecRoutes.page(request).of(policies.cached()).stream().map(Policy::of).toList();
-        }, json);
-
-        service.get(BASE + "/:domain", (request, response) -> {
+        get(service, BASE + "/:domain", request -> {
             String domain = MailsecRoutes.domainParam(request, "domain");
-            response.type("application/json");
             return policies.cached().stream().filter(p -> p.domain().equals(domain)).findFirst()
                 .map(Policy::of)
                 .orElseThrow(() -> ErrorResponder.builder().statusCode(404).type(ErrorResponder.ErrorType.NOT_FOUND)
                     .message("no cached MTA-STS policy for " + domain).haltError());
-        }, json);
+        });
 
         service.delete(BASE + "/:domain", (request, response) -> {
             String domain = MailsecRoutes.domainParam(request, "domain");

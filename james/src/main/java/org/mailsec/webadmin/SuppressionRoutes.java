@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
 import javax.inject.Inject;
-import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.mailsec.io.BoundedJson;
@@ -24,7 +23,7 @@ import spark.Service;
  *   <li>{@code DELETE /mailsec/suppressions/{tls|dmarc}/{address}}</li>
  * </ul>
  */
-public class SuppressionRoutes implements Routes {
+public class SuppressionRoutes extends JsonRoutes {
 
     public static final String BASE = "/mailsec/suppressions";
     /** RFC 5321 §4.5.3.1.3: a path holds at most 256 octets, so an address at most 254 characters. */
@@ -35,26 +34,18 @@ public class SuppressionRoutes implements Routes {
 
     private final SuppressionList suppressions;
     private final java.time.Clock clock;
-    private final JsonTransformer json = new JsonTransformer();
 
     @Inject
     public SuppressionRoutes(SuppressionList suppressions, java.time.Clock clock) {
+        super(BASE);
         this.suppressions = suppressions;
         this.clock = clock;
     }
 
     @Override
-    public String getBasePath() {
-        return BASE;
-    }
-
-    @Override
-    public void define(Service service) {
-        MailsecRoutes.answerMalformedRequestsWith400(service);
-        service.get(BASE + "/:kind", (request, response) -> {
-            response.type("application/json");
-            return MailsecRoutes.page(request).of(suppressions.list(kind(request))).stream().map(Entry::of).toList();
-        }, json);
+    protected void routes(Service service) {
+        get(service, BASE + "/:kind", request ->
+            MailsecRoutes.page(request).of(suppressions.list(kind(request))).stream().map(Entry::of).toList());
 
         service.put(BASE + "/:kind/:address", (request, response) -> {
             Suppression.Kind kind = kind(request);

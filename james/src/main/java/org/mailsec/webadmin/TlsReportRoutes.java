@@ -8,9 +8,7 @@ import org.apache.james.task.Task;
 import org.apache.james.task.TaskExecutionDetails;
 import org.apache.james.task.TaskManager;
 import org.apache.james.task.TaskType;
-import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.tasks.TaskFromRequest;
-import org.apache.james.webadmin.utils.JsonTransformer;
 import org.mailsec.reporting.TlsReportRun;
 import org.mailsec.store.tls.CoalescingRecorder;
 import org.slf4j.Logger;
@@ -22,7 +20,7 @@ import spark.Service;
  * (default: yesterday), without the daily job's pauses. Answers 201 with {@code {"taskId"}}; follow it with
  * {@code GET /tasks/{taskId}} or {@code /tasks/{taskId}/await}. Reports already sent are not sent again.
  */
-public class TlsReportRoutes implements Routes {
+public class TlsReportRoutes extends JsonRoutes {
 
     public static final String BASE = "/mailsec/tls-reports/send";
     public static final TaskType SEND_REPORTS = TaskType.of("mailsec-send-tls-reports");
@@ -32,10 +30,10 @@ public class TlsReportRoutes implements Routes {
     private final CoalescingRecorder recorder;
     private final TaskManager taskManager;
     private final Clock clock;
-    private final JsonTransformer json = new JsonTransformer();
 
     @Inject
     public TlsReportRoutes(TlsReportRun run, CoalescingRecorder recorder, TaskManager taskManager, Clock clock) {
+        super(BASE);
         this.reportRun = run;
         this.recorder = recorder;
         this.taskManager = taskManager;
@@ -43,13 +41,7 @@ public class TlsReportRoutes implements Routes {
     }
 
     @Override
-    public String getBasePath() {
-        return BASE;
-    }
-
-    @Override
-    public void define(Service service) {
-        MailsecRoutes.answerMalformedRequestsWith400(service);
+    protected void routes(Service service) {
         TaskFromRequest task = request -> {
             LocalDate today = MailsecRoutes.today(clock);
             LocalDate day = MailsecRoutes.day(request, "day").orElse(today.minusDays(1));

@@ -5,9 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import javax.inject.Inject;
-import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
-import org.apache.james.webadmin.utils.JsonTransformer;
 import org.mailsec.store.tls.CoalescingRecorder;
 import org.mailsec.store.tls.TlsResultCount;
 import org.mailsec.store.tls.TlsResultKey;
@@ -24,49 +22,41 @@ import spark.Service;
  *   <li>{@code DELETE /mailsec/tls-results/{policyDomain}/{day}}: forget them (the report will not be sent)</li>
  * </ul>
  */
-public class TlsResultRoutes implements Routes {
+public class TlsResultRoutes extends JsonRoutes {
 
     public static final String BASE = "/mailsec/tls-results";
 
     private final TlsResultStore store;
     private final CoalescingRecorder recorder;
-    private final JsonTransformer json = new JsonTransformer();
 
     private final java.time.Clock clock;
 
     @Inject
     public TlsResultRoutes(TlsResultStore store, CoalescingRecorder recorder, java.time.Clock clock) {
+        super(BASE);
         this.store = store;
         this.recorder = recorder;
         this.clock = clock;
     }
 
     @Override
-    public String getBasePath() {
-        return BASE;
-    }
-
-    @Override
-    public void define(Service service) {
-        MailsecRoutes.answerMalformedRequestsWith400(service);
-        service.get(BASE, (request, response) -> {
+    protected void routes(Service service) {
+        get(service, BASE, request -> {
             LocalDate day = MailsecRoutes.day(request, "day").orElse(MailsecRoutes.today(clock));
             Optional<String> policyDomain = MailsecRoutes.domain(request, "policyDomain");
             Optional<String> recipientDomain = MailsecRoutes.domain(request, "recipientDomain");
             Optional<Boolean> isHost = MailsecRoutes.query(request, "isHost").map(MailsecRoutes::bool);
             org.mailsec.store.Page page = MailsecRoutes.page(request);
             flushQuietly();
-            response.type("application/json");
             return store.find(new TlsResultStore.Filter(day, policyDomain, recipientDomain, isHost), page).stream()
                 .map(TlsResult::of).toList();
-        }, json);
+        });
 
-        service.get(BASE + "/:policyDomain/:day", (request, response) -> {
+        get(service, BASE + "/:policyDomain/:day", request -> {
             LocalDate day = MailsecRoutes.day(request.params("day"));
             flushQuietly();
-            response.type("application/json");
             return store.results(domain(request), day).stream().map(TlsResult::of).toList();
-        }, json);
+        });
 
         service.delete(BASE + "/:policyDomain/:day", (request, response) -> {
             LocalDate day = MailsecRoutes.day(request.params("day"));

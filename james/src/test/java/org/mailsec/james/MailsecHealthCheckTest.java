@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.james.core.Domain;
 import org.apache.james.core.healthcheck.Result;
-import org.apache.james.domainlist.api.DomainList;
+import org.mailsec.testing.FixedDomainList;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.h2.tools.Server;
 import org.junit.jupiter.api.AfterEach;
@@ -31,34 +31,6 @@ import reactor.core.publisher.Mono;
 
 /** mailsec in James's /healthcheck, over a real H2 store, a real recorder and a real report receiver. */
 class MailsecHealthCheckTest {
-
-    /** James's domains: example.com only. */
-    private static final class OurDomains implements DomainList {
-        @Override
-        public List<Domain> getDomains() {
-            return List.of(Domain.of("example.com"));
-        }
-
-        @Override
-        public boolean containsDomain(Domain domain) {
-            return domain.equals(Domain.of("example.com"));
-        }
-
-        @Override
-        public void addDomain(Domain domain) {
-            throw new IllegalStateException("fixed");
-        }
-
-        @Override
-        public void removeDomain(Domain domain) {
-            throw new IllegalStateException("fixed");
-        }
-
-        @Override
-        public Domain getDefaultDomain() {
-            return Domain.of("example.com");
-        }
-    }
 
     private static final MailsecSettings RECEIVER_OFF = MailsecSettings.from(new java.util.Properties());
 
@@ -88,7 +60,7 @@ class MailsecHealthCheckTest {
 
     private HttpsReportReceiver receiver(MailsecSettings settings) {
         receiver = new HttpsReportReceiver(settings.receiver(), settings.receivedReportLimits(),
-            new JdbcIncomingTlsReports(database), new JdbcRejectedReports(database), new OurDomains(),
+            new JdbcIncomingTlsReports(database), new JdbcRejectedReports(database), new FixedDomainList("example.com"),
             new RecordingMetricFactory(), Clock.systemUTC());
         return receiver;
     }

@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.apache.james.core.Domain;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -19,13 +18,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailsec.dmarc.OrganizationalDomains;
-import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackDnsServer;
 import org.mailsec.io.InputLimits;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
 import org.mailsec.store.rejected.JdbcRejectedReports;
 import org.mailsec.store.rejected.RejectedReport;
 import org.mailsec.store.tlsreport.JdbcIncomingTlsReports;
+import org.mailsec.testing.FixedDomainList;
 import org.mailsec.tlsrpt.TlsReport;
 
 /**
@@ -38,32 +38,7 @@ class ReportIntakeTest {
     /** Google's report about foo-bar.io, as Google sent it (shared testdata). */
     private static final Path GOOGLE = Path.of("../../shared/testdata/tlsrpt-reports/cryinc_google.json");
 
-    private static final DomainList FOO_BAR = new DomainList() {
-        @Override
-        public List<Domain> getDomains() {
-            return List.of(Domain.of("foo-bar.io"));
-        }
-
-        @Override
-        public boolean containsDomain(Domain domain) {
-            return getDomains().contains(domain);
-        }
-
-        @Override
-        public void addDomain(Domain domain) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void removeDomain(Domain domain) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Domain getDefaultDomain() {
-            return Domain.of("foo-bar.io");
-        }
-    };
+    private static final DomainList FOO_BAR = new FixedDomainList("foo-bar.io");
 
     private static LoopbackDnsServer dns;
 

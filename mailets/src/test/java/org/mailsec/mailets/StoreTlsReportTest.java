@@ -11,7 +11,7 @@ import java.util.List;
 import javax.mail.internet.InternetAddress;
 import org.apache.james.core.Domain;
 import org.apache.james.core.MailAddress;
-import org.apache.james.domainlist.api.DomainList;
+import org.mailsec.testing.FixedDomainList;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMail;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
-import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackDnsServer;
 import org.mailsec.reporting.ReportDkimSigner;
 import org.mailsec.reporting.ReportSettings;
 import org.mailsec.store.tlsreport.IncomingTlsReport;
@@ -36,34 +36,6 @@ import org.mailsec.tlsrpt.TlsReport;
 import org.mailsec.tlsrpt.TlsReportMail;
 
 class StoreTlsReportTest {
-
-    /** James's domains: example.com only. */
-    private static final class OurDomains implements DomainList {
-        @Override
-        public List<Domain> getDomains() {
-            return List.of(Domain.of("example.com"));
-        }
-
-        @Override
-        public boolean containsDomain(Domain domain) {
-            return domain.equals(Domain.of("example.com"));
-        }
-
-        @Override
-        public void addDomain(Domain domain) {
-            throw new IllegalStateException("fixed");
-        }
-
-        @Override
-        public void removeDomain(Domain domain) {
-            throw new IllegalStateException("fixed");
-        }
-
-        @Override
-        public Domain getDefaultDomain() {
-            return Domain.of("example.com");
-        }
-    }
 
     private static KeyPair reporterKey;
     private static KeyPair strangerKey;
@@ -110,7 +82,7 @@ class StoreTlsReportTest {
     }
 
     private StoreTlsReport mailet(boolean onlyOurDomains, boolean ghost, boolean requireAlignedDkim) throws Exception {
-        StoreTlsReport mailet = new StoreTlsReport(reports, rejected, dns.resolver(), metrics, Clock.systemUTC(), new OurDomains(),
+        StoreTlsReport mailet = new StoreTlsReport(reports, rejected, dns.resolver(), metrics, Clock.systemUTC(), new FixedDomainList("example.com"),
             org.mailsec.io.InputLimits.DEFAULT);
         mailet.init(FakeMailetConfig.builder().mailetName("StoreTlsReport")
             .setProperty("onlyOurDomains", String.valueOf(onlyOurDomains)).setProperty("ghost", String.valueOf(ghost))

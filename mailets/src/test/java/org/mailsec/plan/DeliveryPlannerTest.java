@@ -12,7 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailsec.dane.TlsPolicy;
-import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackDnsServer;
 import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.mtasts.MtaStsLookup;
 import org.mailsec.mtasts.MtaStsPolicyFetcher;

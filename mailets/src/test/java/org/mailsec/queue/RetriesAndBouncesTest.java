@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailsec.dane.SmtpTrustManager;
 import org.mailsec.plan.DeliveryPlanner;
 import org.mailsec.outcome.TlsOutcomes;
-import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackDnsServer;
 import org.mailsec.mtasts.MtaStsLookup;
 import org.mailsec.mtasts.MtaStsPolicyFetcher;
 import org.mailsec.store.Database;
@@ -142,8 +142,8 @@ class RetriesAndBouncesTest {
     @Test
     void aRequireTlsMailNoMxCanTakeIsReturnedAtOnce(@TempDir Path dir) throws Exception {
         org.mailsec.testing.TestPki.Identity root = org.mailsec.testing.TestPki.rootCa("requiretls test root");
-        int port = org.mailsec.testing.delivery.LoopbackMx.freePort();
-        try (org.mailsec.testing.delivery.LoopbackMx withoutRequireTls = org.mailsec.testing.delivery.LoopbackMx.start(
+        int port = org.mailsec.testing.LoopbackMx.freePort();
+        try (org.mailsec.testing.LoopbackMx withoutRequireTls = org.mailsec.testing.LoopbackMx.start(
                 "127.0.0.8", port, root.issueServer("mx.signed-reqtls.test").serverContext())) {
             dns.addSignedZone("signed-reqtls.test", "@ MX 10 mx\nmx A 127.0.0.8\n");
             dns.addZone("unsigned-reqtls.test", "@ MX 10 mx\nmx A 127.0.0.8\n");

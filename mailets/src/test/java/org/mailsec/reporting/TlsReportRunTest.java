@@ -21,10 +21,10 @@ import org.apache.mailet.base.test.FakeMailContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackDnsServer;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
-import org.mailsec.store.TestDatabases;
+import org.mailsec.testing.TestDatabases;
 import org.mailsec.store.suppression.JdbcSuppressionList;
 import org.mailsec.store.suppression.Suppression;
 import org.mailsec.store.tls.JdbcReportClaims;
@@ -32,7 +32,7 @@ import org.mailsec.store.tls.JdbcTlsResultStore;
 import org.mailsec.store.tls.TlsResultKey;
 import org.mailsec.testing.MovableClock;
 import org.mailsec.testing.TestPki;
-import org.mailsec.testing.delivery.PolicyHttpsServer;
+import org.mailsec.testing.PolicyHttpsServer;
 import org.mailsec.tlsrpt.TlsReport;
 import org.mailsec.tlsrpt.TlsReportReader;
 import org.mailsec.tlsrpt.TlsRptLookup;
@@ -129,7 +129,7 @@ class TlsReportRunTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void failuresAreReportedOnceSuccessOnlyDaysAndReportDeliveriesAreNot(StoreConfig.Dialect dialect) throws Exception {
         start(dialect);
         count(key("a.test", "a.test", false, false, "certificate-expired", "mx.a.test"), 4);
@@ -160,7 +160,7 @@ class TlsReportRunTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void twoNodesRacingSendEachReportExactlyOnce(StoreConfig.Dialect dialect) throws Exception {
         start(dialect);
         StringBuilder zone = new StringBuilder();
@@ -192,7 +192,7 @@ class TlsReportRunTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void aNodeThatDiedHoldingAClaimDelaysTheReportButDoesNotLoseIt(StoreConfig.Dialect dialect) throws Exception {
         start(dialect);
         count(key("a.test", "a.test", false, false, "certificate-expired", "mx.a.test"), 2);
@@ -206,7 +206,7 @@ class TlsReportRunTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void hostResultsGoOnceToAnAddressAndSeparatelyToAHostsOwnEndpoint(StoreConfig.Dialect dialect) throws Exception {
         start(dialect);
         count(key("d.test", "d.test", false, false, "certificate-expired", "mx.d.test"), 1);
@@ -229,7 +229,7 @@ class TlsReportRunTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void aRecipientDomainWhoseOnlyResultsAreItsHostsDaneResultsGetsOneReport(StoreConfig.Dialect dialect) throws Exception {
         start(dialect);
         // e.test publishes TLSRPT, its hosts do not; every result of the day is a DANE result, stored under a host.
@@ -256,7 +256,7 @@ class TlsReportRunTest {
 
     /** A host's rows for a domain whose own report is not out yet (here: its record cannot be read) wait for it. */
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void aHostReportNeverCarriesRowsItsRecipientDomainsReportWillCarryToTheSameAddress(StoreConfig.Dialect dialect)
             throws Exception {
         start(dialect);
@@ -277,7 +277,7 @@ class TlsReportRunTest {
 
     /** g.test is a recipient domain (DANE host mx.g.test) and the MX of h.test: one report, nothing lost. */
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void aRecipientDomainThatIsAlsoAHostGetsOneReportWithBothKindsOfRows(StoreConfig.Dialect dialect) throws Exception {
         start(dialect);
         count(key("mx.g.test", "g.test", true, false, "validation-failure", "mx.g.test"), 2);
@@ -292,7 +292,7 @@ class TlsReportRunTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void anHttpsRuaIsTriedAgainAfterTransientFailuresButNotAfterARefusal(StoreConfig.Dialect dialect) throws Exception {
         start(dialect);
         count(key("mx2.d.test", "d.test", true, false, "validation-failure", "mx2.d.test"), 6);
@@ -312,7 +312,7 @@ class TlsReportRunTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void ruaOnThisNetworkIsNeverContacted(StoreConfig.Dialect dialect) throws Exception {
         start(dialect);
         // The rua host resolves to loopback, and another rua is an address literal: an outsider pointing reports
@@ -331,7 +331,7 @@ class TlsReportRunTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void suppressedAddressesGetNothingAndTemporaryDnsErrorsWaitForTheNextRun(StoreConfig.Dialect dialect) throws Exception {
         start(dialect);
         count(key("a.test", "a.test", false, false, "certificate-expired", "mx.a.test"), 2);

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackDnsServer;
 import org.mailsec.mtasts.MtaStsLookup;
 import org.mailsec.mtasts.MtaStsPolicy;
 import org.mailsec.mtasts.MtaStsPolicyFetcher;
@@ -20,7 +20,7 @@ import org.mailsec.store.policy.JdbcPolicyCache;
 import org.mailsec.store.policy.PolicyCache;
 import org.mailsec.testing.MovableClock;
 import org.mailsec.testing.TestPki;
-import org.mailsec.testing.delivery.PolicyHttpsServer;
+import org.mailsec.testing.PolicyHttpsServer;
 import org.mailsec.tlsrpt.ResultType;
 
 /**

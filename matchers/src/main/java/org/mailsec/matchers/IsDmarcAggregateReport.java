@@ -1,13 +1,7 @@
 package org.mailsec.matchers;
 
-import java.util.Collection;
-import java.util.List;
 import java.util.Set;
-import javax.mail.MessagingException;
 import javax.mail.Part;
-import org.apache.james.core.MailAddress;
-import org.apache.mailet.Mail;
-import org.apache.mailet.base.GenericMatcher;
 
 /**
  * Matches mail carrying a DMARC aggregate report (RFC 7489 §7.2.1.1): an XML, gzip or zip attachment as
@@ -16,27 +10,17 @@ import org.apache.mailet.base.GenericMatcher;
  * {@code match="org.mailsec.matchers.IsDmarcAggregateReport"}, or {@code …IsDmarcAggregateReport=rua@example.com, …} to
  * match only those reporting addresses among the recipients.
  */
-public class IsDmarcAggregateReport extends GenericMatcher {
+public class IsDmarcAggregateReport extends ReportMatcher {
 
     private static final Set<String> REPORT_TYPES = Set.of("application/zip", "application/x-zip-compressed",
         "application/gzip", "application/x-gzip", "application/xml", "text/xml");
 
-    private ReportingAddresses reportingAddresses;
-
     @Override
-    public void init() throws MessagingException {
-        reportingAddresses = ReportingAddresses.parse(getCondition());
+    boolean isReportPart(Part part) {
+        return isAggregateReportPart(part);
     }
 
-    @Override
-    public Collection<MailAddress> match(Mail mail) throws MessagingException {
-        if (!reportingAddresses.addressed(mail)) {
-            return List.of();
-        }
-        return ReportParts.any(mail.getMessage(), IsDmarcAggregateReport::isReportPart) ? reportingAddresses.of(mail) : List.of();
-    }
-
-    static boolean isReportPart(Part part) {
+    static boolean isAggregateReportPart(Part part) {
         String type = ReportParts.baseType(part);
         String name = ReportParts.fileName(part);
         if (REPORT_TYPES.contains(type)) {

@@ -1,12 +1,6 @@
 package org.mailsec.matchers;
 
-import java.util.Collection;
-import java.util.List;
-import javax.mail.MessagingException;
 import javax.mail.Part;
-import org.apache.james.core.MailAddress;
-import org.apache.mailet.Mail;
-import org.apache.mailet.base.GenericMatcher;
 
 /**
  * Matches mail carrying an SMTP TLS report (RFC 8460 §5.3): a {@code multipart/report} with
@@ -15,21 +9,11 @@ import org.apache.mailet.base.GenericMatcher;
  * {@code match="org.mailsec.matchers.IsTlsReport"}, or {@code …IsTlsReport=tlsrpt@example.com, …} to match only
  * those reporting addresses among the recipients.
  */
-public class IsTlsReport extends GenericMatcher {
-
-    private ReportingAddresses reportingAddresses;
+public class IsTlsReport extends ReportMatcher {
 
     @Override
-    public void init() throws MessagingException {
-        reportingAddresses = ReportingAddresses.parse(getCondition());
-    }
-
-    @Override
-    public Collection<MailAddress> match(Mail mail) throws MessagingException {
-        if (!reportingAddresses.addressed(mail)) {
-            return List.of();
-        }
-        return ReportParts.any(mail.getMessage(), IsTlsReport::isTlsReportPart) ? reportingAddresses.of(mail) : List.of();
+    boolean isReportPart(Part part) {
+        return isTlsReportPart(part);
     }
 
     static boolean isTlsReportPart(Part part) {

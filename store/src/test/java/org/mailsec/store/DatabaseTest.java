@@ -1,5 +1,7 @@
 package org.mailsec.store;
 
+import org.mailsec.testing.TestDatabases;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,7 +18,7 @@ class DatabaseTest {
     private static final int LATEST = 8;
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void migratesADatabaseCreatedByThePreviousMigrationsKeepingItsData(StoreConfig.Dialect dialect) throws Exception {
         StoreConfig config = TestDatabases.fresh(dialect);
         org.flywaydb.core.Flyway.configure().dataSource(config.jdbcUrl(), config.user(), config.password())
@@ -35,7 +37,7 @@ class DatabaseTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void reportsReceivedBeforeDkimWasCheckedCountAsUnauthenticated(StoreConfig.Dialect dialect) throws Exception {
         StoreConfig config = TestDatabases.fresh(dialect);
         org.flywaydb.core.Flyway.configure().dataSource(config.jdbcUrl(), config.user(), config.password())
@@ -55,7 +57,7 @@ class DatabaseTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void migratesAnEmptyDatabaseAndReopensAMigratedOne(StoreConfig.Dialect dialect) throws Exception {
         StoreConfig config = TestDatabases.fresh(dialect);
         try (Database db = Database.open(config)) {

@@ -13,7 +13,7 @@ import org.mailsec.plan.DeliveryPlanner;
 import org.mailsec.outcome.TlsOutcomes;
 import org.mailsec.dns.CachingDnsResolver;
 import org.mailsec.dns.DnsResolver;
-import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackDnsServer;
 import org.mailsec.mtasts.MtaStsLookup;
 import org.mailsec.mtasts.MtaStsPolicyFetcher;
 import org.mailsec.store.Database;
@@ -24,7 +24,7 @@ import org.mailsec.store.tls.CoalescingRecorder;
 import org.mailsec.store.tls.JdbcTlsResultStore;
 import org.mailsec.stspolicy.MtaStsPolicies;
 import org.mailsec.testing.TestPki;
-import org.mailsec.testing.delivery.LoopbackMx;
+import org.mailsec.testing.LoopbackMx;
 import org.mailsec.queue.TransportSecurity;
 
 /**

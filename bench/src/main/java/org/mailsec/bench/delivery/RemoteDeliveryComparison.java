@@ -38,7 +38,7 @@ public final class RemoteDeliveryComparison {
                 .registerRecord(DeliveryBench.MX, java.net.InetAddress.getByName(DeliveryBench.MX_ADDRESS), DeliveryBench.MX)
                 .registerRecord(DeliveryBench.DOMAIN, List.of(), List.of(DeliveryBench.MX + ":" + world.port), List.of());
             MemoryMailQueueFactory queues = new MemoryMailQueueFactory(new RawMailQueueItemDecoratorFactory());
-            DomainList domains = new org.mailsec.bench.FixedDomainList("bench.local");
+            DomainList domains = new org.mailsec.testing.FixedDomainList("bench.local");
 
             RemoteDelivery stock = new RemoteDelivery(jamesDns, domains, queues, world.metrics);
             stock.init(config("stock", "outgoing-stock")

@@ -15,7 +15,7 @@ import org.apache.james.server.core.MailImpl;
 import org.apache.mailet.base.test.FakeMailetConfig;
 import org.mailsec.bench.SyntheticTlsReports;
 import org.mailsec.dns.CachingDnsResolver;
-import org.mailsec.dns.testing.LoopbackDnsServer;
+import org.mailsec.testing.LoopbackDnsServer;
 import org.mailsec.mailets.StoreTlsReport;
 import org.mailsec.reporting.ReportDkimSigner;
 import org.mailsec.reporting.ReportSettings;
@@ -53,7 +53,7 @@ public final class IngestionBenchmark {
             StoreTlsReport mailet = new StoreTlsReport(new JdbcIncomingTlsReports(database),
                 new org.mailsec.store.rejected.JdbcRejectedReports(database),
                 new CachingDnsResolver(dns.resolver(), Duration.ofSeconds(60)), new RecordingMetricFactory(),
-                Clock.systemUTC(), new org.mailsec.bench.FixedDomainList("example.com"), org.mailsec.io.InputLimits.DEFAULT);
+                Clock.systemUTC(), new org.mailsec.testing.FixedDomainList("example.com"), org.mailsec.io.InputLimits.DEFAULT);
             mailet.init(FakeMailetConfig.builder().mailetName("StoreTlsReport").build());
             List<Double> unsigned = new ArrayList<>();
             List<Double> signed = new ArrayList<>();

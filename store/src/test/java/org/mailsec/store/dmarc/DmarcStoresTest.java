@@ -18,7 +18,7 @@ import org.mailsec.io.RejectedInputException;
 import org.mailsec.store.Database;
 import org.mailsec.store.retention.Retention;
 import org.mailsec.store.StoreConfig;
-import org.mailsec.store.TestDatabases;
+import org.mailsec.testing.TestDatabases;
 import org.mailsec.testing.TestData;
 import org.mailsec.store.policy.JdbcPolicyCache;
 import org.mailsec.store.tlsreport.JdbcIncomingTlsReports;
@@ -37,7 +37,7 @@ public class DmarcStoresTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void evaluationsWaitForTheirReport(StoreConfig.Dialect dialect) {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             Evaluations evaluations = new JdbcEvaluations(db);
@@ -69,7 +69,7 @@ public class DmarcStoresTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void everyRealReportIsStoredOnceAndSummarised(StoreConfig.Dialect dialect) throws Exception {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             IncomingDmarcReports store = new JdbcIncomingDmarcReports(db);
@@ -119,7 +119,7 @@ public class DmarcStoresTest {
 
     /** A period's sum past 2^63-1 shows the maximum and says it saturated; it never wraps and never fails the route. */
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void sumsOverAPeriodSaturateAndSaySo(StoreConfig.Dialect dialect) throws Exception {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             IncomingDmarcReports store = new JdbcIncomingDmarcReports(db);
@@ -145,7 +145,7 @@ public class DmarcStoresTest {
 
     /** A store holding reports from before record counts were columns gets them from the stored XML, once. */
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void reportsStoredBeforeVersion8GetTheirRecordCount(StoreConfig.Dialect dialect) throws Exception {
         StoreConfig config = TestDatabases.fresh(dialect);
         org.flywaydb.core.Flyway.configure().dataSource(config.jdbcUrl(), config.user(), config.password())

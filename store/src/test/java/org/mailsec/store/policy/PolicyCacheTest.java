@@ -7,14 +7,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
-import org.mailsec.store.TestDatabases;
+import org.mailsec.testing.TestDatabases;
 
 class PolicyCacheTest {
 
     private static final String TEXT = "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 604800\r\n";
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void cachesReplacesTouchesBacksOffAndExpires(StoreConfig.Dialect dialect) {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             PolicyCache cache = new JdbcPolicyCache(db);

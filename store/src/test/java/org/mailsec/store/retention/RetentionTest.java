@@ -2,7 +2,7 @@ package org.mailsec.store.retention;
 
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
-import org.mailsec.store.TestDatabases;
+import org.mailsec.testing.TestDatabases;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,7 +26,7 @@ import org.mailsec.store.tls.TlsResultKey;
 class RetentionTest {
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void forgetsResultsAfter48HoursAndPoliciesUnusedFor180Days(StoreConfig.Dialect dialect) {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             Instant now = Instant.parse("2026-11-22T10:00:00Z");

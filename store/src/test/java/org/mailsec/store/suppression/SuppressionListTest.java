@@ -7,13 +7,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
-import org.mailsec.store.TestDatabases;
+import org.mailsec.testing.TestDatabases;
 import org.mailsec.store.suppression.Suppression.Kind;
 
 class SuppressionListTest {
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void suppressesUntilATimeExtendsAndRemoves(StoreConfig.Dialect dialect) {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             SuppressionList list = new JdbcSuppressionList(db);

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
 import org.mailsec.store.StoreException;
-import org.mailsec.store.TestDatabases;
+import org.mailsec.testing.TestDatabases;
 
 class CoalescingRecorderTest {
 
@@ -69,7 +69,7 @@ class CoalescingRecorderTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void aFailedFlushIsRetriedAndNothingIsLost(StoreConfig.Dialect dialect) {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             JdbcTlsResultStore real = new JdbcTlsResultStore(db);
@@ -95,7 +95,7 @@ class CoalescingRecorderTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void aFullBufferMakesRecordersWaitForAFlushInsteadOfGrowing(StoreConfig.Dialect dialect) {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             JdbcTlsResultStore store = new JdbcTlsResultStore(db);
@@ -117,7 +117,7 @@ class CoalescingRecorderTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void aPolicyWithSevenLongMxLinesIsStoredWholeAndStopsNothing(StoreConfig.Dialect dialect) {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             JdbcTlsResultStore store = new JdbcTlsResultStore(db);
@@ -139,7 +139,7 @@ class CoalescingRecorderTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void aCounterTheStoreRefusesIsSetAsideAndTheOthersAreStored(StoreConfig.Dialect dialect) {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             JdbcTlsResultStore store = new JdbcTlsResultStore(db);

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
-import org.mailsec.store.TestDatabases;
+import org.mailsec.testing.TestDatabases;
 
 /** Two "nodes" (store instances with their own pools) writing the same rows at once add up exactly. */
 class ConcurrencyTest {
@@ -29,7 +29,7 @@ class ConcurrencyTest {
     private static final int KEYS = 50;
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void fourThreadsOnTwoNodesRecordingOverlappingKeysGiveExactTotals(StoreConfig.Dialect dialect) throws Exception {
         StoreConfig config = TestDatabases.fresh(dialect);
         List<TlsResultKey> keys = new ArrayList<>();
@@ -81,7 +81,7 @@ class ConcurrencyTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void twoNodesRacingForAThousandReportsClaimEachExactlyOnce(StoreConfig.Dialect dialect) throws Exception {
         StoreConfig config = TestDatabases.fresh(dialect);
         try (Database a = Database.open(config); Database b = Database.open(config)) {

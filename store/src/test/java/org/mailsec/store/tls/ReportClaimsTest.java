@@ -8,14 +8,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
-import org.mailsec.store.TestDatabases;
+import org.mailsec.testing.TestDatabases;
 
 class ReportClaimsTest {
 
     private static final LocalDate DAY = LocalDate.of(2026, 11, 21);
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void aCrashedNodesClaimExpiresAndASentReportIsNeverClaimedAgain(StoreConfig.Dialect dialect) {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             ReportClaims claims = new JdbcReportClaims(db);

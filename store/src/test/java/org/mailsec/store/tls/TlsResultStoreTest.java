@@ -10,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
-import org.mailsec.store.TestDatabases;
+import org.mailsec.testing.TestDatabases;
 
 class TlsResultStoreTest {
 
@@ -23,7 +23,7 @@ class TlsResultStoreTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void addsUpReadsBackAndDeletes(StoreConfig.Dialect dialect) {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             TlsResultStore store = new JdbcTlsResultStore(db);
@@ -48,7 +48,7 @@ class TlsResultStoreTest {
 
     /** The admin API's listing: filters and the page in the SQL, the same rows as filtering everything by hand. */
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void findFiltersAndPagesInTheQuery(StoreConfig.Dialect dialect) {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             TlsResultStore store = new JdbcTlsResultStore(db);

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
-import org.mailsec.store.TestDatabases;
+import org.mailsec.testing.TestDatabases;
 import org.mailsec.testing.TestData;
 import org.mailsec.tlsrpt.TlsReport;
 import org.mailsec.tlsrpt.TlsReportReader;
@@ -37,7 +37,7 @@ class IncomingTlsReportsTest {
      * database, as enough big reports would add up to) shows the maximum and says it saturated, never wraps or fails.
      */
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void sumsOverAPeriodSaturateAndSaySo(StoreConfig.Dialect dialect) throws Exception {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             IncomingTlsReports store = new JdbcIncomingTlsReports(db);
@@ -66,7 +66,7 @@ class IncomingTlsReportsTest {
     }
 
     @ParameterizedTest
-    @MethodSource("org.mailsec.store.TestDatabases#both")
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void storesEachReportOnceAndSummarises(StoreConfig.Dialect dialect) throws Exception {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             IncomingTlsReports store = new JdbcIncomingTlsReports(db);

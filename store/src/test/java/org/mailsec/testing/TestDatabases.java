@@ -1,4 +1,4 @@
-package org.mailsec.store;
+package org.mailsec.testing;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -10,6 +10,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.mailsec.store.Database;
+import org.mailsec.store.StoreConfig;
 
 /**
  * The two databases every store test runs against: an embedded H2 file database, and a real PostgreSQL

@@ -1,4 +1,4 @@
-package org.mailsec.dns.testing;
+package org.mailsec.testing;
 
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;

@@ -1,4 +1,4 @@
-package org.mailsec.testing.delivery;
+package org.mailsec.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;

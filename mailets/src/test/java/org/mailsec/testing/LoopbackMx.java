@@ -1,4 +1,4 @@
-package org.mailsec.testing.delivery;
+package org.mailsec.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
