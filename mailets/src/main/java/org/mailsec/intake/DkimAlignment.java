@@ -1,28 +1,18 @@
 package org.mailsec.intake;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import javax.mail.internet.AddressException;
 import javax.mail.internet.InternetAddress;
-import org.apache.james.jdkim.DKIMVerifier;
-import org.apache.james.jdkim.api.PublicKeyRecordRetriever;
-import org.apache.james.jdkim.api.SignatureRecord;
-import org.apache.james.jdkim.exceptions.FailException;
-import org.apache.james.jdkim.exceptions.PermFailException;
-import org.apache.james.jdkim.exceptions.TempFailException;
+import org.mailsec.authentication.DkimVerification;
 import org.mailsec.dmarc.OrganizationalDomains;
-import org.mailsec.dns.DnsAnswer;
-import org.mailsec.dns.DnsException;
-import org.mailsec.dns.DnsPermanentException;
 import org.mailsec.dns.DnsResolver;
 
 /**
  * Whether a report mail carries a valid DKIM signature whose d= is aligned with its From domain (relaxed
- * alignment, RFC 7489 §3.1.1: the same organizational domain). jDKIM verifies; the keys come through mailsec's
- * resolver, so the operator's DNS settings apply.
+ * alignment, RFC 7489 §3.1.1: the same organizational domain). {@link DkimVerification} verifies each signature,
+ * with keys through mailsec's resolver, as for every mail James receives.
  */
 public final class DkimAlignment {
 
@@ -30,11 +20,11 @@ public final class DkimAlignment {
     public record Verdict(boolean aligned, String detail) {
     }
 
-    private final DnsResolver resolver;
+    private final DkimVerification verification;
     private final OrganizationalDomains organizationalDomains;
 
     public DkimAlignment(DnsResolver resolver, OrganizationalDomains organizationalDomains) {
-        this.resolver = resolver;
+        this.verification = new DkimVerification(resolver);
         this.organizationalDomains = organizationalDomains;
     }
 
@@ -51,51 +41,26 @@ public final class DkimAlignment {
         } catch (AddressException e) {
             return new Verdict(false, "unreadable From header: " + e.getMessage());
         }
-        List<SignatureRecord> passed;
-        try {
-            passed = new DKIMVerifier(new Keys()).verify(new ByteArrayInputStream(rawMessage));
-        } catch (TempFailException e) {
-            return new Verdict(false, "DKIM temporary error: " + e.getMessage());
-        } catch (FailException e) {
-            return new Verdict(false, "DKIM fail: " + e.getMessage());
-        } catch (IOException | RuntimeException e) {
-            // jDKIM throws unchecked exceptions on some malformed signatures; a bad signature is just a fail.
-            return new Verdict(false, "DKIM fail: " + e);
-        }
-        if (passed == null || passed.isEmpty()) {
+        List<DkimVerification.Signature> signatures = verification.verify(rawMessage);
+        if (signatures.isEmpty()) {
             return new Verdict(false, "no DKIM signature");
         }
         List<String> signers = new ArrayList<>();
-        for (SignatureRecord signature : passed) {
-            String d = signature.getDToken().toString().toLowerCase(Locale.ROOT);
-            if (organizationalDomains.relaxedAligned(d, fromDomain)) {
-                return new Verdict(true, "DKIM pass d=" + d + " aligned with " + fromDomain);
+        for (DkimVerification.Signature signature : signatures) {
+            if (signature.result() != DkimVerification.Result.PASS) {
+                continue;
             }
-            signers.add(d);
+            if (organizationalDomains.relaxedAligned(signature.domain(), fromDomain)) {
+                return new Verdict(true, "DKIM pass d=" + signature.domain() + " aligned with " + fromDomain);
+            }
+            signers.add(signature.domain());
         }
-        return new Verdict(false, "DKIM pass for " + String.join(", ", signers) + ", none aligned with " + fromDomain);
-    }
-
-    /** DKIM key records (RFC 6376 §3.6.2) as TXT at selector._domainkey.domain. */
-    private final class Keys implements PublicKeyRecordRetriever {
-        @Override
-        public List<String> getRecords(CharSequence methodAndOptions, CharSequence selector, CharSequence token)
-                throws TempFailException, PermFailException {
-            if (!"dns/txt".contentEquals(methodAndOptions)) {
-                throw new PermFailException("unsupported key query method " + methodAndOptions);
-            }
-            String name = selector + "._domainkey." + token;
-            try {
-                DnsAnswer<String> answer = resolver.txt(name);
-                if (answer.records().isEmpty()) {
-                    throw new PermFailException("no DKIM key at " + name);
-                }
-                return answer.records();
-            } catch (DnsPermanentException e) {
-                throw new PermFailException("DNS refused the DKIM key lookup of " + name + ": " + e.getMessage());
-            } catch (DnsException e) {
-                throw new TempFailException("DKIM key lookup of " + name + " failed: " + e.getMessage());
-            }
+        if (!signers.isEmpty()) {
+            return new Verdict(false, "DKIM pass for " + String.join(", ", signers) + ", none aligned with " + fromDomain);
         }
+        DkimVerification.Signature first = signatures.stream()
+            .filter(x -> x.result() == DkimVerification.Result.TEMPERROR).findFirst().orElse(signatures.get(0));
+        return new Verdict(false, (first.result() == DkimVerification.Result.TEMPERROR ? "DKIM temporary error: "
+            : "DKIM fail: ") + first.reason());
     }
 }
