@@ -98,8 +98,7 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
         return new ReceiverSettings(enabled,
             value(p, "mailsec.reports.receiver.bind").isEmpty() ? "0.0.0.0" : value(p, "mailsec.reports.receiver.bind"),
             integer(p, "mailsec.reports.receiver.port", 8443, 0, 65535),
-            // A password is taken as written: spaces may be part of it.
-            path, keystore, p.getProperty("mailsec.reports.receiver.keystore.password", ""), plaintext,
+            path, keystore, value(p, "mailsec.reports.receiver.keystore.password"), plaintext,
             integer(p, "mailsec.reports.receiver.max.bytes", 5 * 1024 * 1024, 1024, 15 * 1024 * 1024),
             integer(p, "mailsec.reports.receiver.rate.per.minute", 30, 1, 100_000),
             bool(p, "mailsec.reports.receiver.only.our.domains", true),
@@ -211,7 +210,8 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
             return Optional.empty();
         }
         Path path = Path.of(v);
-        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+        // A directory would fail later without naming the key; a FIFO or /dev/fd file from a secret store is fine.
+        if (Files.isDirectory(path) || !Files.isReadable(path)) {
             throw new InvalidSettingException(key, v, "a readable file");
         }
         return Optional.of(path);

@@ -4,6 +4,7 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.Optional;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import javax.inject.Inject;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.mailsec.store.tls.CoalescingRecorder;
@@ -85,6 +86,8 @@ public class TlsResultRoutes extends JsonRoutes {
     }
 
     /** One counted TLS outcome as it will go into a report; {@code result} is {@code success} or the RFC 8460 type. */
+    @JsonPropertyOrder({"policyDomain", "day", "recipientDomain", "isHost", "reportDelivery", "policyType", "policyStrings",
+        "mxHost", "result", "sendingIp", "receivingMxHostname", "receivingIp", "failureReasonCode", "sessions"})
     record TlsResult(String policyDomain, String day, String recipientDomain, @JsonProperty("isHost") boolean isHost,
                      boolean reportDelivery, String policyType, List<String> policyStrings, String mxHost, String result,
                      String sendingIp, String receivingMxHostname, String receivingIp, String failureReasonCode,

@@ -64,8 +64,7 @@ public final class ReportIntake<R> {
             return refusedWhole(arrival, IntakeResult.Cause.UNREADABLE, e.getMessage(), Optional.empty());
         } catch (RuntimeException e) {
             LOG.warn("{} report in {} made the reader fail", format.kind(), arrival.name(), e);
-            return refusedWhole(arrival, IntakeResult.Cause.UNREADABLE,
-                "unreadable: " + e.getClass().getSimpleName() + ": " + e.getMessage(), Optional.empty());
+            return refusedWhole(arrival, IntakeResult.Cause.UNREADABLE, unreadable(arrival, e), Optional.empty());
         }
         Optional<DkimAlignment.Verdict> verdict = arrival.channel().signed() && dkim != null
             ? Optional.of(authenticate(bytes, arrival.fromHeader())) : Optional.empty();
@@ -74,6 +73,16 @@ public final class ReportIntake<R> {
             return refusedWhole(arrival, IntakeResult.Cause.UNAUTHENTICATED,
                 "no aligned DKIM pass (" + verdict.get().detail() + ")", verdict);
         }
+        try {
+            return store(read, arrival, verdict, aligned);
+        } catch (RuntimeException e) {
+            // Whatever else a hostile report makes the store or a reader's model throw: refused, the verdict kept.
+            LOG.warn("{} report in {} could not be stored", format.kind(), arrival.name(), e);
+            return refusedWhole(arrival, IntakeResult.Cause.UNREADABLE, unreadable(arrival, e), verdict);
+        }
+    }
+
+    private IntakeResult store(List<R> read, Arrival arrival, Optional<DkimAlignment.Verdict> verdict, boolean aligned) {
         List<String> ids = new ArrayList<>();
         List<IntakeResult.Refusal> refusals = new ArrayList<>();
         int duplicates = 0;
@@ -133,6 +142,15 @@ public final class ReportIntake<R> {
         }
         // The store is down or refuses: the mail still reaches the mailbox, where the report can be read.
         return refuse(arrival, IntakeResult.Cause.STORE_REFUSED, "the store refused " + format.describe(report) + ": " + e.getMessage());
+    }
+
+    /**
+     * Why an input could not be read. A poster is told the exception's class only: its message may quote the hostile
+     * body back to an unauthenticated client. A mail's refusal (read by the operator) keeps the message.
+     */
+    private static String unreadable(Arrival arrival, RuntimeException e) {
+        return arrival.channel() == Arrival.Channel.HTTPS ? "unreadable report (" + e.getClass().getSimpleName() + ")"
+            : "unreadable: " + e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
     private IntakeResult refusedWhole(Arrival arrival, IntakeResult.Cause cause, String why,

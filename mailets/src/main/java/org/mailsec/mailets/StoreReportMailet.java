@@ -84,8 +84,9 @@ public abstract class StoreReportMailet<R> extends GenericMailet {
         if (result.read()) {
             mail.setAttribute(new Attribute(MailsecAttributes.REPORT_STORED, AttributeValue.of(String.join(",", result.storedIds()))));
         }
-        // Consumed only when its reports were taken; anything refused stays in the mailbox.
-        if (ghost && result.taken() && result.refusals().isEmpty()) {
+        // Consumed only when its reports were taken; anything refused, here or by another report mailet before this
+        // one (a mail may carry reports of both kinds), stays in the mailbox.
+        if (ghost && result.taken() && mail.getAttribute(MailsecAttributes.REPORT_REJECTED).isEmpty()) {
             mail.setState(Mail.GHOST);
         }
     }

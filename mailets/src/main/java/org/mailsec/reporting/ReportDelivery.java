@@ -79,7 +79,9 @@ public final class ReportDelivery {
                 tally.failed.incrementAndGet();
             }
         }
-        for (URI endpoint : httpsEndpoints) {
+        // A kind that is only mailed (DMARC aggregate reports) has no https destination: such a rua is nothing to try.
+        List<URI> posts = report.post().isPresent() ? httpsEndpoints : List.of();
+        for (URI endpoint : posts) {
             if (poster.post(report, policyDomain, endpoint)) {
                 tally.posted.incrementAndGet();
                 sent = true;
@@ -91,6 +93,6 @@ public final class ReportDelivery {
             return Result.SENT;
         }
         // Suppressed or unusable addresses are not retried either.
-        return mailto.isEmpty() && httpsEndpoints.isEmpty() ? Result.NOTHING_TO_TRY : Result.FAILED;
+        return mailto.isEmpty() && posts.isEmpty() ? Result.NOTHING_TO_TRY : Result.FAILED;
     }
 }

@@ -112,6 +112,17 @@ class StoreTlsReportTest {
     }
 
     @Test
+    void aMailWhoseOtherReportWasRefusedByAnEarlierMailetIsNotConsumed() throws Exception {
+        FakeMail mail = reportAbout("example.com", "both-kinds");
+        // StoreDmarcReport ran first on this mail and refused its DMARC part.
+        mail.setAttribute(new org.apache.mailet.Attribute(org.mailsec.mail.MailsecAttributes.REPORT_REJECTED,
+            org.apache.mailet.AttributeValue.of("not a DMARC report")));
+        mailet(false, true).service(mail);
+        assertThat(stored()).hasSize(1);
+        assertThat(mail.getState()).as("what was refused stays in the mailbox").isEqualTo(Mail.DEFAULT);
+    }
+
+    @Test
     void aReportIsStoredOnceAndTheMailGoesOn() throws Exception {
         StoreTlsReport mailet = mailet(false, false);
         FakeMail first = reportAbout("example.com", "r1");
