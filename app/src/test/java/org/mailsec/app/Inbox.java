@@ -19,10 +19,15 @@ final class Inbox {
     }
 
     static <T> T read(int imapPort, String user, String password, Reader<T> reader) throws Exception {
+        return read(imapPort, user, password, "INBOX", reader);
+    }
+
+    /** One of the user's folders (e.g. Spam), read over IMAP. */
+    static <T> T read(int imapPort, String user, String password, String folder, Reader<T> reader) throws Exception {
         Store store = Session.getInstance(new Properties()).getStore("imap");
         store.connect("127.0.0.1", imapPort, user, password);
         try {
-            Folder inbox = store.getFolder("INBOX");
+            Folder inbox = store.getFolder(folder);
             inbox.open(Folder.READ_ONLY);
             try {
                 return reader.read(inbox);

@@ -117,6 +117,12 @@ public class MailsecModule extends AbstractModule {
 
     @Provides
     @Singleton
+    org.mailsec.authentication.DmarcSettings dmarcSettings(MailsecSettings settings) {
+        return settings.dmarc();
+    }
+
+    @Provides
+    @Singleton
     org.mailsec.io.InputLimits receivedReportLimits(MailsecSettings settings) {
         return settings.receivedReportLimits();
     }

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.mailsec.authentication.DmarcSettings;
 import org.mailsec.dns.DomainNames;
 import org.mailsec.io.InputLimits;
 import org.mailsec.reportreceiver.ReceiverSettings;
@@ -26,7 +27,7 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
                               Optional<Path> webPkiRoots, int mtaStsHttpsPort, Duration mtaStsFetchTimeout,
                               Duration mtaStsRefreshInterval, Duration recorderFlushInterval,
                               Reports reports, Duration receivedReportRetention, InputLimits receivedReportLimits,
-                              ReceiverSettings receiver, AddressPolicy netAllowed) {
+                              ReceiverSettings receiver, AddressPolicy netAllowed, DmarcSettings dmarc) {
 
     /**
      * The daily TLS reports. Identity values left empty default to James's default domain.
@@ -69,7 +70,8 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
                 .withMaxInputBytes(integer(p, "mailsec.reports.received.max.message.bytes", 15 * MB, 64 * 1024, 1024 * MB))
                 .withMaxDecompressedBytes(integer(p, "mailsec.reports.received.max.report.bytes", 20 * MB, 64 * 1024, 1024 * MB)),
             receiver(p),
-            netAllowed(p));
+            netAllowed(p),
+            dmarc(p));
     }
 
     /** Networks besides the public internet that MTA-STS fetches and https rua posts may reach (tests: loopback). */
@@ -81,6 +83,21 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
             throw new InvalidSettingException("mailsec.net.allowed", String.join(",", cidrs), "a list of networks in "
                 + "CIDR notation (" + e.getMessage() + ")");
         }
+    }
+
+    /** DMARC of received mail (the DmarcHook in smtpserver.xml). */
+    private static DmarcSettings dmarc(Properties p) {
+        String mode = value(p, "mailsec.dmarc.mode").toLowerCase(Locale.ROOT);
+        if (!mode.isEmpty() && !mode.equals("enforce") && !mode.equals("monitor")) {
+            throw new InvalidSettingException("mailsec.dmarc.mode", mode, "enforce or monitor");
+        }
+        String temperror = value(p, "mailsec.dmarc.temperror").toLowerCase(Locale.ROOT);
+        if (!temperror.isEmpty() && !temperror.equals("accept") && !temperror.equals("defer")) {
+            throw new InvalidSettingException("mailsec.dmarc.temperror", temperror, "accept or defer");
+        }
+        return new DmarcSettings(bool(p, "mailsec.dmarc.enabled", true), mode.equals("monitor"),
+            bool(p, "mailsec.dmarc.quarantine.as.reject", false), temperror.equals("defer"),
+            bool(p, "mailsec.dmarc.skip.authenticated", true), value(p, "mailsec.authserv.id"));
     }
 
     private static ReceiverSettings receiver(Properties p) {

@@ -16,6 +16,20 @@ public final class MailsecAttributes {
     /** On a received report mail: the DKIM alignment verdict, e.g. "DKIM pass d=google.com aligned with google.com". */
     public static final AttributeName REPORT_DKIM = AttributeName.of("mailsec.report.dkim");
 
+    // Set by DmarcHook on every evaluated mail James receives (for matchers: HasMailAttributeWithValue=…)
+    /** DMARC result: {@code none}, {@code pass}, {@code fail}, {@code temperror}, {@code permerror}. */
+    public static final AttributeName DMARC_RESULT = AttributeName.of("mailsec.dmarc.result");
+    /** What DMARC asks for this mail after sampling: {@code none}, {@code quarantine}, {@code reject}. */
+    public static final AttributeName DMARC_DISPOSITION = AttributeName.of("mailsec.dmarc.disposition");
+    /** The From domain DMARC was evaluated for. */
+    public static final AttributeName DMARC_FROM_DOMAIN = AttributeName.of("mailsec.dmarc.from");
+    /** SPF result of the MAIL FROM (RFC 7208: pass, fail, softfail, neutral, none, temperror, permerror). */
+    public static final AttributeName SPF_RESULT = AttributeName.of("mailsec.spf.result");
+    /** SPF result of the HELO name. */
+    public static final AttributeName SPF_HELO_RESULT = AttributeName.of("mailsec.spf.helo.result");
+    /** DKIM: one "result d=domain s=selector" per signature, comma separated; empty without signatures. */
+    public static final AttributeName DKIM_RESULTS = AttributeName.of("mailsec.dkim.results");
+
     private MailsecAttributes() {
     }
 }

@@ -48,6 +48,10 @@ public final class MailsecMetrics {
     public static final String TLS_REPORTS_HTTPS_CONNECTIONS_REFUSED = "mailsec_tls_reports_https_connections_refused";
     public static final String TLS_REPORTS_HTTPS_CONNECTIONS_TIMED_OUT = "mailsec_tls_reports_https_connections_timed_out";
 
+    // DMARC of received mail (see {@link #authentication})
+    /** Received mail the DMARC hook could not evaluate (accepted all the same). */
+    public static final String DMARC_EVALUATION_FAILURES = "mailsec_dmarc_evaluation_failures";
+
     private MailsecMetrics() {
     }
 
@@ -76,5 +80,13 @@ public final class MailsecMetrics {
      */
     public static String sent(String kind, String event) {
         return "mailsec_" + kind + "_reports_" + event;
+    }
+
+    /**
+     * Received mail by check and result: {@code mailsec_spf_<result>}, {@code mailsec_dkim_<result>} (one per signature),
+     * {@code mailsec_dmarc_<result>} and {@code mailsec_dmarc_disposition_<none|quarantine|reject>} (as applied).
+     */
+    public static String authentication(String check, String result) {
+        return "mailsec_" + check + "_" + result.toLowerCase(Locale.ROOT);
     }
 }

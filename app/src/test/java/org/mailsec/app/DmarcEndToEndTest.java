@@ -1,0 +1,272 @@
+package org.mailsec.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.mail.smtp.SMTPSendFailedException;
+import com.sun.mail.smtp.SMTPTransport;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import javax.mail.Address;
+import javax.mail.Session;
+import javax.mail.internet.InternetAddress;
+import javax.mail.internet.MimeMessage;
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.jdkim.DKIMSigner;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailsec.testing.DkimKeys;
+import org.mailsec.testing.LoopbackDnsServer;
+
+/**
+ * DMARC of received mail on a real James with the sample conf/: mail sent over SMTP from a loopback client, signed
+ * with DKIM keys published in the loopback DNS server next to SPF and DMARC records, is rejected at DATA, put in the
+ * Spam folder or delivered as its sender's policy says, each with an Authentication-Results field the recipient reads
+ * over IMAP.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DmarcEndToEndTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String BOB = "bob@localhost";
+    private static final String AUTHSERV = "mx.mailsec.test";
+
+    private LoopbackDnsServer dns;
+    private KeyPair senderKey;
+    private KeyPair espKey;
+    private MailsecServer james;
+
+    @BeforeAll
+    void boot(@TempDir Path tmp) throws Exception {
+        senderKey = DkimKeys.generate();
+        espKey = DkimKeys.generate();
+        dns = LoopbackDnsServer.start();
+        String soa = "@ SOA ns hostmaster 1 3600 600 86400 300\n";
+        dns.addSignedZone("aligned.test", soa
+            + "_dmarc TXT \"v=DMARC1; p=reject\"\n"
+            + "@ TXT \"v=spf1 -all\"\n"
+            + "s1._domainkey TXT " + DkimKeys.zoneRecord(senderKey) + "\n");
+        dns.addSignedZone("spfonly.test", soa
+            + "_dmarc TXT \"v=DMARC1; p=reject\"\n"
+            + "@ TXT \"v=spf1 ip4:127.0.0.0/8 -all\"\n");
+        dns.addSignedZone("rejecting.test", soa
+            + "_dmarc TXT \"v=DMARC1; p=reject; np=reject\"\n"
+            + "@ TXT \"v=spf1 -all\"\n"
+            + "real A 192.0.2.1\n");
+        dns.addSignedZone("quarantining.test", soa
+            + "_dmarc TXT \"v=DMARC1; p=quarantine\"\n"
+            + "@ TXT \"v=spf1 -all\"\n");
+        dns.addSignedZone("monitoring.test", soa
+            + "_dmarc TXT \"v=DMARC1; p=none\"\n"
+            + "@ TXT \"v=spf1 -all\"\n");
+        dns.addSignedZone("sampled.test", soa
+            + "_dmarc TXT \"v=DMARC1; p=reject; pct=0\"\n"
+            + "@ TXT \"v=spf1 -all\"\n");
+        dns.addSignedZone("testing.test", soa
+            + "_dmarc TXT \"v=DMARC1; p=reject; t=y\"\n"
+            + "@ TXT \"v=spf1 -all\"\n");
+        dns.addSignedZone("flaky.test", soa
+            + "_dmarc TXT \"v=DMARC1; p=reject\"\n"
+            + "@ TXT \"v=spf1 -all\"\n");
+        dns.addSignedZone("esp.test", soa
+            + "e1._domainkey TXT " + DkimKeys.zoneRecord(espKey) + "\n"
+            + "@ TXT \"v=spf1 ip4:127.0.0.0/8 -all\"\n");
+        Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
+        Path conf = E2e.configuration(tmp, E2e.pairs(
+            "mailsec.dns.servers", dns.hostPort(),
+            "mailsec.dns.trust.anchors", anchors.toString(),
+            "mailsec.reports.enabled", "false",
+            // The test's client is on loopback, which the sample conf lets relay: evaluate it like any other.
+            "mailsec.dmarc.skip.authenticated", "false",
+            "mailsec.authserv.id", AUTHSERV), Optional.empty());
+        var jamesDns = E2e.jamesDns();
+        james = MailsecServer.start(conf, tmp.resolve("james"), binder -> binder.bind(DNSService.class).toInstance(jamesDns));
+        var created = E2e.put(james.webAdminPort(), "/users/" + BOB, "{\"password\":\"secret\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(204);
+    }
+
+    @AfterAll
+    void stop() {
+        if (james != null) {
+            james.close();
+        }
+        if (dns != null) {
+            dns.close();
+        }
+    }
+
+    /** What the SMTP server answered at the end of DATA: 250, or the code and text of a refusal. */
+    private record Answer(int code, String text) {
+    }
+
+    private static String message(String from, String subject, List<String> extraHeaders) {
+        StringBuilder m = new StringBuilder();
+        extraHeaders.forEach(h -> m.append(h).append("\r\n"));
+        return m.append("From: <").append(from).append(">\r\n")
+            .append("To: <").append(BOB).append(">\r\n")
+            .append("Subject: ").append(subject).append("\r\n")
+            .append("Date: Fri, 04 Dec 2026 10:00:00 +0000\r\n")
+            .append("Message-ID: <").append(UUID.randomUUID()).append("@mailsec.test>\r\n")
+            .append("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n")
+            .append("Hello Bob.\r\n").toString();
+    }
+
+    private static String sign(String message, String domain, String selector, KeyPair key) throws Exception {
+        String template = "v=1; a=rsa-sha256; c=relaxed/relaxed; d=" + domain + "; s=" + selector
+            + "; h=from:to:subject:date:message-id; bh=; b=;";
+        return new DKIMSigner(template, key.getPrivate())
+            .sign(new ByteArrayInputStream(message.getBytes(StandardCharsets.US_ASCII))) + "\r\n" + message;
+    }
+
+    private Answer send(String mailFrom, String raw) throws Exception {
+        Properties props = E2e.smtpClient(james.smtpPort());
+        props.put("mail.smtp.from", mailFrom);
+        props.put("mail.smtp.localhost", "client.mailsec.test");
+        Session session = Session.getInstance(props);
+        MimeMessage message = new MimeMessage(session, new ByteArrayInputStream(raw.getBytes(StandardCharsets.US_ASCII)));
+        try (SMTPTransport transport = (SMTPTransport) session.getTransport("smtp")) {
+            transport.connect();
+            transport.sendMessage(message, new Address[] {new InternetAddress(BOB)});
+            return new Answer(transport.getLastReturnCode(), transport.getLastServerResponse());
+        } catch (SMTPSendFailedException e) {
+            return new Answer(e.getReturnCode(), e.getMessage());
+        }
+    }
+
+    /** The Authentication-Results fields of the message with {@code subject} in {@code folder}, once it is there. */
+    private List<String> delivered(String folder, String subject) throws Exception {
+        List<String> found = new ArrayList<>();
+        await().atMost(WAIT).until(() -> {
+            found.clear();
+            found.addAll(Inbox.read(james.imapPort(), BOB, "secret", folder, box -> {
+                List<String> fields = new ArrayList<>();
+                for (javax.mail.Message m : box.getMessages()) {
+                    if (subject.equals(m.getSubject())) {
+                        String[] ar = m.getHeader("Authentication-Results");
+                        fields.add(ar == null ? "" : String.join("\n--\n", ar));
+                    }
+                }
+                return fields;
+            }));
+            return !found.isEmpty();
+        });
+        return found;
+    }
+
+    private static String ours(List<String> fields) {
+        String all = fields.get(0);
+        return java.util.Arrays.stream(all.split("\n--\n")).filter(f -> f.trim().startsWith(AUTHSERV)).findFirst()
+            .orElseThrow(() -> new AssertionError("no Authentication-Results of " + AUTHSERV + " in " + all))
+            .replaceAll("\\s+", " ");
+    }
+
+    @Test
+    void anAlignedDkimSignaturePassesWhereSpfFails() throws Exception {
+        String subject = "aligned-" + UUID.randomUUID();
+        Answer answer = send("bounce@aligned.test", sign(message("alice@aligned.test", subject, List.of()), "aligned.test",
+            "s1", senderKey));
+        assertThat(answer.code()).as(answer.text()).isEqualTo(250);
+        String ar = ours(delivered("INBOX", subject));
+        assertThat(ar).contains("dmarc=pass").contains("header.from=aligned.test").contains("policy.dmarc=reject")
+            .contains("spf=fail").contains("smtp.mailfrom=aligned.test")
+            .contains("dkim=pass").contains("header.d=aligned.test").contains("header.s=s1")
+            .contains("smtp.helo=client.mailsec.test");
+    }
+
+    @Test
+    void spfAloneAlignedPasses() throws Exception {
+        String subject = "spfonly-" + UUID.randomUUID();
+        assertThat(send("bounce@spfonly.test", message("alice@spfonly.test", subject, List.of())).code()).isEqualTo(250);
+        assertThat(ours(delivered("INBOX", subject))).contains("dmarc=pass").contains("spf=pass").contains("dkim=none");
+    }
+
+    @Test
+    void aRejectPolicyFailIsRefusedAtDataAndNothingIsDelivered() throws Exception {
+        String subject = "rejected-" + UUID.randomUUID();
+        // Signed by the ESP's domain, not the From domain: DKIM passes but is not aligned.
+        Answer answer = send("bounce@esp.test", sign(message("alice@rejecting.test", subject, List.of()), "esp.test", "e1",
+            espKey));
+        assertThat(answer.code()).isEqualTo(550);
+        assertThat(answer.text()).contains("5.7.1").contains("DMARC policy of rejecting.test");
+    }
+
+    @Test
+    void aNonExistentSubdomainGetsTheNpPolicy() throws Exception {
+        Answer answer = send("bounce@esp.test", message("alice@ghost.rejecting.test", "np-" + UUID.randomUUID(), List.of()));
+        assertThat(answer.code()).isEqualTo(550);
+        assertThat(answer.text()).contains("ghost.rejecting.test");
+    }
+
+    @Test
+    void aQuarantinePolicyFailGoesToTheSpamFolder() throws Exception {
+        String subject = "quarantined-" + UUID.randomUUID();
+        assertThat(send("bounce@quarantining.test", message("alice@quarantining.test", subject, List.of())).code())
+            .isEqualTo(250);
+        assertThat(ours(delivered("Spam", subject))).contains("dmarc=fail").contains("dis=quarantine");
+    }
+
+    @Test
+    void aNonePolicyFailIsDeliveredToTheInbox() throws Exception {
+        String subject = "monitored-" + UUID.randomUUID();
+        assertThat(send("bounce@monitoring.test", message("alice@monitoring.test", subject, List.of())).code()).isEqualTo(250);
+        assertThat(ours(delivered("INBOX", subject))).contains("dmarc=fail").contains("policy.dmarc=none");
+    }
+
+    @Test
+    void sampledOutAndTestingPoliciesAreDeliveredAndSaySo() throws Exception {
+        String sampled = "sampled-" + UUID.randomUUID();
+        assertThat(send("bounce@sampled.test", message("alice@sampled.test", sampled, List.of())).code()).isEqualTo(250);
+        assertThat(ours(delivered("Spam", sampled))).as("pct=0: reject becomes quarantine (RFC 7489 §6.6.4)")
+            .contains("dmarc=fail").contains("sampled_out");
+        String testing = "testing-" + UUID.randomUUID();
+        assertThat(send("bounce@testing.test", message("alice@testing.test", testing, List.of())).code()).isEqualTo(250);
+        assertThat(ours(delivered("Spam", testing))).contains("dmarc=fail").contains("sampled_out");
+    }
+
+    @Test
+    void aDnsFailureIsATemperrorThatDoesNotReject() throws Exception {
+        dns.servfail("_dmarc.flaky.test");
+        try {
+            String subject = "flaky-" + UUID.randomUUID();
+            assertThat(send("bounce@flaky.test", message("alice@flaky.test", subject, List.of())).code()).isEqualTo(250);
+            assertThat(ours(delivered("INBOX", subject))).contains("dmarc=temperror");
+        } finally {
+            dns.heal();
+        }
+    }
+
+    @Test
+    void aForgedAuthenticationResultsWithOurAuthservIdIsRemovedAndOthersKept() throws Exception {
+        String subject = "forged-" + UUID.randomUUID();
+        List<String> forged = List.of("Authentication-Results: " + AUTHSERV + "; dmarc=pass header.from=rejecting.test",
+            "Authentication-Results: other.example; spf=pass smtp.mailfrom=whatever.example");
+        assertThat(send("bounce@monitoring.test", message("alice@monitoring.test", subject, forged)).code()).isEqualTo(250);
+        String all = delivered("INBOX", subject).get(0);
+        assertThat(all.split("\n--\n")).hasSize(2);
+        assertThat(all).doesNotContain("header.from=rejecting.test").contains("other.example; spf=pass");
+    }
+
+    @Test
+    void anEd25519SignatureIsNeutralNextToAnRsaPass() throws Exception {
+        String subject = "ed25519-" + UUID.randomUUID();
+        String rsa = sign(message("alice@aligned.test", subject, List.of()), "aligned.test", "s1", senderKey);
+        String both = "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=aligned.test; s=ed;\r\n"
+            + " h=from:to:subject; bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;\r\n"
+            + " b=/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQehSwhEIug4D11BusFa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw==\r\n" + rsa;
+        assertThat(send("bounce@aligned.test", both).code()).isEqualTo(250);
+        assertThat(ours(delivered("INBOX", subject))).contains("dkim=neutral (unsupported algorithm ed25519-sha256)")
+            .contains("dkim=pass").contains("dmarc=pass");
+    }
+}

@@ -1,0 +1,153 @@
+package org.mailsec.smtp;
+
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.util.Locale;
+import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
+import javax.inject.Inject;
+import javax.mail.MessagingException;
+import javax.mail.internet.MimeMessage;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.protocols.smtp.hook.HookReturnCode;
+import org.apache.james.smtpserver.JamesMessageHook;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.mailsec.authentication.AuthenticationResults;
+import org.mailsec.authentication.DkimVerification;
+import org.mailsec.authentication.DmarcSettings;
+import org.mailsec.authentication.MessageAuthentication;
+import org.mailsec.authentication.SpfVerification;
+import org.mailsec.dmarc.DmarcLookup;
+import org.mailsec.dmarc.DmarcVerifier;
+import org.mailsec.dmarc.OrganizationalDomains;
+import org.mailsec.dns.DnsResolver;
+import org.mailsec.mail.MailsecAttributes;
+import org.mailsec.metrics.MailsecMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DMARC (RFC 7489) for the mail James receives, decided at the end of DATA, while the client can still be told
+ * {@code 550 5.7.1} (its own server bounces: James creates no backscatter). SPF of the MAIL FROM and HELO, every DKIM
+ * signature and DMARC are evaluated through mailsec's resolver; the verdict goes on the mail as an
+ * {@code Authentication-Results} field (RFC 8601, ours replacing any that claim our authserv-id) and as attributes
+ * ({@code mailsec.dmarc.result}, {@code mailsec.dmarc.disposition}, …) for matchers: a quarantined mail is accepted and
+ * the conf sends it to the Spam folder. Add to the handler chain of {@code smtpserver.xml}:
+ * {@code <handler class="org.mailsec.smtp.DmarcHook"/>}. Whatever goes wrong, the mail is accepted unevaluated, never
+ * lost.
+ */
+public class DmarcHook implements JamesMessageHook {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DmarcHook.class);
+
+    private final MessageAuthentication authentication;
+    private final DmarcSettings settings;
+    private final MetricFactory metrics;
+
+    @Inject
+    public DmarcHook(DnsResolver resolver, DmarcSettings settings, MetricFactory metrics) {
+        OrganizationalDomains organizationalDomains = OrganizationalDomains.guava();
+        this.authentication = new MessageAuthentication(new SpfVerification(resolver), new DkimVerification(resolver),
+            new DmarcVerifier(new DmarcLookup(resolver, organizationalDomains, DmarcLookup.Discovery.PUBLIC_SUFFIX_LIST),
+                organizationalDomains, resolver, RandomGenerator.getDefault()));
+        this.settings = settings;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public HookResult onMessage(SMTPSession session, Mail mail) {
+        if (!settings.enabled() || settings.skipAuthenticated() && (session.getUsername() != null || session.isRelayingAllowed())) {
+            return HookResult.DECLINED;
+        }
+        try {
+            return evaluate(session, mail);
+        } catch (MessagingException | RuntimeException e) {
+            metrics.generate(MailsecMetrics.DMARC_EVALUATION_FAILURES).increment();
+            LOG.warn("mail {} accepted without DMARC evaluation", mail.getName(), e);
+            return HookResult.DECLINED;
+        }
+    }
+
+    private HookResult evaluate(SMTPSession session, Mail mail) throws MessagingException {
+        MimeMessage message = mail.getMessage();
+        byte[] raw = bytes(message);
+        InetAddress client = session.getRemoteAddress().getAddress();
+        String helo = session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection).orElse("");
+        MessageAuthentication.Verdict verdict = authentication.evaluate(raw, client, helo, mail.getMaybeSender().asString(""));
+        DmarcVerifier.Result dmarc = verdict.dmarc();
+        String result = dmarc.status().name().toLowerCase(Locale.ROOT);
+        String disposition = settings.monitor() ? "none" : dmarc.disposition().name().toLowerCase(Locale.ROOT);
+        count(verdict, result, disposition);
+        mark(mail, message, session, verdict, result, disposition);
+        LOG.info("DMARC {} for {} from {} ({}): disposition {}; spf {} {}, dkim {}", result, verdict.fromDomain(),
+            client.getHostAddress(), mail.getName(), disposition, verdict.mailFrom().result().value(),
+            verdict.mailFrom().domain(), dkimSummary(verdict));
+        if (dmarc.status() == DmarcVerifier.Status.TEMPERROR && settings.deferTemperror() && !settings.monitor()) {
+            return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode("451")
+                .smtpDescription("4.7.0 DMARC of " + verdict.fromDomain() + " cannot be checked now; try again later").build();
+        }
+        boolean reject = dmarc.reject() || dmarc.quarantine() && settings.quarantineAsReject();
+        if (reject && !settings.monitor()) {
+            // RFC 7489 §7.3 (and §10.3 of RFC 9989): the reason says it was DMARC, and for which domain.
+            return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("550")
+                .smtpDescription("5.7.1 rejected by the DMARC policy of " + verdict.fromDomain() + " ("
+                    + dmarc.message() + ")").build();
+        }
+        return HookResult.DECLINED;
+    }
+
+    private void mark(Mail mail, MimeMessage message, SMTPSession session, MessageAuthentication.Verdict verdict,
+                      String result, String disposition) throws MessagingException {
+        String authservId = settings.authservId().isEmpty() ? session.getConfiguration().getHelloName() : settings.authservId();
+        String[] received = message.getHeader(AuthenticationResults.HEADER);
+        if (received != null) {
+            // RFC 8601 §5: a field claiming our authserv-id did not come from us.
+            message.removeHeader(AuthenticationResults.HEADER);
+            for (String value : received) {
+                if (!AuthenticationResults.ours(value, authservId)) {
+                    message.addHeader(AuthenticationResults.HEADER, value);
+                } else {
+                    LOG.info("mail {}: a received Authentication-Results claiming our authserv-id {} removed", mail.getName(),
+                        authservId);
+                }
+            }
+        }
+        message.addHeader(AuthenticationResults.HEADER, AuthenticationResults.value(authservId, verdict));
+        message.saveChanges();
+        mail.setAttribute(new Attribute(MailsecAttributes.DMARC_RESULT, AttributeValue.of(result)));
+        mail.setAttribute(new Attribute(MailsecAttributes.DMARC_DISPOSITION, AttributeValue.of(disposition)));
+        mail.setAttribute(new Attribute(MailsecAttributes.DMARC_FROM_DOMAIN, AttributeValue.of(verdict.fromDomain())));
+        mail.setAttribute(new Attribute(MailsecAttributes.SPF_RESULT, AttributeValue.of(verdict.mailFrom().result().value())));
+        mail.setAttribute(new Attribute(MailsecAttributes.SPF_HELO_RESULT, AttributeValue.of(verdict.helo().result().value())));
+        mail.setAttribute(new Attribute(MailsecAttributes.DKIM_RESULTS, AttributeValue.of(dkimSummary(verdict))));
+    }
+
+    private void count(MessageAuthentication.Verdict verdict, String result, String disposition) {
+        metrics.generate(MailsecMetrics.authentication("spf", verdict.mailFrom().result().value())).increment();
+        for (DkimVerification.Signature s : verdict.dkim()) {
+            metrics.generate(MailsecMetrics.authentication("dkim", s.result().value())).increment();
+        }
+        metrics.generate(MailsecMetrics.authentication("dmarc", result)).increment();
+        metrics.generate(MailsecMetrics.authentication("dmarc_disposition", disposition)).increment();
+    }
+
+    private static String dkimSummary(MessageAuthentication.Verdict verdict) {
+        return verdict.dkim().stream().map(s -> s.result().value() + " d=" + s.domain() + " s=" + s.selector())
+            .collect(Collectors.joining(", "));
+    }
+
+    private static byte[] bytes(MimeMessage message) throws MessagingException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            message.writeTo(out);
+        } catch (java.io.IOException e) {
+            throw new MessagingException("the message cannot be read", e);
+        }
+        return out.toByteArray();
+    }
+}
