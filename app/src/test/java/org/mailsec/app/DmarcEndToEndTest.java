@@ -3,6 +3,7 @@ package org.mailsec.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.mail.smtp.SMTPSendFailedException;
 import com.sun.mail.smtp.SMTPTransport;
 import java.io.ByteArrayInputStream;
@@ -55,24 +56,24 @@ class DmarcEndToEndTest {
         dns = LoopbackDnsServer.start();
         String soa = "@ SOA ns hostmaster 1 3600 600 86400 300\n";
         dns.addSignedZone("aligned.test", soa
-            + "_dmarc TXT \"v=DMARC1; p=reject\"\n"
+            + "_dmarc TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@aligned.test; ri=7200\"\n"
             + "@ TXT \"v=spf1 -all\"\n"
             + "s1._domainkey TXT " + DkimKeys.zoneRecord(senderKey) + "\n");
         dns.addSignedZone("spfonly.test", soa
             + "_dmarc TXT \"v=DMARC1; p=reject\"\n"
             + "@ TXT \"v=spf1 ip4:127.0.0.0/8 -all\"\n");
         dns.addSignedZone("rejecting.test", soa
-            + "_dmarc TXT \"v=DMARC1; p=reject; np=reject\"\n"
+            + "_dmarc TXT \"v=DMARC1; p=reject; np=reject; rua=mailto:dmarc@rejecting.test\"\n"
             + "@ TXT \"v=spf1 -all\"\n"
             + "real A 192.0.2.1\n");
         dns.addSignedZone("quarantining.test", soa
-            + "_dmarc TXT \"v=DMARC1; p=quarantine\"\n"
+            + "_dmarc TXT \"v=DMARC1; p=quarantine; rua=mailto:dmarc@quarantining.test\"\n"
             + "@ TXT \"v=spf1 -all\"\n");
         dns.addSignedZone("monitoring.test", soa
             + "_dmarc TXT \"v=DMARC1; p=none\"\n"
             + "@ TXT \"v=spf1 -all\"\n");
         dns.addSignedZone("sampled.test", soa
-            + "_dmarc TXT \"v=DMARC1; p=reject; pct=0\"\n"
+            + "_dmarc TXT \"v=DMARC1; p=reject; pct=0; rua=mailto:dmarc@sampled.test\"\n"
             + "@ TXT \"v=spf1 -all\"\n");
         dns.addSignedZone("testing.test", soa
             + "_dmarc TXT \"v=DMARC1; p=reject; t=y\"\n"
@@ -183,6 +184,45 @@ class DmarcEndToEndTest {
             .contains("spf=fail").contains("smtp.mailfrom=aligned.test")
             .contains("dkim=pass").contains("header.d=aligned.test").contains("header.s=s1")
             .contains("smtp.helo=client.mailsec.test");
+        JsonNode evaluation = evaluations("aligned.test").get(0);
+        assertThat(evaluation.path("disposition").asText()).isEqualTo("pass");
+        assertThat(evaluation.path("alignedDkimPass").asBoolean()).isTrue();
+        assertThat(evaluation.path("alignedSpfPass").asBoolean()).isFalse();
+        assertThat(evaluation.path("optional").asBoolean()).isFalse();
+        assertThat(evaluation.path("intervalHours").asInt()).as("ri=7200").isEqualTo(2);
+        assertThat(evaluation.path("sourceIp").asText()).isEqualTo("127.0.0.1");
+        assertThat(evaluation.path("envelopeTo").asText()).isEqualTo("localhost");
+        assertThat(evaluation.path("envelopeFrom").asText()).isEqualTo("aligned.test");
+        assertThat(evaluation.path("headerFrom").asText()).isEqualTo("aligned.test");
+        assertThat(evaluation.path("addresses").get(0).asText()).isEqualTo("mailto:dmarc@aligned.test");
+        assertThat(evaluation.path("policyPublished").path("p").asText()).isEqualTo("reject");
+        assertThat(evaluation.path("dkim").get(0).path("domain").asText()).isEqualTo("aligned.test");
+        assertThat(evaluation.path("dkim").get(0).path("selector").asText()).isEqualTo("s1");
+        assertThat(evaluation.path("dkim").get(0).path("result").asText()).isEqualTo("pass");
+        assertThat(evaluation.path("spf").get(0).path("scope").asText()).isEqualTo("mfrom");
+        assertThat(evaluation.path("spf").get(0).path("result").asText()).isEqualTo("fail");
+        JsonNode summary = summary("aligned.test");
+        assertThat(summary.path("reportWillBeSent").asBoolean()).isTrue();
+        assertThat(summary.path("dispositions").path("pass").asLong()).isPositive();
+    }
+
+    private List<JsonNode> evaluations(String domain) throws Exception {
+        List<JsonNode> found = new ArrayList<>();
+        await().atMost(WAIT).until(() -> {
+            found.clear();
+            E2e.get(james.webAdminPort(), "/mailsec/dmarc-evaluations/" + domain).forEach(found::add);
+            return !found.isEmpty();
+        });
+        return found;
+    }
+
+    private JsonNode summary(String domain) throws Exception {
+        for (JsonNode s : E2e.get(james.webAdminPort(), "/mailsec/dmarc-evaluations")) {
+            if (s.path("policyDomain").asText().equals(domain)) {
+                return s;
+            }
+        }
+        throw new AssertionError("no summary for " + domain);
     }
 
     @Test
@@ -200,6 +240,13 @@ class DmarcEndToEndTest {
             espKey));
         assertThat(answer.code()).isEqualTo(550);
         assertThat(answer.text()).contains("5.7.1").contains("DMARC policy of rejecting.test");
+        // (The np test's rejects are this policy domain's too: its From is ghost.rejecting.test.)
+        JsonNode evaluation = evaluations("rejecting.test").stream()
+            .filter(e -> e.path("headerFrom").asText().equals("rejecting.test")).findFirst().orElseThrow();
+        assertThat(evaluation.path("disposition").asText()).isEqualTo("reject");
+        assertThat(evaluation.path("optional").asBoolean()).as("a reject of a domain we never accepted mail from").isTrue();
+        assertThat(evaluation.path("dkim").get(0).path("domain").asText()).isEqualTo("esp.test");
+        assertThat(summary("rejecting.test").path("reportWillBeSent").asBoolean()).isFalse();
     }
 
     @Test
@@ -215,6 +262,7 @@ class DmarcEndToEndTest {
         assertThat(send("bounce@quarantining.test", message("alice@quarantining.test", subject, List.of())).code())
             .isEqualTo(250);
         assertThat(ours(delivered("Spam", subject))).contains("dmarc=fail").contains("dis=quarantine");
+        assertThat(evaluations("quarantining.test").get(0).path("disposition").asText()).isEqualTo("quarantine");
     }
 
     @Test
@@ -230,6 +278,9 @@ class DmarcEndToEndTest {
         assertThat(send("bounce@sampled.test", message("alice@sampled.test", sampled, List.of())).code()).isEqualTo(250);
         assertThat(ours(delivered("Spam", sampled))).as("pct=0: reject becomes quarantine (RFC 7489 §6.6.4)")
             .contains("dmarc=fail").contains("sampled_out");
+        JsonNode evaluation = evaluations("sampled.test").get(0);
+        assertThat(evaluation.path("disposition").asText()).isEqualTo("quarantine");
+        assertThat(evaluation.path("overrideReasons").get(0).path("type").asText()).isEqualTo("sampled_out");
         String testing = "testing-" + UUID.randomUUID();
         assertThat(send("bounce@testing.test", message("alice@testing.test", testing, List.of())).code()).isEqualTo(250);
         assertThat(ours(delivered("Spam", testing))).contains("dmarc=fail").contains("sampled_out");

@@ -97,7 +97,9 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
         }
         return new DmarcSettings(bool(p, "mailsec.dmarc.enabled", true), mode.equals("monitor"),
             bool(p, "mailsec.dmarc.quarantine.as.reject", false), temperror.equals("defer"),
-            bool(p, "mailsec.dmarc.skip.authenticated", true), value(p, "mailsec.authserv.id"));
+            bool(p, "mailsec.dmarc.skip.authenticated", true), value(p, "mailsec.authserv.id"),
+            list(p, "mailsec.dmarc.report.addresses").stream().map(a -> a.toLowerCase(Locale.ROOT))
+                .collect(Collectors.toSet()));
     }
 
     private static ReceiverSettings receiver(Properties p) {

@@ -9,9 +9,14 @@ package org.mailsec.authentication;
  * @param deferTemperror      answer 451 4.7.0 to a DMARC temperror instead of accepting and marking it
  * @param skipAuthenticated   do not evaluate mail from authenticated users or relaying-allowed clients
  * @param authservId          the authserv-id of our Authentication-Results; empty: the SMTP server's HELO name
+ * @param reportAddresses     our own report addresses (lower case): evaluations of mail to them are optional
  */
 public record DmarcSettings(boolean enabled, boolean monitor, boolean quarantineAsReject, boolean deferTemperror,
-                            boolean skipAuthenticated, String authservId) {
+                            boolean skipAuthenticated, String authservId, java.util.Set<String> reportAddresses) {
 
-    public static final DmarcSettings DEFAULT = new DmarcSettings(true, false, false, false, true, "");
+    public static final DmarcSettings DEFAULT = new DmarcSettings(true, false, false, false, true, "", java.util.Set.of());
+
+    public DmarcSettings {
+        reportAddresses = java.util.Set.copyOf(reportAddresses);
+    }
 }

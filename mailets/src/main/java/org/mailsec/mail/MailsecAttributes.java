@@ -30,6 +30,12 @@ public final class MailsecAttributes {
     /** DKIM: one "result d=domain s=selector" per signature, comma separated; empty without signatures. */
     public static final AttributeName DKIM_RESULTS = AttributeName.of("mailsec.dkim.results");
 
+    /**
+     * The DMARC evaluations of an accepted mail, as JSON, until StoreDmarcEvaluations stores them: stored only once the
+     * mail is accepted, never for mail another check refuses after DmarcHook.
+     */
+    public static final AttributeName DMARC_EVALUATIONS = AttributeName.of("mailsec.dmarc.evaluations");
+
     private MailsecAttributes() {
     }
 }

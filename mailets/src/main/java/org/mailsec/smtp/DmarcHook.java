@@ -2,12 +2,17 @@ package org.mailsec.smtp;
 
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
+import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import javax.inject.Inject;
 import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
+import org.apache.james.core.MailAddress;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.SMTPSession;
@@ -19,6 +24,8 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.mailsec.authentication.AuthenticationResults;
 import org.mailsec.authentication.DkimVerification;
+import org.mailsec.authentication.DmarcEvaluations;
+import org.mailsec.authentication.EvaluationJson;
 import org.mailsec.authentication.DmarcSettings;
 import org.mailsec.authentication.MessageAuthentication;
 import org.mailsec.authentication.SpfVerification;
@@ -28,6 +35,8 @@ import org.mailsec.dmarc.OrganizationalDomains;
 import org.mailsec.dns.DnsResolver;
 import org.mailsec.mail.MailsecAttributes;
 import org.mailsec.metrics.MailsecMetrics;
+import org.mailsec.store.dmarc.Evaluation;
+import org.mailsec.store.dmarc.Evaluations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,12 +55,19 @@ public class DmarcHook implements JamesMessageHook {
     private static final Logger LOG = LoggerFactory.getLogger(DmarcHook.class);
 
     private final MessageAuthentication authentication;
+    private final DmarcEvaluations evaluationRecords;
+    private final Evaluations evaluations;
     private final DmarcSettings settings;
     private final MetricFactory metrics;
+    private final Clock clock;
 
     @Inject
-    public DmarcHook(DnsResolver resolver, DmarcSettings settings, MetricFactory metrics) {
+    public DmarcHook(DnsResolver resolver, Evaluations evaluations, DmarcSettings settings, MetricFactory metrics,
+                     Clock clock) {
         OrganizationalDomains organizationalDomains = OrganizationalDomains.guava();
+        this.evaluationRecords = new DmarcEvaluations(organizationalDomains);
+        this.evaluations = evaluations;
+        this.clock = clock;
         this.authentication = new MessageAuthentication(new SpfVerification(resolver), new DkimVerification(resolver),
             new DmarcVerifier(new DmarcLookup(resolver, organizationalDomains, DmarcLookup.Discovery.PUBLIC_SUFFIX_LIST),
                 organizationalDomains, resolver, RandomGenerator.getDefault()));
@@ -91,14 +107,49 @@ public class DmarcHook implements JamesMessageHook {
             return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode("451")
                 .smtpDescription("4.7.0 DMARC of " + verdict.fromDomain() + " cannot be checked now; try again later").build();
         }
-        boolean reject = dmarc.reject() || dmarc.quarantine() && settings.quarantineAsReject();
-        if (reject && !settings.monitor()) {
+        boolean reject = (dmarc.reject() || dmarc.quarantine() && settings.quarantineAsReject()) && !settings.monitor();
+        keep(mail, verdict, client, reject, disposition);
+        if (reject) {
             // RFC 7489 §7.3 (and §10.3 of RFC 9989): the reason says it was DMARC, and for which domain.
             return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("550")
                 .smtpDescription("5.7.1 rejected by the DMARC policy of " + verdict.fromDomain() + " ("
                     + dmarc.message() + ")").build();
         }
         return HookResult.DECLINED;
+    }
+
+    /**
+     * Keeps the message's evaluations for its policy domain's aggregate reports: now for a message we reject; through
+     * the mail (stored by StoreDmarcEvaluations) for one we accept, so that a message another check refuses after this
+     * hook leaves none.
+     */
+    private void keep(Mail mail, MessageAuthentication.Verdict verdict, InetAddress client, boolean reject, String disposition) {
+        DmarcVerifier.Result dmarc = verdict.dmarc();
+        if (dmarc.record().isEmpty() || dmarc.record().get().aggregateUris().isEmpty()) {
+            return;
+        }
+        Set<String> recipientDomains = new LinkedHashSet<>();
+        boolean toOurReportAddress = false;
+        for (MailAddress recipient : mail.getRecipients()) {
+            recipientDomains.add(recipient.getDomain().asString().toLowerCase(Locale.ROOT));
+            toOurReportAddress |= settings.reportAddresses().contains(recipient.asString().toLowerCase(Locale.ROOT));
+        }
+        String applied = dmarc.status() == DmarcVerifier.Status.PASS ? "pass" : reject ? "reject" : disposition;
+        try {
+            // mox's rule: a reject of a domain that never got mail through us is no reason to send it reports.
+            boolean optional = toOurReportAddress || reject && !evaluations.anyAccepted(dmarc.recordDomain());
+            List<Evaluation> made = evaluationRecords.of(verdict, client.getHostAddress(), mail.getMaybeSender().asString(""),
+                recipientDomains, applied, optional, clock.instant());
+            if (reject) {
+                made.forEach(evaluations::add);
+            } else {
+                mail.setAttribute(new Attribute(MailsecAttributes.DMARC_EVALUATIONS, AttributeValue.of(EvaluationJson.write(made))));
+            }
+        } catch (RuntimeException e) {
+            metrics.generate(MailsecMetrics.DMARC_EVALUATION_FAILURES).increment();
+            LOG.warn("DMARC evaluation of mail {} for {} not kept for reports: {}", mail.getName(), dmarc.recordDomain(),
+                e.getMessage());
+        }
     }
 
     private void mark(Mail mail, MimeMessage message, SMTPSession session, MessageAuthentication.Verdict verdict,

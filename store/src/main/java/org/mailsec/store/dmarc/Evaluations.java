@@ -18,6 +18,16 @@ public interface Evaluations {
     /** Removes a policy domain's evaluations made before {@code until} (after its report was sent). */
     int deleteForDomain(String policyDomain, Instant until);
 
+    /** Whether a policy domain has an evaluation of a message we accepted (not rejected), of any age. */
+    boolean anyAccepted(String policyDomain);
+
+    /** Per policy domain and disposition: how many evaluations, and how many of them optional. */
+    List<Count> counts();
+
+    /** One line of {@link #counts()}. */
+    record Count(String policyDomain, String disposition, long evaluations, long optional) {
+    }
+
     /** Retention: removes evaluations older than {@code cutoff} whatever their domain. */
     int deleteBefore(Instant cutoff);
 }

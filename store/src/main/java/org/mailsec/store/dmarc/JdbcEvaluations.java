@@ -65,6 +65,20 @@ public final class JdbcEvaluations implements Evaluations {
     }
 
     @Override
+    public boolean anyAccepted(String policyDomain) {
+        return !jdbc.query("look for accepted mail of " + policyDomain, "SELECT 1 FROM dmarc_evaluation WHERE policy_domain = ?"
+            + " AND disposition <> 'reject' FETCH FIRST 1 ROWS ONLY", rs -> 1, policyDomain).isEmpty();
+    }
+
+    @Override
+    public List<Count> counts() {
+        return jdbc.query("count DMARC evaluations", "SELECT policy_domain, disposition, COUNT(*),"
+            + " SUM(CASE WHEN optional THEN 1 ELSE 0 END) FROM dmarc_evaluation GROUP BY policy_domain, disposition"
+            + " ORDER BY policy_domain, disposition",
+            rs -> new Count(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
+    }
+
+    @Override
     public int deleteBefore(Instant cutoff) {
         return jdbc.update("remove old DMARC evaluations", "DELETE FROM dmarc_evaluation WHERE evaluated_at < ?", cutoff);
     }

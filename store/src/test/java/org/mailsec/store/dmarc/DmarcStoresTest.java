@@ -53,6 +53,28 @@ public class DmarcStoresTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
+    void evaluationsAreCountedPerDomainAndDispositionAndAcceptedMailIsKnown(StoreConfig.Dialect dialect) {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            Evaluations evaluations = new JdbcEvaluations(db);
+            evaluations.add(evaluation("example.com", NOW, "reject"));
+            assertThat(evaluations.anyAccepted("example.com")).as("only rejected so far").isFalse();
+            evaluations.add(evaluation("example.com", NOW, "none"));
+            evaluations.add(evaluation("example.com", NOW, "none"));
+            Evaluation optional = evaluation("example.org", NOW, "reject");
+            evaluations.add(new Evaluation(0, optional.policyDomain(), NOW, 24, optional.addresses(), optional.policyPublished(),
+                true, optional.sourceIp(), "reject", false, false, List.of(), "us.example", "", "example.org", List.of(),
+                List.of()));
+            assertThat(evaluations.anyAccepted("example.com")).isTrue();
+            assertThat(evaluations.anyAccepted("example.org")).isFalse();
+            assertThat(evaluations.counts()).containsExactly(
+                new Evaluations.Count("example.com", "none", 2, 0),
+                new Evaluations.Count("example.com", "reject", 1, 0),
+                new Evaluations.Count("example.org", "reject", 1, 1));
+        }
+    }
+
     static List<AggregateReport> realReports() throws Exception {
         Path dir = TestData.file("dmarc-aggregate");
         List<AggregateReport> out = new ArrayList<>();
