@@ -81,6 +81,12 @@ class DmarcEndToEndTest {
         dns.addSignedZone("flaky.test", soa
             + "_dmarc TXT \"v=DMARC1; p=reject\"\n"
             + "@ TXT \"v=spf1 -all\"\n");
+        dns.addSignedZone("listed.test", soa
+            + "_dmarc TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@listed.test\"\n"
+            + "@ TXT \"v=spf1 -all\"\n");
+        dns.addSignedZone("allowed.test", soa
+            + "_dmarc TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@allowed.test\"\n"
+            + "@ TXT \"v=spf1 -all\"\n");
         dns.addSignedZone("esp.test", soa
             + "e1._domainkey TXT " + DkimKeys.zoneRecord(espKey) + "\n"
             + "@ TXT \"v=spf1 ip4:127.0.0.0/8 -all\"\n");
@@ -91,7 +97,9 @@ class DmarcEndToEndTest {
             "mailsec.reports.enabled", "false",
             // The test's client is on loopback, which the sample conf lets relay: evaluate it like any other.
             "mailsec.dmarc.skip.authenticated", "false",
-            "mailsec.authserv.id", AUTHSERV), Optional.empty());
+            "mailsec.authserv.id", AUTHSERV,
+            "mailsec.dmarc.mailing.lists", "announce.lists.example",
+            "mailsec.dmarc.allowed.senders", "allowed.test"), Optional.empty());
         var jamesDns = E2e.jamesDns();
         james = MailsecServer.start(conf, tmp.resolve("james"), binder -> binder.bind(DNSService.class).toInstance(jamesDns));
         var created = E2e.put(james.webAdminPort(), "/users/" + BOB, "{\"password\":\"secret\"}");
@@ -307,6 +315,28 @@ class DmarcEndToEndTest {
         String all = delivered("INBOX", subject).get(0);
         assertThat(all.split("\n--\n")).hasSize(2);
         assertThat(all).doesNotContain("header.from=rejecting.test").contains("other.example; spf=pass");
+    }
+
+    @Test
+    void aListedMailingListAndAnAllowedSenderAreDeliveredWithTheOverrideRecorded() throws Exception {
+        String listed = "listed-" + UUID.randomUUID();
+        // A list that rewrites nothing breaks the author's DMARC; the operator trusts this one by its List-Id.
+        assertThat(send("bounce@lists.example", message("alice@listed.test", listed,
+            List.of("List-Id: Announcements <announce.lists.example>"))).code()).isEqualTo(250);
+        assertThat(ours(delivered("INBOX", listed))).contains("dmarc=fail").contains("override=mailing_list");
+        assertThat(evaluations("listed.test").get(0).path("overrideReasons").get(0).path("type").asText())
+            .isEqualTo("mailing_list");
+        assertThat(evaluations("listed.test").get(0).path("disposition").asText()).isEqualTo("none");
+
+        String allowed = "allowed-" + UUID.randomUUID();
+        assertThat(send("bounce@allowed.test", message("alice@allowed.test", allowed, List.of())).code()).isEqualTo(250);
+        assertThat(ours(delivered("INBOX", allowed))).contains("override=local_policy");
+        assertThat(evaluations("allowed.test").get(0).path("overrideReasons").get(0).path("type").asText())
+            .isEqualTo("local_policy");
+
+        String unlisted = "unlisted-" + UUID.randomUUID();
+        assertThat(send("bounce@lists.example", message("alice@listed.test", unlisted,
+            List.of("List-Id: <other.lists.example>"))).code()).as("another list is not trusted").isEqualTo(550);
     }
 
     @Test

@@ -98,8 +98,25 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
         return new DmarcSettings(bool(p, "mailsec.dmarc.enabled", true), mode.equals("monitor"),
             bool(p, "mailsec.dmarc.quarantine.as.reject", false), temperror.equals("defer"),
             bool(p, "mailsec.dmarc.skip.authenticated", true), value(p, "mailsec.authserv.id"),
-            list(p, "mailsec.dmarc.report.addresses").stream().map(a -> a.toLowerCase(Locale.ROOT))
-                .collect(Collectors.toSet()));
+            lowerCase(list(p, "mailsec.dmarc.report.addresses")),
+            list(p, "mailsec.dmarc.monitor.domains").stream().map(DomainNames::normalise).collect(Collectors.toSet()),
+            networks(p, "mailsec.dmarc.trusted.forwarders"),
+            lowerCase(list(p, "mailsec.dmarc.mailing.lists")),
+            list(p, "mailsec.dmarc.allowed.senders").stream().map(DomainNames::normalise).collect(Collectors.toSet()));
+    }
+
+    private static Set<String> lowerCase(List<String> values) {
+        return values.stream().map(v -> v.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+    }
+
+    private static org.mailsec.net.Networks networks(Properties p, String key) {
+        List<String> cidrs = list(p, key);
+        try {
+            return org.mailsec.net.Networks.of(cidrs);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(key, String.join(",", cidrs), "a list of networks in CIDR notation ("
+                + e.getMessage() + ")");
+        }
     }
 
     private static ReceiverSettings receiver(Properties p) {

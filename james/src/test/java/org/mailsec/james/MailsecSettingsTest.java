@@ -65,4 +65,29 @@ class MailsecSettingsTest {
         assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.tls.webpki.roots", "/no/such/roots.pem")))
             .hasMessageContaining("mailsec.tls.webpki.roots");
     }
+
+    @Test
+    void dmarcOfReceivedMailDefaultsToEnforceAndNamesAWrongKey() throws Exception {
+        MailsecSettings defaults = MailsecSettings.from(new Properties());
+        assertThat(defaults.dmarc().enabled()).isTrue();
+        assertThat(defaults.dmarc().monitor()).isFalse();
+        assertThat(defaults.dmarc().deferTemperror()).isFalse();
+        assertThat(defaults.dmarc().skipAuthenticated()).isTrue();
+        MailsecSettings set = MailsecSettings.from(props("mailsec.dmarc.mode", "Monitor", "mailsec.dmarc.temperror", "defer",
+            "mailsec.dmarc.trusted.forwarders", "192.0.2.0/24, 2001:db8::1", "mailsec.dmarc.mailing.lists", "Announce.Lists.Example",
+            "mailsec.dmarc.monitor.domains", "Example.COM.", "mailsec.authserv.id", "mx.example.com"));
+        assertThat(set.dmarc().monitor()).isTrue();
+        assertThat(set.dmarc().deferTemperror()).isTrue();
+        assertThat(set.dmarc().trustedForwarders().contains(java.net.InetAddress.getByName("192.0.2.77"))).isTrue();
+        assertThat(set.dmarc().trustedForwarders().contains(java.net.InetAddress.getByName("198.51.100.1"))).isFalse();
+        assertThat(set.dmarc().mailingLists()).containsExactly("announce.lists.example");
+        assertThat(set.dmarc().monitorDomains()).containsExactly("example.com");
+        assertThat(set.dmarc().authservId()).isEqualTo("mx.example.com");
+        assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.dmarc.mode", "strict")))
+            .hasMessageContaining("mailsec.dmarc.mode='strict' is not enforce or monitor");
+        assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.dmarc.temperror", "reject")))
+            .hasMessageContaining("mailsec.dmarc.temperror");
+        assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.dmarc.trusted.forwarders", "forwarder.example")))
+            .hasMessageContaining("mailsec.dmarc.trusted.forwarders");
+    }
 }

@@ -18,6 +18,12 @@ public final class AuthenticationResults {
 
     /** The field's value (without the name): {@code authserv-id; spf=… ; dkim=… ; dmarc=…}. */
     public static String value(String authservId, MessageAuthentication.Verdict verdict) {
+        return value(authservId, verdict, verdict.dmarc().disposition().value(), java.util.Optional.empty());
+    }
+
+    /** The same, with the disposition as applied here and the local policy that overrode the record's, if any. */
+    public static String value(String authservId, MessageAuthentication.Verdict verdict, String applied,
+                               java.util.Optional<String> override) {
         List<String> results = new ArrayList<>();
         SpfVerification.Check mailFrom = verdict.mailFrom();
         results.add("spf=" + mailFrom.result().value() + comment(mailFrom.explanation(), mailFrom.result()
@@ -31,16 +37,17 @@ public final class AuthenticationResults {
             results.add("dkim=" + s.result().value() + comment(s.reason(), !s.reason().isEmpty())
                 + " header.d=" + token(s.domain()) + " header.s=" + token(s.selector()) + " header.b=" + token(s.signature()));
         }
-        results.add(dmarc(verdict));
+        results.add(dmarc(verdict, applied, override));
         return token(authservId) + ";\r\n\t" + String.join(";\r\n\t", results);
     }
 
-    private static String dmarc(MessageAuthentication.Verdict verdict) {
+    private static String dmarc(MessageAuthentication.Verdict verdict, String applied, java.util.Optional<String> override) {
         var result = verdict.dmarc();
         String status = result.status().name().toLowerCase(Locale.ROOT);
         StringBuilder b = new StringBuilder("dmarc=").append(status);
         result.record().ifPresent(r -> b.append(" (p=").append(policy(r.policy())).append(" dis=")
-            .append(policy(result.disposition())).append(result.sampledOut() ? " sampled_out" : "").append(')'));
+            .append(applied).append(result.sampledOut() ? " sampled_out" : "")
+            .append(override.map(o -> " override=" + o).orElse("")).append(')'));
         if (!verdict.fromDomain().isEmpty()) {
             b.append(" header.from=").append(token(verdict.fromDomain()));
         }

@@ -39,7 +39,8 @@ public final class DmarcEvaluations {
      *                 mail to our own report addresses, and rejects of domains we have had no other contact with)
      */
     public List<Evaluation> of(MessageAuthentication.Verdict verdict, String sourceIp, String envelopeFrom,
-                               Set<String> recipientDomains, String applied, boolean optional, Instant now) {
+                               Set<String> recipientDomains, String applied, List<AggregateReport.Reason> overrides,
+                               boolean optional, Instant now) {
         DmarcVerifier.Result dmarc = verdict.dmarc();
         if (dmarc.record().isEmpty() || dmarc.record().get().aggregateUris().isEmpty()) {
             return List.of();
@@ -51,8 +52,11 @@ public final class DmarcEvaluations {
             record.dkimAlignment().value(), record.spfAlignment().value(), record.policy().value(),
             record.subdomainPolicy().value(), record.explicitTags().contains("np") ? record.nonExistentPolicy().value() : null,
             record.percent(), String.join(":", record.failureOptions()), record.testing() ? "y" : "n", "psl");
-        List<AggregateReport.Reason> reasons = dmarc.sampledOut()
-            ? List.of(new AggregateReport.Reason(record.testing() ? "policy_test_mode" : "sampled_out", "")) : List.of();
+        List<AggregateReport.Reason> reasons = new ArrayList<>();
+        if (dmarc.sampledOut()) {
+            reasons.add(new AggregateReport.Reason(record.testing() ? "policy_test_mode" : "sampled_out", ""));
+        }
+        reasons.addAll(overrides);
         List<AggregateReport.SpfAuth> spf = List.of(new AggregateReport.SpfAuth(verdict.mailFrom().domain(),
             envelopeFrom.isEmpty() ? "helo" : "mfrom",
             verdict.mailFrom().result().value()));

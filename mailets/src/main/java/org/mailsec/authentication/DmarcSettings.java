@@ -1,5 +1,9 @@
 package org.mailsec.authentication;
 
+import java.util.List;
+import java.util.Set;
+import org.mailsec.net.Networks;
+
 /**
  * How DMARC verdicts on received mail are applied ({@code mailsec.dmarc.*} in mailsec.properties).
  *
@@ -10,13 +14,23 @@ package org.mailsec.authentication;
  * @param skipAuthenticated   do not evaluate mail from authenticated users or relaying-allowed clients
  * @param authservId          the authserv-id of our Authentication-Results; empty: the SMTP server's HELO name
  * @param reportAddresses     our own report addresses (lower case): evaluations of mail to them are optional
+ * @param monitorDomains      James domains (lower case) in monitor mode: a mail to any of them is never refused at DATA
+ * @param trustedForwarders   clients whose mail passes a failing policy (RFC 7489 §7.2.1.1 {@code trusted_forwarder})
+ * @param mailingLists        List-Id values (RFC 2919, lower case) whose mail passes ({@code mailing_list})
+ * @param allowedSenders      From domains (lower case) whose mail passes ({@code local_policy})
  */
 public record DmarcSettings(boolean enabled, boolean monitor, boolean quarantineAsReject, boolean deferTemperror,
-                            boolean skipAuthenticated, String authservId, java.util.Set<String> reportAddresses) {
+                            boolean skipAuthenticated, String authservId, Set<String> reportAddresses,
+                            Set<String> monitorDomains, Networks trustedForwarders, Set<String> mailingLists,
+                            Set<String> allowedSenders) {
 
-    public static final DmarcSettings DEFAULT = new DmarcSettings(true, false, false, false, true, "", java.util.Set.of());
+    public static final DmarcSettings DEFAULT = new DmarcSettings(true, false, false, false, true, "", Set.of(), Set.of(),
+        Networks.of(List.of()), Set.of(), Set.of());
 
     public DmarcSettings {
-        reportAddresses = java.util.Set.copyOf(reportAddresses);
+        reportAddresses = Set.copyOf(reportAddresses);
+        monitorDomains = Set.copyOf(monitorDomains);
+        mailingLists = Set.copyOf(mailingLists);
+        allowedSenders = Set.copyOf(allowedSenders);
     }
 }

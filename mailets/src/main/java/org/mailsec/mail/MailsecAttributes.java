@@ -21,6 +21,8 @@ public final class MailsecAttributes {
     public static final AttributeName DMARC_RESULT = AttributeName.of("mailsec.dmarc.result");
     /** What DMARC asks for this mail after sampling: {@code none}, {@code quarantine}, {@code reject}. */
     public static final AttributeName DMARC_DISPOSITION = AttributeName.of("mailsec.dmarc.disposition");
+    /** The local policy that let a failing mail through: trusted_forwarder, mailing_list or local_policy. */
+    public static final AttributeName DMARC_OVERRIDE = AttributeName.of("mailsec.dmarc.override");
     /** The From domain DMARC was evaluated for. */
     public static final AttributeName DMARC_FROM_DOMAIN = AttributeName.of("mailsec.dmarc.from");
     /** SPF result of the MAIL FROM (RFC 7208: pass, fail, softfail, neutral, none, temperror, permerror). */

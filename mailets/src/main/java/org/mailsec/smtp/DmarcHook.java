@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.Locale;
 import java.util.random.RandomGenerator;
@@ -30,9 +31,12 @@ import org.mailsec.authentication.DmarcSettings;
 import org.mailsec.authentication.MessageAuthentication;
 import org.mailsec.authentication.SpfVerification;
 import org.mailsec.dmarc.DmarcLookup;
+import org.mailsec.dmarc.DmarcRecord;
+import org.mailsec.dmarc.report.AggregateReport;
 import org.mailsec.dmarc.DmarcVerifier;
 import org.mailsec.dmarc.OrganizationalDomains;
 import org.mailsec.dns.DnsResolver;
+import org.mailsec.dns.DomainNames;
 import org.mailsec.mail.MailsecAttributes;
 import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.store.dmarc.Evaluation;
@@ -97,18 +101,23 @@ public class DmarcHook implements JamesMessageHook {
         MessageAuthentication.Verdict verdict = authentication.evaluate(raw, client, helo, mail.getMaybeSender().asString(""));
         DmarcVerifier.Result dmarc = verdict.dmarc();
         String result = dmarc.status().name().toLowerCase(Locale.ROOT);
-        String disposition = settings.monitor() ? "none" : dmarc.disposition().name().toLowerCase(Locale.ROOT);
+        Optional<String> override = dmarc.disposition() == DmarcRecord.Policy.NONE ? Optional.empty()
+            : override(client, message, verdict.fromDomain());
+        boolean monitor = settings.monitor() || mail.getRecipients().stream()
+            .anyMatch(r -> settings.monitorDomains().contains(DomainNames.normalise(r.getDomain().asString())));
+        String disposition = monitor || override.isPresent() ? "none" : dmarc.disposition().value();
         count(verdict, result, disposition);
-        mark(mail, message, session, verdict, result, disposition);
-        LOG.info("DMARC {} for {} from {} ({}): disposition {}; spf {} {}, dkim {}", result, verdict.fromDomain(),
-            client.getHostAddress(), mail.getName(), disposition, verdict.mailFrom().result().value(),
-            verdict.mailFrom().domain(), dkimSummary(verdict));
-        if (dmarc.status() == DmarcVerifier.Status.TEMPERROR && settings.deferTemperror() && !settings.monitor()) {
+        mark(mail, message, session, verdict, result, disposition, override);
+        LOG.info("DMARC {} for {} from {} ({}): disposition {}{}; spf {} {}, dkim {}", result, verdict.fromDomain(),
+            client.getHostAddress(), mail.getName(), disposition, override.map(o -> " (override: " + o + ")").orElse(""),
+            verdict.mailFrom().result().value(), verdict.mailFrom().domain(), dkimSummary(verdict));
+        if (dmarc.status() == DmarcVerifier.Status.TEMPERROR && settings.deferTemperror() && !monitor) {
             return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode("451")
                 .smtpDescription("4.7.0 DMARC of " + verdict.fromDomain() + " cannot be checked now; try again later").build();
         }
-        boolean reject = (dmarc.reject() || dmarc.quarantine() && settings.quarantineAsReject()) && !settings.monitor();
-        keep(mail, verdict, client, reject, disposition);
+        boolean reject = (dmarc.reject() || dmarc.quarantine() && settings.quarantineAsReject()) && !monitor
+            && override.isEmpty();
+        keep(mail, verdict, client, reject, disposition, override);
         if (reject) {
             // RFC 7489 §7.3 (and §10.3 of RFC 9989): the reason says it was DMARC, and for which domain.
             return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("550")
@@ -123,7 +132,8 @@ public class DmarcHook implements JamesMessageHook {
      * the mail (stored by StoreDmarcEvaluations) for one we accept, so that a message another check refuses after this
      * hook leaves none.
      */
-    private void keep(Mail mail, MessageAuthentication.Verdict verdict, InetAddress client, boolean reject, String disposition) {
+    private void keep(Mail mail, MessageAuthentication.Verdict verdict, InetAddress client, boolean reject, String disposition,
+                      Optional<String> override) {
         DmarcVerifier.Result dmarc = verdict.dmarc();
         if (dmarc.record().isEmpty() || dmarc.record().get().aggregateUris().isEmpty()) {
             return;
@@ -139,7 +149,8 @@ public class DmarcHook implements JamesMessageHook {
             // mox's rule: a reject of a domain that never got mail through us is no reason to send it reports.
             boolean optional = toOurReportAddress || reject && !evaluations.anyAccepted(dmarc.recordDomain());
             List<Evaluation> made = evaluationRecords.of(verdict, client.getHostAddress(), mail.getMaybeSender().asString(""),
-                recipientDomains, applied, optional, clock.instant());
+                recipientDomains, applied, override.map(o -> new AggregateReport.Reason(o, "")).stream().toList(), optional,
+                clock.instant());
             if (reject) {
                 made.forEach(evaluations::add);
             } else {
@@ -152,8 +163,29 @@ public class DmarcHook implements JamesMessageHook {
         }
     }
 
+    /**
+     * The local policy that lets a failing message through (RFC 7489 §7.2.1.1 PolicyOverrideType): a trusted forwarder,
+     * a listed mailing list, or an allowed sender domain. ARC (RFC 8617) is not evaluated.
+     */
+    private Optional<String> override(InetAddress client, MimeMessage message, String fromDomain) throws MessagingException {
+        if (settings.trustedForwarders().contains(client)) {
+            return Optional.of("trusted_forwarder");
+        }
+        String listId = message.getHeader("List-Id", null);
+        if (listId != null && !settings.mailingLists().isEmpty()) {
+            // RFC 2919: "Name <list-label.list-id-namespace>"; the id is what is between the angle brackets.
+            int open = listId.lastIndexOf('<');
+            int close = listId.lastIndexOf('>');
+            String id = open >= 0 && close > open ? listId.substring(open + 1, close) : listId;
+            if (settings.mailingLists().contains(id.trim().toLowerCase(Locale.ROOT))) {
+                return Optional.of("mailing_list");
+            }
+        }
+        return settings.allowedSenders().contains(fromDomain) ? Optional.of("local_policy") : Optional.empty();
+    }
+
     private void mark(Mail mail, MimeMessage message, SMTPSession session, MessageAuthentication.Verdict verdict,
-                      String result, String disposition) throws MessagingException {
+                      String result, String disposition, Optional<String> override) throws MessagingException {
         String authservId = settings.authservId().isEmpty() ? session.getConfiguration().getHelloName() : settings.authservId();
         String[] received = message.getHeader(AuthenticationResults.HEADER);
         if (received != null) {
@@ -168,11 +200,12 @@ public class DmarcHook implements JamesMessageHook {
                 }
             }
         }
-        message.addHeader(AuthenticationResults.HEADER, AuthenticationResults.value(authservId, verdict));
+        message.addHeader(AuthenticationResults.HEADER, AuthenticationResults.value(authservId, verdict, disposition, override));
         message.saveChanges();
         mail.setAttribute(new Attribute(MailsecAttributes.DMARC_RESULT, AttributeValue.of(result)));
         mail.setAttribute(new Attribute(MailsecAttributes.DMARC_DISPOSITION, AttributeValue.of(disposition)));
         mail.setAttribute(new Attribute(MailsecAttributes.DMARC_FROM_DOMAIN, AttributeValue.of(verdict.fromDomain())));
+        override.ifPresent(o -> mail.setAttribute(new Attribute(MailsecAttributes.DMARC_OVERRIDE, AttributeValue.of(o))));
         mail.setAttribute(new Attribute(MailsecAttributes.SPF_RESULT, AttributeValue.of(verdict.mailFrom().result().value())));
         mail.setAttribute(new Attribute(MailsecAttributes.SPF_HELO_RESULT, AttributeValue.of(verdict.helo().result().value())));
         mail.setAttribute(new Attribute(MailsecAttributes.DKIM_RESULTS, AttributeValue.of(dkimSummary(verdict))));
