@@ -87,6 +87,10 @@ class DmarcEndToEndTest {
         dns.addSignedZone("allowed.test", soa
             + "_dmarc TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@allowed.test\"\n"
             + "@ TXT \"v=spf1 -all\"\n");
+        dns.addSignedZone("mailsec.test", soa
+            + "client A 127.0.0.1\n"
+            + "client TXT \"v=spf1 a -all\"\n"
+            + "_dmarc TXT \"v=DMARC1; p=reject\"\n");
         dns.addSignedZone("esp.test", soa
             + "e1._domainkey TXT " + DkimKeys.zoneRecord(espKey) + "\n"
             + "@ TXT \"v=spf1 ip4:127.0.0.0/8 -all\"\n");
@@ -133,8 +137,12 @@ class DmarcEndToEndTest {
     }
 
     private static String sign(String message, String domain, String selector, KeyPair key) throws Exception {
+        return sign(message, domain, selector, key, "from:to:subject:date:message-id");
+    }
+
+    private static String sign(String message, String domain, String selector, KeyPair key, String headers) throws Exception {
         String template = "v=1; a=rsa-sha256; c=relaxed/relaxed; d=" + domain + "; s=" + selector
-            + "; h=from:to:subject:date:message-id; bh=; b=;";
+            + "; h=" + headers + "; bh=; b=;";
         return new DKIMSigner(template, key.getPrivate())
             .sign(new ByteArrayInputStream(message.getBytes(StandardCharsets.US_ASCII))) + "\r\n" + message;
     }
@@ -152,6 +160,33 @@ class DmarcEndToEndTest {
         } catch (SMTPSendFailedException e) {
             return new Answer(e.getReturnCode(), e.getMessage());
         }
+    }
+
+    /** MAIL FROM:<> (JavaMail cannot send it), spoken over a plain socket; the reply to the end of DATA. */
+    private String sendWithNullReversePath(String raw) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", james.smtpPort())) {
+            socket.setSoTimeout(30_000);
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            var out = socket.getOutputStream();
+            reply(in);
+            for (String command : List.of("EHLO client.mailsec.test", "MAIL FROM:<>", "RCPT TO:<" + BOB + ">", "DATA")) {
+                out.write((command + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                reply(in);
+            }
+            out.write((raw + ".\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = reply(in);
+            out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+            return answer;
+        }
+    }
+
+    /** The last line of an SMTP reply (continuation lines have a '-' after the code). */
+    private static String reply(java.io.BufferedReader in) throws Exception {
+        String line;
+        do {
+            line = in.readLine();
+        } while (line != null && line.length() > 3 && line.charAt(3) == '-');
+        return String.valueOf(line);
     }
 
     /** The Authentication-Results fields of the message with {@code subject} in {@code folder}, once it is there. */
@@ -191,7 +226,7 @@ class DmarcEndToEndTest {
         assertThat(ar).contains("dmarc=pass").contains("header.from=aligned.test").contains("policy.dmarc=reject")
             .contains("spf=fail").contains("smtp.mailfrom=aligned.test")
             .contains("dkim=pass").contains("header.d=aligned.test").contains("header.s=s1")
-            .contains("smtp.helo=client.mailsec.test");
+            .doesNotContain("smtp.helo");
         JsonNode evaluation = evaluations("aligned.test").get(0);
         assertThat(evaluation.path("disposition").asText()).isEqualTo("pass");
         assertThat(evaluation.path("alignedDkimPass").asBoolean()).isTrue();
@@ -241,6 +276,14 @@ class DmarcEndToEndTest {
     }
 
     @Test
+    void aBounceIsCheckedByItsHeloName() throws Exception {
+        String subject = "bounce-" + UUID.randomUUID();
+        assertThat(sendWithNullReversePath(message("mailer-daemon@client.mailsec.test", subject, List.of()))).startsWith("250");
+        assertThat(ours(delivered("INBOX", subject))).contains("spf=pass smtp.mailfrom=client.mailsec.test")
+            .contains("spf=pass smtp.helo=client.mailsec.test").contains("dmarc=pass");
+    }
+
+    @Test
     void aRejectPolicyFailIsRefusedAtDataAndNothingIsDelivered() throws Exception {
         String subject = "rejected-" + UUID.randomUUID();
         // Signed by the ESP's domain, not the From domain: DKIM passes but is not aligned.
@@ -248,9 +291,10 @@ class DmarcEndToEndTest {
             espKey));
         assertThat(answer.code()).isEqualTo(550);
         assertThat(answer.text()).contains("5.7.1").contains("DMARC policy of rejecting.test");
-        // (The np test's rejects are this policy domain's too: its From is ghost.rejecting.test.)
+        // (Other tests' rejects are this policy domain's too; this one's is the one with a DKIM signature.)
         JsonNode evaluation = evaluations("rejecting.test").stream()
-            .filter(e -> e.path("headerFrom").asText().equals("rejecting.test")).findFirst().orElseThrow();
+            .filter(e -> e.path("headerFrom").asText().equals("rejecting.test") && !e.path("dkim").isEmpty())
+            .findFirst().orElseThrow();
         assertThat(evaluation.path("disposition").asText()).isEqualTo("reject");
         assertThat(evaluation.path("optional").asBoolean()).as("a reject of a domain we never accepted mail from").isTrue();
         assertThat(evaluation.path("dkim").get(0).path("domain").asText()).isEqualTo("esp.test");
@@ -337,6 +381,45 @@ class DmarcEndToEndTest {
         String unlisted = "unlisted-" + UUID.randomUUID();
         assertThat(send("bounce@lists.example", message("alice@listed.test", unlisted,
             List.of("List-Id: <other.lists.example>"))).code()).as("another list is not trusted").isEqualTo(550);
+    }
+
+    @Test
+    void aSecondFromFieldDoesNotLeadAMessageAroundTheFirstOnesPolicy() throws Exception {
+        String raw = message("alice@rejecting.test", "two-from-" + UUID.randomUUID(), List.of("From: <me@spfonly.test>"));
+        Answer answer = send("bounce@spfonly.test", raw);
+        assertThat(answer.code()).as("the strictest From domain's policy applies (RFC 7489 §6.6.1)").isEqualTo(550);
+        assertThat(answer.text()).contains("rejecting.test");
+    }
+
+    @Test
+    void aContentTypeJamesCannotParseStillGetsItsPolicy() throws Exception {
+        String raw = message("alice@rejecting.test", "bad-type-" + UUID.randomUUID(), List.of())
+            .replace("Content-Type: text/plain; charset=us-ascii", "Content-Type: multipart/mixed");
+        assertThat(send("bounce@esp.test", raw).code()).isEqualTo(550);
+    }
+
+    @Test
+    void theDeliveredMessageStillVerifiesForTheNextVerifier() throws Exception {
+        String subject = "resign-" + UUID.randomUUID();
+        String message = message("alice@aligned.test", subject, List.of())
+            .replace("MIME-Version: 1.0", "MIME-Version: 1.0 (Mac OS X Mail 16.0 \\(3731.500.231\\))");
+        String signed = sign(message, "aligned.test", "s1", senderKey, "from:to:subject:date:message-id:mime-version");
+        assertThat(send("bounce@aligned.test", signed).code()).isEqualTo(250);
+        delivered("INBOX", subject);
+        byte[] stored = Inbox.read(james.imapPort(), BOB, "secret", "INBOX", box -> {
+            for (javax.mail.Message m : box.getMessages()) {
+                if (subject.equals(m.getSubject())) {
+                    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                    m.writeTo(out);
+                    return out.toByteArray();
+                }
+            }
+            throw new AssertionError("not delivered");
+        });
+        assertThat(new org.mailsec.authentication.DkimVerification(dns.resolver()).verify(stored))
+            .as(new String(stored, StandardCharsets.US_ASCII))
+            .extracting(org.mailsec.authentication.DkimVerification.Signature::result)
+            .containsExactly(org.mailsec.authentication.DkimVerification.Result.PASS);
     }
 
     @Test

@@ -28,8 +28,7 @@ public final class AuthenticationResults {
         SpfVerification.Check mailFrom = verdict.mailFrom();
         results.add("spf=" + mailFrom.result().value() + comment(mailFrom.explanation(), mailFrom.result()
             != SpfVerification.Result.PASS) + " smtp.mailfrom=" + token(mailFrom.domain()));
-        SpfVerification.Check helo = verdict.helo();
-        results.add("spf=" + helo.result().value() + " smtp.helo=" + token(helo.domain()));
+        verdict.helo().ifPresent(helo -> results.add("spf=" + helo.result().value() + " smtp.helo=" + token(helo.domain())));
         if (verdict.dkim().isEmpty()) {
             results.add("dkim=none");
         }
@@ -59,18 +58,51 @@ public final class AuthenticationResults {
         return policy.name().toLowerCase(Locale.ROOT);
     }
 
-    /** Whether a received field's value was written by {@code authservId} (RFC 8601 §5: remove those). */
+    /**
+     * Whether a received field's value was written by {@code authservId} (RFC 8601 §5: remove those). The authserv-id
+     * is the first value after any comments (RFC 8601 §2.2, RFC 5322 CFWS), a token or a quoted-string, compared
+     * without case and without a final dot.
+     */
     public static boolean ours(String fieldValue, String authservId) {
-        String v = fieldValue.trim();
-        int end = 0;
-        while (end < v.length() && v.charAt(end) != ';' && !Character.isWhitespace(v.charAt(end))) {
-            end++;
+        String v = fieldValue;
+        int i = skipCfws(v, 0);
+        StringBuilder id = new StringBuilder();
+        if (i < v.length() && v.charAt(i) == '"') {
+            for (i++; i < v.length() && v.charAt(i) != '"'; i++) {
+                if (v.charAt(i) == '\\' && i + 1 < v.length()) {
+                    i++;
+                }
+                id.append(v.charAt(i));
+            }
+        } else {
+            for (; i < v.length() && v.charAt(i) != ';' && v.charAt(i) != '(' && !Character.isWhitespace(v.charAt(i)); i++) {
+                id.append(v.charAt(i));
+            }
         }
-        String id = v.substring(0, end);
-        if (id.startsWith("\"") && id.endsWith("\"") && id.length() >= 2) {
-            id = id.substring(1, id.length() - 1);
+        return strip(id.toString()).equalsIgnoreCase(strip(authservId));
+    }
+
+    private static String strip(String name) {
+        String n = name.trim();
+        return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
+    }
+
+    /** Skips white space and (nested) comments from {@code i}. */
+    private static int skipCfws(String v, int i) {
+        int depth = 0;
+        for (; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '(') {
+                depth++;
+            } else if (c == ')' && depth > 0) {
+                depth--;
+            } else if (c == '\\' && depth > 0) {
+                i++;
+            } else if (depth == 0 && !Character.isWhitespace(c)) {
+                return i;
+            }
         }
-        return id.equalsIgnoreCase(authservId);
+        return i;
     }
 
     /** An RFC 2045 token as it is, anything else as a quoted-string. */

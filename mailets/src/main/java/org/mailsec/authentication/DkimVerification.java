@@ -10,15 +10,11 @@ import java.util.Map;
 import java.util.function.Function;
 import org.apache.james.jdkim.DKIMVerifier;
 import org.apache.james.jdkim.api.Headers;
-import org.apache.james.jdkim.api.PublicKeyRecordRetriever;
 import org.apache.james.jdkim.exceptions.FailException;
 import org.apache.james.jdkim.exceptions.PermFailException;
 import org.apache.james.jdkim.exceptions.TempFailException;
 import org.apache.james.jdkim.impl.Message;
 import org.apache.james.mime4j.MimeException;
-import org.mailsec.dns.DnsAnswer;
-import org.mailsec.dns.DnsException;
-import org.mailsec.dns.DnsPermanentException;
 import org.mailsec.dns.DnsResolver;
 
 /**
@@ -52,6 +48,9 @@ public final class DkimVerification {
                             String reason) {
     }
 
+    /** The key under which {@link #tags} notes a repeated tag (no tag name has a space). */
+    private static final String DUPLICATE = " duplicate";
+
     private final DnsResolver resolver;
 
     public DkimVerification(DnsResolver resolver) {
@@ -82,6 +81,9 @@ public final class DkimVerification {
     }
 
     private Signature verifyOne(byte[] message, String field, Map<String, String> tags) {
+        if (tags.containsKey(DUPLICATE)) {
+            return signature(tags, Result.PERMERROR, "tag " + tags.get(DUPLICATE) + "= appears twice");
+        }
         String algorithm = tags.getOrDefault("a", "");
         if (!algorithm.equals("rsa-sha256") && !algorithm.equals("rsa-sha1")) {
             // RFC 6376 §6.1.1: a verifier ignores a signature whose algorithm it does not implement.
@@ -90,7 +92,11 @@ public final class DkimVerification {
         try {
             Message parsed = parse(message);
             try {
-                new DKIMVerifier(new Keys()).verify(new OneSignature(parsed, field), parsed.getBodyInputStream());
+                new DKIMVerifier(new DkimKeyRecords(resolver)).verify(new OneSignature(parsed, field), parsed.getBodyInputStream());
+                if (tags.containsKey("l") && partialBody(message, tags.get("l"))) {
+                    // RFC 6376 §8.2: what follows the signed length rides on the signature; it proves nothing.
+                    return signature(tags, Result.POLICY, "l= signs only part of the body");
+                }
                 return signature(tags, Result.PASS, "");
             } finally {
                 parsed.dispose();
@@ -106,6 +112,30 @@ public final class DkimVerification {
             // jDKIM throws unchecked exceptions on some malformed signatures: that signature is a permerror.
             return signature(tags, Result.PERMERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Whether a body length limit covers less than the body. Canonicalization only shortens a body (but for a final
+     * CRLF), so a limit at least the raw body's length covers all of it.
+     */
+    static boolean partialBody(byte[] message, String limit) {
+        long signed;
+        try {
+            signed = Long.parseLong(limit);
+        } catch (NumberFormatException e) {
+            return true;
+        }
+        int body = bodyStart(message);
+        return signed < (long) (message.length - body);
+    }
+
+    private static int bodyStart(byte[] m) {
+        for (int i = 0; i + 3 < m.length; i++) {
+            if (m[i] == '\r' && m[i + 1] == '\n' && m[i + 2] == '\r' && m[i + 3] == '\n') {
+                return i + 4;
+            }
+        }
+        return m.length;
     }
 
     private static Message parse(byte[] message) throws IOException, MimeException {
@@ -127,8 +157,11 @@ public final class DkimVerification {
         for (String spec : field.substring(colon + 1).split(";")) {
             int eq = spec.indexOf('=');
             if (eq > 0) {
-                tags.putIfAbsent(spec.substring(0, eq).trim().toLowerCase(Locale.ROOT),
-                    spec.substring(eq + 1).replaceAll("[\\s]+", ""));
+                // RFC 6376 §3.2: tag names are case-sensitive ("D=" is not "d=") and a tag appears once at most.
+                String name = spec.substring(0, eq).trim();
+                if (tags.putIfAbsent(name, spec.substring(eq + 1).replaceAll("[\\s]+", "")) != null) {
+                    tags.put(DUPLICATE, name);
+                }
             }
         }
         return tags;
@@ -168,29 +201,6 @@ public final class DkimVerification {
                 return List.of(field);
             }
             return headers.getFields(name);
-        }
-    }
-
-    /** DKIM keys (RFC 6376 §3.6.2) as TXT at selector._domainkey.domain, through mailsec's resolver. */
-    private final class Keys implements PublicKeyRecordRetriever {
-        @Override
-        public List<String> getRecords(CharSequence methodAndOptions, CharSequence selector, CharSequence token)
-                throws TempFailException, PermFailException {
-            if (!"dns/txt".contentEquals(methodAndOptions)) {
-                throw new PermFailException("unsupported key query method " + methodAndOptions);
-            }
-            String name = selector + "._domainkey." + token;
-            try {
-                DnsAnswer<String> answer = resolver.txt(name);
-                if (answer.records().isEmpty()) {
-                    throw new PermFailException("no key for signature at " + name);
-                }
-                return answer.records();
-            } catch (DnsPermanentException e) {
-                throw new PermFailException("DNS refused the key lookup of " + name + ": " + e.getMessage());
-            } catch (DnsException e) {
-                throw new TempFailException("key lookup of " + name + " failed: " + e.getMessage());
-            }
         }
     }
 }

@@ -1,12 +1,14 @@
 package org.mailsec.authentication;
 
 import java.io.ByteArrayInputStream;
+import java.net.IDN;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import javax.mail.MessagingException;
-import javax.mail.internet.AddressException;
 import javax.mail.internet.InternetAddress;
 import javax.mail.internet.InternetHeaders;
 import org.mailsec.dmarc.DmarcVerifier;
@@ -23,11 +25,12 @@ public final class MessageAuthentication {
      * The whole verdict.
      *
      * @param mailFrom   SPF of the MAIL FROM (of postmaster@HELO for an empty reverse path): the identity DMARC uses
-     * @param helo       SPF of the HELO name
+     * @param helo       SPF of the HELO name, checked when the reverse path is empty
      * @param fromDomain the RFC 5322 From domain, lower case; empty when the message has no single From address
      * @param dmarc      DMARC's verdict; permerror when there is no single From domain (RFC 7489 §6.6.1)
      */
-    public record Verdict(SpfVerification.Check mailFrom, SpfVerification.Check helo, List<DkimVerification.Signature> dkim,
+    public record Verdict(SpfVerification.Check mailFrom, Optional<SpfVerification.Check> helo,
+                          List<DkimVerification.Signature> dkim,
                           String fromDomain, DmarcVerifier.Result dmarc) {
     }
 
@@ -43,44 +46,82 @@ public final class MessageAuthentication {
 
     /** Evaluates {@code message} (as received) from {@code client}, which said {@code helo} and {@code mailFrom}. */
     public Verdict evaluate(byte[] message, InetAddress client, String helo, String mailFrom) {
-        SpfVerification.Check heloCheck = spf.helo(client, helo);
-        SpfVerification.Check mailFromCheck = mailFrom.isEmpty()
-            ? new SpfVerification.Check(SpfVerification.Identity.MAILFROM, heloCheck.domain(), heloCheck.result(),
-                heloCheck.explanation())
-            : spf.mailFrom(client, mailFrom, helo);
+        // The HELO identity is checked when MAIL FROM is empty (RFC 7208 §2.4: its SPF is then the HELO's, as
+        // postmaster@HELO), and recorded as such; otherwise the MAIL FROM's result is DMARC's.
+        Optional<SpfVerification.Check> heloCheck = mailFrom.isEmpty() ? Optional.of(spf.helo(client, helo)) : Optional.empty();
+        SpfVerification.Check mailFromCheck = heloCheck
+            .map(h -> new SpfVerification.Check(SpfVerification.Identity.MAILFROM, h.domain(), h.result(), h.explanation()))
+            .orElseGet(() -> spf.mailFrom(client, mailFrom, helo));
         List<DkimVerification.Signature> signatures = dkim.verify(message);
-        Optional<String> fromDomain = fromDomain(message);
-        if (fromDomain.isEmpty()) {
+        List<String> fromDomains = fromDomains(message);
+        if (fromDomains.isEmpty()) {
             DmarcVerifier.Result none = new DmarcVerifier.Result(DmarcVerifier.Status.PERMERROR, Optional.empty(), "",
                 org.mailsec.dmarc.DmarcRecord.Policy.NONE, org.mailsec.dmarc.DmarcRecord.Policy.NONE, false, false,
-                Optional.empty(), false, "no single From address");
+                Optional.empty(), false, "no From domain");
             return new Verdict(mailFromCheck, heloCheck, signatures, "", none);
         }
         List<DmarcVerifier.DkimResult> dkimResults = signatures.stream()
             .map(s -> new DmarcVerifier.DkimResult(s.domain(), dkimResult(s.result()))).toList();
-        DmarcVerifier.Result verdict = dmarc.verify(fromDomain.get(), dkimResults,
-            new DmarcVerifier.SpfResult(mailFromCheck.domain(), spfResult(mailFromCheck.result())));
-        return new Verdict(mailFromCheck, heloCheck, signatures, fromDomain.get(), verdict);
+        DmarcVerifier.SpfResult spfResult = new DmarcVerifier.SpfResult(mailFromCheck.domain(), spfResult(mailFromCheck.result()));
+        // RFC 7489 §6.6.1: with several From domains, each is evaluated and the strictest outcome applies (a second From
+        // field must not let a message around the first one's policy).
+        Verdict strictest = null;
+        for (String fromDomain : fromDomains) {
+            Verdict v = new Verdict(mailFromCheck, heloCheck, signatures, fromDomain,
+                dmarc.verify(fromDomain, dkimResults, spfResult));
+            if (strictest == null || severity(v.dmarc()) > severity(strictest.dmarc())) {
+                strictest = v;
+            }
+        }
+        return strictest;
     }
 
-    /** The domain of the message's one From address (RFC 7489 §6.6.1); empty for none, several, or unreadable. */
-    static Optional<String> fromDomain(byte[] message) {
+    private static int severity(DmarcVerifier.Result result) {
+        int status = switch (result.status()) {
+            case FAIL -> 4;
+            case TEMPERROR -> 3;
+            case PERMERROR -> 2;
+            case NONE -> 1;
+            case PASS -> 0;
+        };
+        return result.disposition().ordinal() * 10 + status;
+    }
+
+    /**
+     * The domains of the message's From addresses, in every From field (RFC 7489 §6.6.1), as A-labels; none when there is
+     * no From, or no address in it with a valid domain. Header bytes are read as UTF-8 (RFC 6532).
+     */
+    static List<String> fromDomains(byte[] message) {
+        List<String> domains = new ArrayList<>();
         try {
-            String[] from = new InternetHeaders(new ByteArrayInputStream(message)).getHeader("From");
-            if (from == null || from.length != 1) {
-                return Optional.empty();
+            String[] fields = new InternetHeaders(new ByteArrayInputStream(message)).getHeader("From");
+            if (fields == null) {
+                return List.of();
             }
-            InternetAddress[] addresses = InternetAddress.parseHeader(from[0], false);
-            if (addresses.length != 1 || addresses[0].getAddress() == null) {
-                return Optional.empty();
+            for (String field : fields) {
+                String utf8 = new String(field.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+                for (InternetAddress address : InternetAddress.parseHeader(utf8, false)) {
+                    domain(address.getAddress()).filter(d -> !domains.contains(d)).ifPresent(domains::add);
+                }
             }
-            String address = addresses[0].getAddress();
-            int at = address.lastIndexOf('@');
-            String domain = at < 0 ? "" : address.substring(at + 1).trim().toLowerCase(Locale.ROOT);
-            return domain.isEmpty() || domain.startsWith("[") ? Optional.empty() : Optional.of(domain);
-        } catch (AddressException e) {
-            return Optional.empty();
         } catch (MessagingException | RuntimeException e) {
+            return domains;
+        }
+        return domains;
+    }
+
+    private static Optional<String> domain(String address) {
+        if (address == null) {
+            return Optional.empty();
+        }
+        int at = address.lastIndexOf('@');
+        String domain = at < 0 ? "" : address.substring(at + 1).trim();
+        if (domain.isEmpty() || domain.startsWith("[") || domain.chars().anyMatch(Character::isWhitespace)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
     }

@@ -1,30 +1,19 @@
 package org.mailsec.authentication;
 
 import java.net.InetAddress;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.james.jspf.core.DNSRequest;
 import org.apache.james.jspf.core.DNSService;
 import org.apache.james.jspf.core.DNSServiceEnabled;
 import org.apache.james.jspf.core.MacroExpand;
 import org.apache.james.jspf.core.MacroExpandEnabled;
 import org.apache.james.jspf.core.SPFCheckEnabled;
-import org.apache.james.jspf.core.exceptions.TimeoutException;
 import org.apache.james.jspf.executor.SPFResult;
 import org.apache.james.jspf.executor.SynchronousSPFExecutor;
 import org.apache.james.jspf.impl.DefaultTermsFactory;
 import org.apache.james.jspf.impl.SPF;
 import org.apache.james.jspf.parser.RFC4408SPF1Parser;
 import org.apache.james.jspf.wiring.WiringServiceTable;
-import org.mailsec.dns.DnsAnswer;
-import org.mailsec.dns.DnsException;
 import org.mailsec.dns.DnsResolver;
-import org.mailsec.dns.DnssecStatus;
-import org.mailsec.dns.MxRecord;
 
 /**
  * SPF (RFC 7208) of one identity — the MAIL FROM, or the HELO name — with James's jSPF, whose DNS goes through
@@ -87,14 +76,14 @@ public final class SpfVerification {
             // An address literal or nothing: there is no domain to ask (§2.3, §4.3).
             return new Check(identity, domain, Result.NONE, "no domain to check");
         }
-        Dns dns = new Dns();
+        SpfDns dns = new SpfDns(resolver);
         SPFResult result;
         try {
             result = newSpf(dns).checkSPF(client.getHostAddress(), sender, helo);
         } catch (RuntimeException e) {
             return new Check(identity, domain, Result.PERMERROR, "unreadable SPF: " + e.getClass().getSimpleName());
         }
-        if (dns.voidLookups.get() > MAX_VOID_LOOKUPS) {
+        if (dns.voidLookups() > MAX_VOID_LOOKUPS) {
             return new Check(identity, domain, Result.PERMERROR, "more than " + MAX_VOID_LOOKUPS + " void lookups");
         }
         return new Check(identity, domain, Result.of(result.getResult()), String.valueOf(result.getExplanation()));
@@ -115,75 +104,5 @@ public final class SpfVerification {
         wiring.put(SPFCheckEnabled.class, spf);
         spf.setUseBestGuess(false);
         return spf;
-    }
-
-    /** jSPF's DNS through mailsec's resolver, for one check (it counts that check's void lookups). */
-    private final class Dns implements DNSService {
-        final AtomicInteger voidLookups = new AtomicInteger();
-        private int recordLimit = 10;
-
-        @Override
-        public List<String> getRecords(DNSRequest request) throws TimeoutException {
-            String name = request.getHostname();
-            try {
-                DnsAnswer<?> answer = switch (request.getRecordType()) {
-                    case DNSRequest.A -> resolver.a(name);
-                    case DNSRequest.AAAA -> resolver.aaaa(name);
-                    case DNSRequest.MX -> resolver.mx(name);
-                    case DNSRequest.TXT -> resolver.txt(name);
-                    // The SPF RR type is gone (§3.1); PTR (the "ptr" mechanism, §5.5 "SHOULD NOT be used") is not
-                    // asked: it then matches nothing.
-                    default -> null;
-                };
-                if (answer == null) {
-                    return List.of();
-                }
-                if (answer.status() == DnssecStatus.BOGUS) {
-                    throw new TimeoutException("DNSSEC validation of " + name + " failed");
-                }
-                List<String> records = new ArrayList<>();
-                for (Object record : answer.records()) {
-                    records.add(record instanceof InetAddress a ? a.getHostAddress()
-                        : record instanceof MxRecord mx ? mx.host() : String.valueOf(record));
-                }
-                if (records.isEmpty()) {
-                    voidLookups.incrementAndGet();
-                    return List.of();
-                }
-                return records.size() > recordLimit && request.getRecordType() == DNSRequest.MX
-                    ? records.subList(0, recordLimit) : records;
-            } catch (DnsException e) {
-                throw new TimeoutException("DNS lookup of " + name + " failed: " + e.getMessage());
-            }
-        }
-
-        @Override
-        public CompletionStage<List<String>> getRecordsAsync(DNSRequest request) {
-            try {
-                return CompletableFuture.completedFuture(getRecords(request));
-            } catch (TimeoutException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-        }
-
-        @Override
-        public List<String> getLocalDomainNames() {
-            return List.of();
-        }
-
-        @Override
-        public void setTimeOut(int timeOut) {
-            // mailsec's resolver has its own timeouts
-        }
-
-        @Override
-        public int getRecordLimit() {
-            return recordLimit;
-        }
-
-        @Override
-        public void setRecordLimit(int recordLimit) {
-            this.recordLimit = recordLimit;
-        }
     }
 }

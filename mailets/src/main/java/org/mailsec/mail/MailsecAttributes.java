@@ -27,7 +27,7 @@ public final class MailsecAttributes {
     public static final AttributeName DMARC_FROM_DOMAIN = AttributeName.of("mailsec.dmarc.from");
     /** SPF result of the MAIL FROM (RFC 7208: pass, fail, softfail, neutral, none, temperror, permerror). */
     public static final AttributeName SPF_RESULT = AttributeName.of("mailsec.spf.result");
-    /** SPF result of the HELO name. */
+    /** SPF result of the HELO name (checked when the reverse path is empty). */
     public static final AttributeName SPF_HELO_RESULT = AttributeName.of("mailsec.spf.helo.result");
     /** DKIM: one "result d=domain s=selector" per signature, comma separated; empty without signatures. */
     public static final AttributeName DKIM_RESULTS = AttributeName.of("mailsec.dkim.results");

@@ -19,6 +19,8 @@ import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
+import org.apache.james.server.core.MimeMessageInputStreamSource;
+import org.apache.james.server.core.MimeMessageWrapper;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeValue;
@@ -27,6 +29,7 @@ import org.mailsec.authentication.AuthenticationResults;
 import org.mailsec.authentication.DkimVerification;
 import org.mailsec.authentication.DmarcEvaluations;
 import org.mailsec.authentication.EvaluationJson;
+import org.mailsec.authentication.HeaderFields;
 import org.mailsec.authentication.DmarcSettings;
 import org.mailsec.authentication.MessageAuthentication;
 import org.mailsec.authentication.SpfVerification;
@@ -68,7 +71,8 @@ public class DmarcHook implements JamesMessageHook {
     @Inject
     public DmarcHook(DnsResolver resolver, Evaluations evaluations, DmarcSettings settings, MetricFactory metrics,
                      Clock clock) {
-        OrganizationalDomains organizationalDomains = OrganizationalDomains.guava();
+        // With private suffixes (uk.com, eu.org): two registrants under one of them are not one organization.
+        OrganizationalDomains organizationalDomains = OrganizationalDomains.guavaWithPrivateSuffixes();
         this.evaluationRecords = new DmarcEvaluations(organizationalDomains);
         this.evaluations = evaluations;
         this.clock = clock;
@@ -81,12 +85,17 @@ public class DmarcHook implements JamesMessageHook {
 
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
-        if (!settings.enabled() || settings.skipAuthenticated() && (session.getUsername() != null || session.isRelayingAllowed())) {
+        if (!settings.enabled()) {
             return HookResult.DECLINED;
         }
         try {
+            if (settings.skipAuthenticated() && (session.getUsername() != null || session.isRelayingAllowed())) {
+                // Not evaluated, but a field claiming our authserv-id is still not passed on as ours (RFC 8601 §5).
+                removeForged(mail, mail.getMessage(), authservId(session));
+                return HookResult.DECLINED;
+            }
             return evaluate(session, mail);
-        } catch (MessagingException | RuntimeException e) {
+        } catch (MessagingException | RuntimeException | StackOverflowError e) {
             metrics.generate(MailsecMetrics.DMARC_EVALUATION_FAILURES).increment();
             LOG.warn("mail {} accepted without DMARC evaluation", mail.getName(), e);
             return HookResult.DECLINED;
@@ -98,7 +107,7 @@ public class DmarcHook implements JamesMessageHook {
         byte[] raw = bytes(message);
         InetAddress client = session.getRemoteAddress().getAddress();
         String helo = session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection).orElse("");
-        MessageAuthentication.Verdict verdict = authentication.evaluate(raw, client, helo, mail.getMaybeSender().asString(""));
+        MessageAuthentication.Verdict verdict = authentication.evaluate(raw, client, helo, reversePath(mail));
         DmarcVerifier.Result dmarc = verdict.dmarc();
         String result = dmarc.status().name().toLowerCase(Locale.ROOT);
         Optional<String> override = dmarc.disposition() == DmarcRecord.Policy.NONE ? Optional.empty()
@@ -107,7 +116,13 @@ public class DmarcHook implements JamesMessageHook {
             .anyMatch(r -> settings.monitorDomains().contains(DomainNames.normalise(r.getDomain().asString())));
         String disposition = monitor || override.isPresent() ? "none" : dmarc.disposition().value();
         count(verdict, result, disposition);
-        mark(mail, message, session, verdict, result, disposition, override);
+        try {
+            mark(mail, raw, session, verdict, result, disposition, override);
+        } catch (MessagingException | RuntimeException e) {
+            // A header that James's MIME classes cannot rewrite must not turn a verdict into an acceptance.
+            metrics.generate(MailsecMetrics.DMARC_EVALUATION_FAILURES).increment();
+            LOG.warn("mail {}: DMARC {} not written on it: {}", mail.getName(), result, e.toString());
+        }
         LOG.info("DMARC {} for {} from {} ({}): disposition {}{}; spf {} {}, dkim {}", result, verdict.fromDomain(),
             client.getHostAddress(), mail.getName(), disposition, override.map(o -> " (override: " + o + ")").orElse(""),
             verdict.mailFrom().result().value(), verdict.mailFrom().domain(), dkimSummary(verdict));
@@ -115,8 +130,9 @@ public class DmarcHook implements JamesMessageHook {
             return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode("451")
                 .smtpDescription("4.7.0 DMARC of " + verdict.fromDomain() + " cannot be checked now; try again later").build();
         }
-        boolean reject = (dmarc.reject() || dmarc.quarantine() && settings.quarantineAsReject()) && !monitor
-            && override.isEmpty();
+        // A quarantine that pct or t=y stepped down from reject is not turned back into a reject (RFC 9989 t=y).
+        boolean reject = (dmarc.reject() || dmarc.quarantine() && settings.quarantineAsReject() && !dmarc.sampledOut())
+            && !monitor && override.isEmpty();
         keep(mail, verdict, client, reject, disposition, override);
         if (reject) {
             // RFC 7489 §7.3 (and §10.3 of RFC 9989): the reason says it was DMARC, and for which domain.
@@ -148,7 +164,7 @@ public class DmarcHook implements JamesMessageHook {
         try {
             // mox's rule: a reject of a domain that never got mail through us is no reason to send it reports.
             boolean optional = toOurReportAddress || reject && !evaluations.anyAccepted(dmarc.recordDomain());
-            List<Evaluation> made = evaluationRecords.of(verdict, client.getHostAddress(), mail.getMaybeSender().asString(""),
+            List<Evaluation> made = evaluationRecords.of(verdict, client.getHostAddress(), reversePath(mail),
                 recipientDomains, applied, override.map(o -> new AggregateReport.Reason(o, "")).stream().toList(), optional,
                 clock.instant());
             if (reject) {
@@ -184,31 +200,55 @@ public class DmarcHook implements JamesMessageHook {
         return settings.allowedSenders().contains(fromDomain) ? Optional.of("local_policy") : Optional.empty();
     }
 
-    private void mark(Mail mail, MimeMessage message, SMTPSession session, MessageAuthentication.Verdict verdict,
+    private void mark(Mail mail, byte[] raw, SMTPSession session, MessageAuthentication.Verdict verdict,
                       String result, String disposition, Optional<String> override) throws MessagingException {
-        String authservId = settings.authservId().isEmpty() ? session.getConfiguration().getHelloName() : settings.authservId();
-        String[] received = message.getHeader(AuthenticationResults.HEADER);
-        if (received != null) {
-            // RFC 8601 §5: a field claiming our authserv-id did not come from us.
-            message.removeHeader(AuthenticationResults.HEADER);
-            for (String value : received) {
-                if (!AuthenticationResults.ours(value, authservId)) {
-                    message.addHeader(AuthenticationResults.HEADER, value);
-                } else {
-                    LOG.info("mail {}: a received Authentication-Results claiming our authserv-id {} removed", mail.getName(),
-                        authservId);
-                }
-            }
-        }
-        message.addHeader(AuthenticationResults.HEADER, AuthenticationResults.value(authservId, verdict, disposition, override));
-        message.saveChanges();
+        String authservId = authservId(session);
+        // Ours on top (RFC 8601 §5), any claiming our authserv-id gone, every other byte as received.
+        String field = AuthenticationResults.HEADER + ": "
+            + AuthenticationResults.value(authservId, verdict, disposition, override);
+        replaceMessage(mail, HeaderFields.prependAndDrop(raw, field, AuthenticationResults.HEADER,
+            value -> forged(mail, value, authservId)));
         mail.setAttribute(new Attribute(MailsecAttributes.DMARC_RESULT, AttributeValue.of(result)));
         mail.setAttribute(new Attribute(MailsecAttributes.DMARC_DISPOSITION, AttributeValue.of(disposition)));
         mail.setAttribute(new Attribute(MailsecAttributes.DMARC_FROM_DOMAIN, AttributeValue.of(verdict.fromDomain())));
         override.ifPresent(o -> mail.setAttribute(new Attribute(MailsecAttributes.DMARC_OVERRIDE, AttributeValue.of(o))));
         mail.setAttribute(new Attribute(MailsecAttributes.SPF_RESULT, AttributeValue.of(verdict.mailFrom().result().value())));
-        mail.setAttribute(new Attribute(MailsecAttributes.SPF_HELO_RESULT, AttributeValue.of(verdict.helo().result().value())));
+        verdict.helo().ifPresent(h -> mail.setAttribute(new Attribute(MailsecAttributes.SPF_HELO_RESULT,
+            AttributeValue.of(h.result().value()))));
         mail.setAttribute(new Attribute(MailsecAttributes.DKIM_RESULTS, AttributeValue.of(dkimSummary(verdict))));
+    }
+
+    /** The MAIL FROM address; empty for the null reverse path of a bounce. */
+    private static String reversePath(Mail mail) {
+        return mail.getMaybeSender().isNullSender() ? "" : mail.getMaybeSender().asString("");
+    }
+
+    private String authservId(SMTPSession session) {
+        return settings.authservId().isEmpty() ? session.getConfiguration().getHelloName() : settings.authservId();
+    }
+
+    /** RFC 8601 §5: a received Authentication-Results claiming our authserv-id did not come from us. */
+    private static void removeForged(Mail mail, MimeMessage message, String authservId) throws MessagingException {
+        String[] received = message.getHeader(AuthenticationResults.HEADER);
+        if (received != null && java.util.Arrays.stream(received).anyMatch(v -> AuthenticationResults.ours(v, authservId))) {
+            byte[] raw = bytes(message);
+            replaceMessage(mail, HeaderFields.dropOnly(raw, AuthenticationResults.HEADER, value -> forged(mail, value, authservId)));
+        }
+    }
+
+    private static boolean forged(Mail mail, String value, String authservId) {
+        if (AuthenticationResults.ours(value, authservId)) {
+            LOG.info("mail {}: a received Authentication-Results claiming our authserv-id {} removed", mail.getName(),
+                authservId);
+            return true;
+        }
+        return false;
+    }
+
+    /** The mail's message, replaced by these bytes (James reads the new message from them as it would from SMTP). */
+    private static void replaceMessage(Mail mail, byte[] bytes) throws MessagingException {
+        mail.setMessage(new MimeMessageWrapper(MimeMessageInputStreamSource.create(mail.getName() + "-authenticated",
+            new java.io.ByteArrayInputStream(bytes))));
     }
 
     private void count(MessageAuthentication.Verdict verdict, String result, String disposition) {

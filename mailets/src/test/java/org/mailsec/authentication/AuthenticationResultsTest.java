@@ -16,7 +16,7 @@ class AuthenticationResultsTest {
         return new MessageAuthentication.Verdict(
             new SpfVerification.Check(SpfVerification.Identity.MAILFROM, "example.org", SpfVerification.Result.SOFTFAIL,
                 "not (quite) allowed"),
-            new SpfVerification.Check(SpfVerification.Identity.HELO, "mx.example.org", SpfVerification.Result.NONE, ""),
+            Optional.of(new SpfVerification.Check(SpfVerification.Identity.HELO, "mx.example.org", SpfVerification.Result.NONE, "")),
             dkim, "example.org",
             new DmarcVerifier.Result(DmarcVerifier.Status.PASS, Optional.of(record), "example.org", DmarcRecord.Policy.REJECT,
                 DmarcRecord.Policy.NONE, true, false, Optional.of("example.org"), false, ""));
@@ -48,6 +48,10 @@ class AuthenticationResultsTest {
         assertThat(AuthenticationResults.ours("mx.example.com; dmarc=pass", "mx.example.com")).isTrue();
         assertThat(AuthenticationResults.ours("  MX.Example.COM 1; spf=pass", "mx.example.com")).isTrue();
         assertThat(AuthenticationResults.ours("\"mx.example.com\"; none", "mx.example.com")).isTrue();
+        assertThat(AuthenticationResults.ours("mx.example.com(x); dmarc=pass", "mx.example.com")).isTrue();
+        assertThat(AuthenticationResults.ours("(forged) mx.example.com; dmarc=pass", "mx.example.com")).isTrue();
+        assertThat(AuthenticationResults.ours("\"mx.exam\\ple.com\"; dmarc=pass", "mx.example.com")).isTrue();
+        assertThat(AuthenticationResults.ours("mx.example.com.; dmarc=pass", "mx.example.com")).isTrue();
         assertThat(AuthenticationResults.ours("mx.example.com.evil; dmarc=pass", "mx.example.com")).isFalse();
         assertThat(AuthenticationResults.ours("other.example; dmarc=pass header.from=mx.example.com", "mx.example.com")).isFalse();
     }

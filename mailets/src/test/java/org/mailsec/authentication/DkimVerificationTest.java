@@ -121,6 +121,32 @@ class DkimVerificationTest {
     }
 
     @Test
+    void tagNamesAreCaseSensitiveAndARepeatedTagIsAPermerror() throws Exception {
+        // Signed by esp.test's key; an upper-case "D=" must not make it a signature of sender.test.
+        String signed = sign(MESSAGE, "esp.test", "e1", otherKey, "from:to:subject");
+        String forged = signed.replaceFirst("d=esp.test;", "D=sender.test; d=esp.test;");
+        assertThat(verify(forged)).singleElement().satisfies(s -> assertThat(s.domain()).isEqualTo("esp.test"));
+        String twice = signed.replaceFirst("d=esp.test;", "d=sender.test; d=esp.test;");
+        assertThat(verify(twice)).singleElement().satisfies(s -> {
+            assertThat(s.result()).isEqualTo(Result.PERMERROR);
+            assertThat(s.reason()).contains("d= appears twice");
+        });
+    }
+
+    @Test
+    void aSignatureOverPartOfTheBodyProvesNothingAboutWhatFollows() throws Exception {
+        String template = "v=1; a=rsa-sha256; c=relaxed/relaxed; d=sender.test; s=s1; h=from:to:subject; l=21; bh=; b=;";
+        String field = new DKIMSigner(template, senderKey.getPrivate())
+            .sign(new ByteArrayInputStream(MESSAGE.getBytes(StandardCharsets.US_ASCII)));
+        assertThat(verify(field + "\r\n" + MESSAGE)).singleElement()
+            .satisfies(s -> assertThat(s.result()).isEqualTo(Result.PASS));
+        assertThat(verify(field + "\r\n" + MESSAGE + "Click here to claim your prize.\r\n")).singleElement().satisfies(s -> {
+            assertThat(s.result()).isEqualTo(Result.POLICY);
+            assertThat(s.reason()).contains("l=");
+        });
+    }
+
+    @Test
     void manySignaturesAreBoundedAndGarbageIsAPermerror() throws Exception {
         StringBuilder many = new StringBuilder();
         for (int i = 0; i < 200; i++) {

@@ -40,6 +40,18 @@ class SpfVerificationTest {
             + "twovoids TXT \"v=spf1 a:n1.spf.test a:n2.spf.test ip4:192.0.2.25 -all\"\n"
             + "includesnothing TXT \"v=spf1 include:nothing.spf.test -all\"\n"
             + "broken TXT \"v=spf1 ip4:192.0.2.0/99 -all\"\n"
+            + "manymx TXT \"v=spf1 mx -all\"\n"
+            + "manymx MX 0 mx0.spf.test.\n"
+            + "manymx MX 1 mx1.spf.test.\n"
+            + "manymx MX 2 mx2.spf.test.\n"
+            + "manymx MX 3 mx3.spf.test.\n"
+            + "manymx MX 4 mx4.spf.test.\n"
+            + "manymx MX 5 mx5.spf.test.\n"
+            + "manymx MX 6 mx6.spf.test.\n"
+            + "manymx MX 7 mx7.spf.test.\n"
+            + "manymx MX 8 mx8.spf.test.\n"
+            + "manymx MX 9 mx9.spf.test.\n"
+            + "manymx MX 10 mx10.spf.test.\n"
             + "mx.helo A 192.0.2.25\n"
             + "mx.helo TXT \"v=spf1 a -all\"\n"
             + chain);
@@ -96,6 +108,7 @@ class SpfVerificationTest {
         assertThat(voids.result()).as("three void lookups").isEqualTo(Result.PERMERROR);
         assertThat(voids.explanation()).contains("void lookups");
         assertThat(mailFrom(ours, "a@twovoids.spf.test").result()).as("two are allowed").isEqualTo(Result.PASS);
+        assertThat(mailFrom(ours, "a@manymx.spf.test").result()).as("eleven MX names").isEqualTo(Result.PERMERROR);
     }
 
     @Test
