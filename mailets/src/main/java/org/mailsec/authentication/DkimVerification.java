@@ -59,28 +59,35 @@ public final class DkimVerification {
 
     /** The message's signatures, top to bottom, each verified; empty when it has none. */
     public List<Signature> verify(byte[] message) {
+        Message first;
         List<String> fields;
         try {
-            fields = parse(message).getFields("DKIM-Signature");
+            first = parse(message);
+            fields = first.getFields("DKIM-Signature");
         } catch (IOException | MimeException | RuntimeException e) {
             return List.of(new Signature("", "", "", "", Result.PERMERROR, "unreadable message: " + e.getMessage()));
         }
-        if (fields == null || fields.isEmpty()) {
-            return List.of();
-        }
-        List<Signature> results = new ArrayList<>();
-        for (int i = 0; i < fields.size(); i++) {
-            Map<String, String> tags = tags(fields.get(i));
-            if (i >= MAX_SIGNATURES) {
-                results.add(signature(tags, Result.POLICY, "not verified: more than " + MAX_SIGNATURES + " signatures"));
-            } else {
-                results.add(verifyOne(message, fields.get(i), tags));
+        try {
+            if (fields == null || fields.isEmpty()) {
+                return List.of();
             }
+            List<Signature> results = new ArrayList<>();
+            for (int i = 0; i < fields.size(); i++) {
+                Map<String, String> tags = tags(fields.get(i));
+                if (i >= MAX_SIGNATURES) {
+                    results.add(signature(tags, Result.POLICY, "not verified: more than " + MAX_SIGNATURES + " signatures"));
+                } else {
+                    // The first signature is verified on the message already parsed; its body can be read once only.
+                    results.add(verifyOne(message, i == 0 ? first : null, fields.get(i), tags));
+                }
+            }
+            return results;
+        } finally {
+            first.dispose();
         }
-        return results;
     }
 
-    private Signature verifyOne(byte[] message, String field, Map<String, String> tags) {
+    private Signature verifyOne(byte[] message, Message parsedOnce, String field, Map<String, String> tags) {
         if (tags.containsKey(DUPLICATE)) {
             return signature(tags, Result.PERMERROR, "tag " + tags.get(DUPLICATE) + "= appears twice");
         }
@@ -90,7 +97,7 @@ public final class DkimVerification {
             return signature(tags, Result.NEUTRAL, algorithm.isEmpty() ? "no a= tag" : "unsupported algorithm " + algorithm);
         }
         try {
-            Message parsed = parse(message);
+            Message parsed = parsedOnce != null ? parsedOnce : parse(message);
             try {
                 new DKIMVerifier(new DkimKeyRecords(resolver)).verify(new OneSignature(parsed, field), parsed.getBodyInputStream());
                 if (tags.containsKey("l") && partialBody(message, tags.get("l"))) {
@@ -99,7 +106,9 @@ public final class DkimVerification {
                 }
                 return signature(tags, Result.PASS, "");
             } finally {
-                parsed.dispose();
+                if (parsed != parsedOnce) {
+                    parsed.dispose();
+                }
             }
         } catch (TempFailException e) {
             return signature(tags, Result.TEMPERROR, reason(e));

@@ -16,22 +16,28 @@ import org.mailsec.dns.DnssecStatus;
 import org.mailsec.dns.MxRecord;
 
 /**
- * jSPF's DNS through mailsec's resolver, for one SPF check: it counts that check's void lookups. Nothing found is an
+ * jSPF's DNS through mailsec's resolver. It counts each check's void lookups per thread (a check runs on one thread,
+ * from {@link #startCheck()} to {@link #voidLookups()}). Nothing found is an
  * empty list; a failed lookup or a bogus DNSSEC answer is jSPF's timeout (a temperror).
  */
 public final class SpfDns implements DNSService {
 
     private final DnsResolver resolver;
-    private final AtomicInteger voidLookups = new AtomicInteger();
+    private final ThreadLocal<AtomicInteger> voidLookups = ThreadLocal.withInitial(AtomicInteger::new);
     private int recordLimit = 10;
 
     public SpfDns(DnsResolver resolver) {
         this.resolver = resolver;
     }
 
-    /** Lookups so far that found nothing (RFC 7208 §4.6.4 void lookups). */
+    /** A check begins on this thread: its void lookups count from zero. */
+    public void startCheck() {
+        voidLookups.get().set(0);
+    }
+
+    /** Lookups of this thread's check so far that found nothing (RFC 7208 §4.6.4 void lookups). */
     public int voidLookups() {
-        return voidLookups.get();
+        return voidLookups.get().get();
     }
 
     @Override
@@ -59,7 +65,7 @@ public final class SpfDns implements DNSService {
                     : record instanceof MxRecord mx ? mx.host() : String.valueOf(record));
             }
             if (records.isEmpty()) {
-                voidLookups.incrementAndGet();
+                voidLookups.get().incrementAndGet();
                 return List.of();
             }
             // All of them: jSPF makes more than its record limit of MX names a permerror (RFC 7208 §4.6.4).

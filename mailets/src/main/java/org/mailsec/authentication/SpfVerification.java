@@ -53,10 +53,12 @@ public final class SpfVerification {
     /** RFC 7208 §4.6.4: more than two lookups returning nothing is a permerror. */
     static final int MAX_VOID_LOOKUPS = 2;
 
-    private final DnsResolver resolver;
+    private final SpfDns dns;
+    private final SPF spf;
 
     public SpfVerification(DnsResolver resolver) {
-        this.resolver = resolver;
+        this.dns = new SpfDns(resolver);
+        this.spf = newSpf(dns);
     }
 
     /** SPF of the MAIL FROM address (RFC 7208 §2.4); an empty reverse path is checked as postmaster@HELO. */
@@ -76,10 +78,10 @@ public final class SpfVerification {
             // An address literal or nothing: there is no domain to ask (§2.3, §4.3).
             return new Check(identity, domain, Result.NONE, "no domain to check");
         }
-        SpfDns dns = new SpfDns(resolver);
         SPFResult result;
         try {
-            result = newSpf(dns).checkSPF(client.getHostAddress(), sender, helo);
+            dns.startCheck();
+            result = spf.checkSPF(client.getHostAddress(), sender, helo);
         } catch (RuntimeException e) {
             return new Check(identity, domain, Result.PERMERROR, "unreadable SPF: " + e.getClass().getSimpleName());
         }

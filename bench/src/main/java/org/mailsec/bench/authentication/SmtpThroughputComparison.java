@@ -1,0 +1,182 @@
+package org.mailsec.bench.authentication;
+
+import com.sun.mail.smtp.SMTPTransport;
+import java.io.ByteArrayInputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import javax.mail.Address;
+import javax.mail.Session;
+import javax.mail.internet.InternetAddress;
+import javax.mail.internet.MimeMessage;
+import org.mailsec.testing.DkimKeys;
+import org.mailsec.testing.LoopbackDnsServer;
+
+/**
+ * SMTP throughput of two real James servers (the sample conf/, each in its own JVM as an operator runs it), one with
+ * mailsec's DmarcHook in the handler chain and one without, receiving the same DKIM-signed mail from the same loopback
+ * clients; rounds alternate between them. DNS answers come from a loopback DNS server through mailsec's caching
+ * resolver. Run from the project root after {@code mvn -B -ntp -q install -DskipTests}:
+ * {@code java -cp bench/target/mailsec-bench.jar org.mailsec.bench.authentication.SmtpThroughputComparison [mails] [clients] [rounds]}
+ */
+public final class SmtpThroughputComparison {
+
+    private static final String BOB = "bob@localhost";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    public static void main(String[] args) throws Exception {
+        int mails = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+        int clients = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        // With "norua", the policy asks for no reports: no evaluation is stored (the store's share of the cost).
+        boolean rua = !(args.length > 3 && args[3].equals("norua"));
+        KeyPair key = DkimKeys.generate();
+        Path dir = Files.createTempDirectory("mailsec-smtp-bench");
+        try (LoopbackDnsServer dns = LoopbackDnsServer.start()) {
+            dns.addSignedZone("sender.test", "@ SOA ns hostmaster 1 3600 600 86400 300\n"
+                + "@ TXT \"v=spf1 mx include:_spf.sender.test -all\"\n"
+                + "_spf TXT \"v=spf1 ip4:127.0.0.0/8 -all\"\n"
+                + "@ MX 10 mail.sender.test.\n"
+                + "mail A 203.0.113.9\n"
+                + "_dmarc TXT \"v=DMARC1; p=reject" + (rua ? "; rua=mailto:dmarc@sender.test" : "") + "\"\n"
+                + "s1._domainkey TXT " + DkimKeys.zoneRecord(key) + "\n");
+            Path anchors = Files.writeString(dir.resolve("anchors.txt"), dns.trustAnchorText());
+            Server withHook = Server.start(dir.resolve("with"), dns, anchors, true);
+            Server without = Server.start(dir.resolve("without"), dns, anchors, false);
+            try {
+                List<byte[]> messages = AuthenticationBenchmarkMessages.signed(mails, key);
+                List<Double> hooked = new ArrayList<>();
+                List<Double> plain = new ArrayList<>();
+                for (int round = 0; round <= rounds; round++) {
+                    double a = blast(withHook.smtp, messages, clients);
+                    double b = blast(without.smtp, messages, clients);
+                    if (round > 0) {
+                        hooked.add(a);
+                        plain.add(b);
+                    }
+                    System.out.printf("round %d: with DmarcHook %.0f mails/s, without %.0f mails/s%n", round, a, b);
+                }
+                double h = median(hooked);
+                double p = median(plain);
+                System.out.printf("median over %d rounds of %d mails from %d clients: with DmarcHook %.0f mails/s, without %.0f"
+                    + " mails/s, ratio %.2f%n", rounds, mails, clients, h, p, h / p);
+            } finally {
+                withHook.stop();
+                without.stop();
+            }
+        }
+    }
+
+    /** Sends every message over {@code clients} SMTP connections at once; mails per second. */
+    private static double blast(int port, List<byte[]> messages, int clients) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            long start = System.nanoTime();
+            List<Future<?>> running = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int first = c;
+                running.add(pool.submit(() -> {
+                    Properties props = new Properties();
+                    props.put("mail.smtp.host", "127.0.0.1");
+                    props.put("mail.smtp.port", String.valueOf(port));
+                    props.put("mail.smtp.from", "bounces@sender.test");
+                    props.put("mail.smtp.localhost", "mail.sender.test");
+                    Session session = Session.getInstance(props);
+                    try (SMTPTransport transport = (SMTPTransport) session.getTransport("smtp")) {
+                        transport.connect();
+                        Address[] to = {new InternetAddress(BOB)};
+                        for (int i = first; i < messages.size(); i += clients) {
+                            transport.sendMessage(new MimeMessage(session, new ByteArrayInputStream(messages.get(i))), to);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                f.get();
+            }
+            return messages.size() / ((System.nanoTime() - start) / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
+    }
+
+    /** James in its own JVM with the sample configuration on free loopback ports. */
+    private record Server(Process process, int smtp, int webadmin) {
+
+        static Server start(Path dir, LoopbackDnsServer dns, Path anchors, boolean dmarcHook) throws Exception {
+            int smtp = freePort();
+            int imap = freePort();
+            int webadmin = freePort();
+            Path conf = Files.createDirectories(dir.resolve("conf"));
+            try (Stream<Path> files = Files.list(Path.of("conf"))) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    String text = Files.readString(file).replace("127.0.0.1:2525", "127.0.0.1:" + smtp)
+                        .replace("127.0.0.1:1143", "127.0.0.1:" + imap).replace("port=8000", "port=" + webadmin);
+                    if (!dmarcHook) {
+                        text = text.replace("<handler class=\"org.mailsec.smtp.DmarcHook\"/>", "");
+                    }
+                    Files.writeString(conf.resolve(file.getFileName()), text);
+                }
+            }
+            Files.writeString(conf.resolve("mailsec.properties"), "\nmailsec.dns.servers=" + dns.hostPort()
+                + "\nmailsec.dns.trust.anchors=" + anchors + "\nmailsec.reports.enabled=false"
+                // The clients are on loopback, which the sample conf lets relay: evaluate them like any other.
+                + "\nmailsec.dmarc.skip.authenticated=false\n", java.nio.file.StandardOpenOption.APPEND);
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process process = new ProcessBuilder(java, "-Xmx1g", "-cp", "app/target/mailsec-app-0.1.0-SNAPSHOT.jar:app/target/lib/*",
+                "org.mailsec.app.MailsecServer", conf.toString(), dir.resolve("james").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("james.log").toFile()).start();
+            long deadline = System.nanoTime() + 180_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("James exited; see " + dir.resolve("james.log"));
+                }
+                try (Socket probe = new Socket("127.0.0.1", smtp)) {
+                    HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webadmin
+                        + "/users/" + BOB)).PUT(HttpRequest.BodyPublishers.ofString("{\"password\":\"secret\"}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                    if (created.statusCode() == 204) {
+                        return new Server(process, smtp, webadmin);
+                    }
+                } catch (java.io.IOException notYet) {
+                    // not listening yet
+                }
+                Thread.sleep(500);
+            }
+            process.destroyForcibly();
+            throw new IllegalStateException("James did not start within 180 s; see " + dir.resolve("james.log"));
+        }
+
+        void stop() throws Exception {
+            process.destroy();
+            process.waitFor();
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
