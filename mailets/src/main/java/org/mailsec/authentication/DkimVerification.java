@@ -1,6 +1,5 @@
 package org.mailsec.authentication;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +12,6 @@ import org.apache.james.jdkim.api.Headers;
 import org.apache.james.jdkim.exceptions.FailException;
 import org.apache.james.jdkim.exceptions.PermFailException;
 import org.apache.james.jdkim.exceptions.TempFailException;
-import org.apache.james.jdkim.impl.Message;
-import org.apache.james.mime4j.MimeException;
 import org.mailsec.dns.DnsResolver;
 
 /**
@@ -59,35 +56,26 @@ public final class DkimVerification {
 
     /** The message's signatures, top to bottom, each verified; empty when it has none. */
     public List<Signature> verify(byte[] message) {
-        Message first;
-        List<String> fields;
+        RawMessage parsed;
         try {
-            first = parse(message);
-            fields = first.getFields("DKIM-Signature");
-        } catch (IOException | MimeException | RuntimeException e) {
+            parsed = new RawMessage(message);
+        } catch (RuntimeException e) {
             return List.of(new Signature("", "", "", "", Result.PERMERROR, "unreadable message: " + e.getMessage()));
         }
-        try {
-            if (fields == null || fields.isEmpty()) {
-                return List.of();
+        List<String> fields = parsed.getFields("DKIM-Signature");
+        List<Signature> results = new ArrayList<>();
+        for (int i = 0; i < fields.size(); i++) {
+            Map<String, String> tags = tags(fields.get(i));
+            if (i >= MAX_SIGNATURES) {
+                results.add(signature(tags, Result.POLICY, "not verified: more than " + MAX_SIGNATURES + " signatures"));
+            } else {
+                results.add(verifyOne(parsed, fields.get(i), tags));
             }
-            List<Signature> results = new ArrayList<>();
-            for (int i = 0; i < fields.size(); i++) {
-                Map<String, String> tags = tags(fields.get(i));
-                if (i >= MAX_SIGNATURES) {
-                    results.add(signature(tags, Result.POLICY, "not verified: more than " + MAX_SIGNATURES + " signatures"));
-                } else {
-                    // The first signature is verified on the message already parsed; its body can be read once only.
-                    results.add(verifyOne(message, i == 0 ? first : null, fields.get(i), tags));
-                }
-            }
-            return results;
-        } finally {
-            first.dispose();
         }
+        return results;
     }
 
-    private Signature verifyOne(byte[] message, Message parsedOnce, String field, Map<String, String> tags) {
+    private Signature verifyOne(RawMessage parsed, String field, Map<String, String> tags) {
         if (tags.containsKey(DUPLICATE)) {
             return signature(tags, Result.PERMERROR, "tag " + tags.get(DUPLICATE) + "= appears twice");
         }
@@ -97,19 +85,12 @@ public final class DkimVerification {
             return signature(tags, Result.NEUTRAL, algorithm.isEmpty() ? "no a= tag" : "unsupported algorithm " + algorithm);
         }
         try {
-            Message parsed = parsedOnce != null ? parsedOnce : parse(message);
-            try {
-                new DKIMVerifier(new DkimKeyRecords(resolver)).verify(new OneSignature(parsed, field), parsed.getBodyInputStream());
-                if (tags.containsKey("l") && partialBody(message, tags.get("l"))) {
-                    // RFC 6376 §8.2: what follows the signed length rides on the signature; it proves nothing.
-                    return signature(tags, Result.POLICY, "l= signs only part of the body");
-                }
-                return signature(tags, Result.PASS, "");
-            } finally {
-                if (parsed != parsedOnce) {
-                    parsed.dispose();
-                }
+            new DKIMVerifier(new DkimKeyRecords(resolver)).verify(new OneSignature(parsed, field), parsed.body());
+            if (tags.containsKey("l") && partialBody(parsed.bodyLength(), tags.get("l"))) {
+                // RFC 6376 §8.2: what follows the signed length rides on the signature; it proves nothing.
+                return signature(tags, Result.POLICY, "l= signs only part of the body");
             }
+            return signature(tags, Result.PASS, "");
         } catch (TempFailException e) {
             return signature(tags, Result.TEMPERROR, reason(e));
         } catch (PermFailException e) {
@@ -117,7 +98,7 @@ public final class DkimVerification {
             // A signature that was checked and does not match fails; one that could not be checked is a permerror.
             boolean mismatch = reason.contains("does not verify") || reason.contains("bodyhash");
             return signature(tags, mismatch ? Result.FAIL : Result.PERMERROR, reason);
-        } catch (FailException | IOException | MimeException | RuntimeException e) {
+        } catch (FailException | IOException | RuntimeException e) {
             // jDKIM throws unchecked exceptions on some malformed signatures: that signature is a permerror.
             return signature(tags, Result.PERMERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
@@ -127,28 +108,12 @@ public final class DkimVerification {
      * Whether a body length limit covers less than the body. Canonicalization only shortens a body (but for a final
      * CRLF), so a limit at least the raw body's length covers all of it.
      */
-    static boolean partialBody(byte[] message, String limit) {
-        long signed;
+    static boolean partialBody(int bodyLength, String limit) {
         try {
-            signed = Long.parseLong(limit);
+            return Long.parseLong(limit) < bodyLength;
         } catch (NumberFormatException e) {
             return true;
         }
-        int body = bodyStart(message);
-        return signed < (long) (message.length - body);
-    }
-
-    private static int bodyStart(byte[] m) {
-        for (int i = 0; i + 3 < m.length; i++) {
-            if (m[i] == '\r' && m[i + 1] == '\n' && m[i + 2] == '\r' && m[i + 3] == '\n') {
-                return i + 4;
-            }
-        }
-        return m.length;
-    }
-
-    private static Message parse(byte[] message) throws IOException, MimeException {
-        return new Message(new ByteArrayInputStream(message));
     }
 
     private static String reason(FailException e) {
