@@ -20,7 +20,7 @@ import org.mailsec.dns.MxRecord;
  * from {@link #startCheck()} to {@link #voidLookups()}). Nothing found is an
  * empty list; a failed lookup or a bogus DNSSEC answer is jSPF's timeout (a temperror).
  */
-public final class SpfDns implements DNSService {
+public class SpfDns implements DNSService {
 
     private final DnsResolver resolver;
     private final ThreadLocal<AtomicInteger> voidLookups = ThreadLocal.withInitial(AtomicInteger::new);

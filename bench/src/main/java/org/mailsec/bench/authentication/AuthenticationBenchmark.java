@@ -19,8 +19,6 @@ import org.apache.james.core.MailAddress;
 import org.apache.james.dnsservice.api.InMemoryDNSService;
 import org.apache.james.jdkim.mailets.DKIMVerify;
 import org.apache.james.jspf.core.DNSRequest;
-import org.apache.james.jspf.core.DNSService;
-import org.apache.james.jspf.core.exceptions.TimeoutException;
 import org.apache.james.transport.mailets.SPF;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMail;
@@ -159,16 +157,10 @@ public final class AuthenticationBenchmark {
      * mailsec's jSPF DNS for James's SPF mailet, answering "nothing" the way jSPF's own dnsjava service does (a
      * NoSuchRRSetException): the asynchronous executor James's mailet uses follows the TXT lookup only then.
      */
-    private static final class JamesStyleSpfDns implements DNSService {
-        private final DnsResolver resolver;
+    private static final class JamesStyleSpfDns extends SpfDns {
 
         JamesStyleSpfDns(DnsResolver resolver) {
-            this.resolver = resolver;
-        }
-
-        @Override
-        public List<String> getRecords(DNSRequest request) throws TimeoutException {
-            return new SpfDns(resolver).getRecords(request);
+            super(resolver);
         }
 
         @Override
@@ -180,29 +172,9 @@ public final class AuthenticationBenchmark {
                         request.getRecordType() == DNSRequest.SPF ? 99 : 16));
                 }
                 return CompletableFuture.completedFuture(records);
-            } catch (TimeoutException e) {
-                return CompletableFuture.failedFuture(e);
             } catch (Exception e) {
                 return CompletableFuture.failedFuture(e);
             }
-        }
-
-        @Override
-        public List<String> getLocalDomainNames() {
-            return List.of();
-        }
-
-        @Override
-        public void setTimeOut(int timeOut) {
-        }
-
-        @Override
-        public int getRecordLimit() {
-            return 10;
-        }
-
-        @Override
-        public void setRecordLimit(int recordLimit) {
         }
     }
 }
