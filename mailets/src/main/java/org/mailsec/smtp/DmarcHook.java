@@ -19,7 +19,8 @@ import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
-import org.apache.james.server.core.MimeMessageInputStreamSource;
+import org.apache.james.server.core.MailImpl;
+import org.apache.james.server.core.MimeMessageSource;
 import org.apache.james.server.core.MimeMessageWrapper;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Attribute;
@@ -247,8 +248,39 @@ public class DmarcHook implements JamesMessageHook {
 
     /** The mail's message, replaced by these bytes (James reads the new message from them as it would from SMTP). */
     private static void replaceMessage(Mail mail, byte[] bytes) throws MessagingException {
-        mail.setMessage(new MimeMessageWrapper(MimeMessageInputStreamSource.create(mail.getName() + "-authenticated",
-            new java.io.ByteArrayInputStream(bytes))));
+        MimeMessageSource source = new BytesSource(mail.getName() + "-authenticated", bytes);
+        if (mail instanceof MailImpl impl) {
+            // Without the copy setMessage makes of a message it is given.
+            impl.setMessageContent(source);
+        } else {
+            mail.setMessage(new MimeMessageWrapper(source));
+        }
+    }
+
+    /** A message's bytes in memory as James's message source. */
+    private static final class BytesSource implements MimeMessageSource {
+        private final String id;
+        private final byte[] bytes;
+
+        BytesSource(String id, byte[] bytes) {
+            this.id = id;
+            this.bytes = bytes;
+        }
+
+        @Override
+        public String getSourceId() {
+            return id;
+        }
+
+        @Override
+        public java.io.InputStream getInputStream() {
+            return new java.io.ByteArrayInputStream(bytes);
+        }
+
+        @Override
+        public long getMessageSize() {
+            return bytes.length;
+        }
     }
 
     private void count(MessageAuthentication.Verdict verdict, String result, String disposition) {
