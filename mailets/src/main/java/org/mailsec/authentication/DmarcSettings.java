@@ -15,7 +15,7 @@ import org.mailsec.net.Networks;
  * @param authservId          the authserv-id of our Authentication-Results; empty: the SMTP server's HELO name
  * @param reportAddresses     our own report addresses (lower case): evaluations of mail to them are optional
  * @param monitorDomains      James domains (lower case) in monitor mode: a mail to any of them is never refused at DATA
- * @param trustedForwarders   clients whose mail passes a failing policy (RFC 7489 §7.2.1.1 {@code trusted_forwarder})
+ * @param trustedForwarders   clients whose mail passes a failing policy (RFC 7489 Appendix C {@code trusted_forwarder})
  * @param mailingLists        List-Id values (RFC 2919, lower case) whose mail passes ({@code mailing_list})
  * @param allowedSenders      From domains (lower case) whose mail passes ({@code local_policy})
  */

@@ -136,7 +136,7 @@ public class DmarcHook implements JamesMessageHook {
             && !monitor && override.isEmpty();
         keep(mail, verdict, client, reject, disposition, override);
         if (reject) {
-            // RFC 7489 §7.3 (and §10.3 of RFC 9989): the reason says it was DMARC, and for which domain.
+            // The reply says it was DMARC, and whose policy: the sender can tell its operator what to fix.
             return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("550")
                 .smtpDescription("5.7.1 rejected by the DMARC policy of " + verdict.fromDomain() + " ("
                     + dmarc.message() + ")").build();
@@ -181,7 +181,7 @@ public class DmarcHook implements JamesMessageHook {
     }
 
     /**
-     * The local policy that lets a failing message through (RFC 7489 §7.2.1.1 PolicyOverrideType): a trusted forwarder,
+     * The local policy that lets a failing message through (RFC 7489 Appendix C, PolicyOverrideType): a trusted forwarder,
      * a listed mailing list, or an allowed sender domain. ARC (RFC 8617) is not evaluated.
      */
     private Optional<String> override(InetAddress client, MimeMessage message, String fromDomain) throws MessagingException {
