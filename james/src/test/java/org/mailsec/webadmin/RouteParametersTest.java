@@ -56,7 +56,8 @@ class RouteParametersTest {
             new TlsResultRoutes(results, new CoalescingRecorder(results), CLOCK),
             new SuppressionRoutes(new JdbcSuppressionList(database), CLOCK),
             new IncomingTlsReportRoutes(new JdbcIncomingTlsReports(database), rejected, CLOCK),
-            new IncomingDmarcReportRoutes(new JdbcIncomingDmarcReports(database), rejected, CLOCK));
+            new IncomingDmarcReportRoutes(new JdbcIncomingDmarcReports(database), rejected, CLOCK),
+            new DmarcEvaluationRoutes(new org.mailsec.store.dmarc.JdbcEvaluations(database), CLOCK));
         WebAdminConfiguration configuration = WebAdminConfiguration.builder().enabled().port(new RandomPortSupplier())
             .host("127.0.0.1").corsDisabled().build();
         // The constructor is protected: James's own tests subclass it too.
@@ -160,6 +161,16 @@ class RouteParametersTest {
         Answer again = send("DELETE", "/mailsec/suppressions/tls/rua@example.net", null);
         assertThat(again.status()).isEqualTo(404);
         assertThat(again.message()).isEqualTo("rua@example.net is not suppressed");
+    }
+
+    @Test
+    void dmarcEvaluationsArePagedAndForgettingNoneIsA404() throws Exception {
+        assertThat(get("/mailsec/dmarc-evaluations").body()).isEmpty();
+        assertBadRequest(get("/mailsec/dmarc-evaluations?limit=0"), "limit must be between 1 and 10000");
+        assertThat(get("/mailsec/dmarc-evaluations/Example.COM.").body()).isEmpty();
+        Answer none = send("DELETE", "/mailsec/dmarc-evaluations/example.com", null);
+        assertThat(none.status()).isEqualTo(404);
+        assertThat(none.message()).isEqualTo("no DMARC evaluations for example.com");
     }
 
     @Test
