@@ -102,7 +102,8 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
             list(p, "mailsec.dmarc.monitor.domains").stream().map(DomainNames::normalise).collect(Collectors.toSet()),
             networks(p, "mailsec.dmarc.trusted.forwarders"),
             lowerCase(list(p, "mailsec.dmarc.mailing.lists")),
-            list(p, "mailsec.dmarc.allowed.senders").stream().map(DomainNames::normalise).collect(Collectors.toSet()));
+            list(p, "mailsec.dmarc.allowed.senders").stream().map(DomainNames::normalise).collect(Collectors.toSet()),
+            duration(p, "mailsec.dmarc.dns.budget", Duration.ofSeconds(20), Duration.ofMillis(100)));
     }
 
     private static Set<String> lowerCase(List<String> values) {

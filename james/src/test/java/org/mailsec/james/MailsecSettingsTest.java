@@ -83,6 +83,9 @@ class MailsecSettingsTest {
         assertThat(set.dmarc().mailingLists()).containsExactly("announce.lists.example");
         assertThat(set.dmarc().monitorDomains()).containsExactly("example.com");
         assertThat(set.dmarc().authservId()).isEqualTo("mx.example.com");
+        assertThat(defaults.dmarc().dnsBudget()).isEqualTo(java.time.Duration.ofSeconds(20));
+        assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.dmarc.dns.budget", "PT0S")))
+            .hasMessageContaining("mailsec.dmarc.dns.budget='PT0S' is not a duration of at least PT0.1S");
         assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.dmarc.mode", "strict")))
             .hasMessageContaining("mailsec.dmarc.mode='strict' is not enforce or monitor");
         assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.dmarc.temperror", "reject")))

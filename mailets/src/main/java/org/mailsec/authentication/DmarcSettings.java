@@ -1,5 +1,6 @@
 package org.mailsec.authentication;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.mailsec.net.Networks;
@@ -18,14 +19,15 @@ import org.mailsec.net.Networks;
  * @param trustedForwarders   clients whose mail passes a failing policy (RFC 7489 Appendix C {@code trusted_forwarder})
  * @param mailingLists        List-Id values (RFC 2919, lower case) whose mail passes ({@code mailing_list})
  * @param allowedSenders      From domains (lower case) whose mail passes ({@code local_policy})
+ * @param dnsBudget           the time a message's DNS lookups may take in all; past it, a temperror
  */
 public record DmarcSettings(boolean enabled, boolean monitor, boolean quarantineAsReject, boolean deferTemperror,
                             boolean skipAuthenticated, String authservId, Set<String> reportAddresses,
                             Set<String> monitorDomains, Networks trustedForwarders, Set<String> mailingLists,
-                            Set<String> allowedSenders) {
+                            Set<String> allowedSenders, Duration dnsBudget) {
 
     public static final DmarcSettings DEFAULT = new DmarcSettings(true, false, false, false, true, "", Set.of(), Set.of(),
-        Networks.of(List.of()), Set.of(), Set.of());
+        Networks.of(List.of()), Set.of(), Set.of(), Duration.ofSeconds(20));
 
     public DmarcSettings {
         reportAddresses = Set.copyOf(reportAddresses);

@@ -3,6 +3,9 @@ package org.mailsec.authentication;
 import java.io.ByteArrayInputStream;
 import java.net.IDN;
 import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.random.RandomGenerator;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +14,10 @@ import java.util.Optional;
 import javax.mail.MessagingException;
 import javax.mail.internet.InternetAddress;
 import javax.mail.internet.InternetHeaders;
+import org.mailsec.dmarc.DmarcLookup;
 import org.mailsec.dmarc.DmarcVerifier;
+import org.mailsec.dmarc.OrganizationalDomains;
+import org.mailsec.dns.DnsResolver;
 import org.mailsec.dmarc.DmarcVerifier.AuthResult;
 
 /**
@@ -37,15 +43,44 @@ public final class MessageAuthentication {
     private final SpfVerification spf;
     private final DkimVerification dkim;
     private final DmarcVerifier dmarc;
+    private final Optional<BudgetedResolver> budget;
 
     public MessageAuthentication(SpfVerification spf, DkimVerification dkim, DmarcVerifier dmarc) {
+        this(spf, dkim, dmarc, Optional.empty());
+    }
+
+    private MessageAuthentication(SpfVerification spf, DkimVerification dkim, DmarcVerifier dmarc,
+                                  Optional<BudgetedResolver> budget) {
         this.spf = spf;
         this.dkim = dkim;
         this.dmarc = dmarc;
+        this.budget = budget;
+    }
+
+    /**
+     * SPF, DKIM and DMARC over {@code resolver}, each message's lookups within {@code dnsBudget}: past it, what is left
+     * to ask is a temporary error (a slow or hostile sender's DNS holds an SMTP thread for one budget, not for the
+     * timeout of every name SPF and DKIM may ask).
+     */
+    public static MessageAuthentication withBudget(DnsResolver resolver, Duration dnsBudget,
+                                                   OrganizationalDomains organizationalDomains) {
+        BudgetedResolver budgeted = new BudgetedResolver(resolver, dnsBudget, Clock.systemUTC());
+        return new MessageAuthentication(new SpfVerification(budgeted), new DkimVerification(budgeted),
+            new DmarcVerifier(new DmarcLookup(budgeted, organizationalDomains, DmarcLookup.Discovery.PUBLIC_SUFFIX_LIST),
+                organizationalDomains, budgeted, RandomGenerator.getDefault()), Optional.of(budgeted));
     }
 
     /** Evaluates {@code message} (as received) from {@code client}, which said {@code helo} and {@code mailFrom}. */
     public Verdict evaluate(byte[] message, InetAddress client, String helo, String mailFrom) {
+        budget.ifPresent(BudgetedResolver::start);
+        try {
+            return evaluateWithin(message, client, helo, mailFrom);
+        } finally {
+            budget.ifPresent(BudgetedResolver::end);
+        }
+    }
+
+    private Verdict evaluateWithin(byte[] message, InetAddress client, String helo, String mailFrom) {
         // The HELO identity is checked when MAIL FROM is empty (RFC 7208 §2.4: its SPF is then the HELO's, as
         // postmaster@HELO), and recorded as such; otherwise the MAIL FROM's result is DMARC's.
         Optional<SpfVerification.Check> heloCheck = mailFrom.isEmpty() ? Optional.of(spf.helo(client, helo)) : Optional.empty();

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.Locale;
-import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import javax.inject.Inject;
 import javax.mail.MessagingException;
@@ -33,8 +32,6 @@ import org.mailsec.authentication.EvaluationJson;
 import org.mailsec.authentication.HeaderFields;
 import org.mailsec.authentication.DmarcSettings;
 import org.mailsec.authentication.MessageAuthentication;
-import org.mailsec.authentication.SpfVerification;
-import org.mailsec.dmarc.DmarcLookup;
 import org.mailsec.dmarc.DmarcRecord;
 import org.mailsec.dmarc.report.AggregateReport;
 import org.mailsec.dmarc.DmarcVerifier;
@@ -77,9 +74,7 @@ public class DmarcHook implements JamesMessageHook {
         this.evaluationRecords = new DmarcEvaluations(organizationalDomains);
         this.evaluations = evaluations;
         this.clock = clock;
-        this.authentication = new MessageAuthentication(new SpfVerification(resolver), new DkimVerification(resolver),
-            new DmarcVerifier(new DmarcLookup(resolver, organizationalDomains, DmarcLookup.Discovery.PUBLIC_SUFFIX_LIST),
-                organizationalDomains, resolver, RandomGenerator.getDefault()));
+        this.authentication = MessageAuthentication.withBudget(resolver, settings.dnsBudget(), organizationalDomains);
         this.settings = settings;
         this.metrics = metrics;
     }
