@@ -62,6 +62,11 @@ public final class DkimVerification {
         } catch (RuntimeException e) {
             return List.of(new Signature("", "", "", "", Result.PERMERROR, "unreadable message: " + e.getMessage()));
         }
+        return verify(parsed);
+    }
+
+    /** The signatures of a message already read, as {@link #verify(byte[])}. */
+    List<Signature> verify(RawMessage parsed) {
         List<String> fields = parsed.getFields("DKIM-Signature");
         List<Signature> results = new ArrayList<>();
         for (int i = 0; i < fields.size(); i++) {

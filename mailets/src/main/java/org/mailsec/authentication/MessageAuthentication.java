@@ -1,6 +1,5 @@
 package org.mailsec.authentication;
 
-import java.io.ByteArrayInputStream;
 import java.net.IDN;
 import java.net.InetAddress;
 import java.time.Clock;
@@ -13,7 +12,6 @@ import java.util.Locale;
 import java.util.Optional;
 import javax.mail.MessagingException;
 import javax.mail.internet.InternetAddress;
-import javax.mail.internet.InternetHeaders;
 import org.mailsec.dmarc.DmarcLookup;
 import org.mailsec.dmarc.DmarcVerifier;
 import org.mailsec.dmarc.OrganizationalDomains;
@@ -72,6 +70,11 @@ public final class MessageAuthentication {
 
     /** Evaluates {@code message} (as received) from {@code client}, which said {@code helo} and {@code mailFrom}. */
     public Verdict evaluate(byte[] message, InetAddress client, String helo, String mailFrom) {
+        return evaluate(new RawMessage(message), client, helo, mailFrom);
+    }
+
+    /** The same, for a message already read (its header fields are read once, for every check). */
+    public Verdict evaluate(RawMessage message, InetAddress client, String helo, String mailFrom) {
         budget.ifPresent(BudgetedResolver::start);
         try {
             return evaluateWithin(message, client, helo, mailFrom);
@@ -80,7 +83,7 @@ public final class MessageAuthentication {
         }
     }
 
-    private Verdict evaluateWithin(byte[] message, InetAddress client, String helo, String mailFrom) {
+    private Verdict evaluateWithin(RawMessage message, InetAddress client, String helo, String mailFrom) {
         // The HELO identity is checked when MAIL FROM is empty (RFC 7208 §2.4: its SPF is then the HELO's, as
         // postmaster@HELO), and recorded as such; otherwise the MAIL FROM's result is DMARC's.
         Optional<SpfVerification.Check> heloCheck = mailFrom.isEmpty() ? Optional.of(spf.helo(client, helo)) : Optional.empty();
@@ -126,14 +129,10 @@ public final class MessageAuthentication {
      * The domains of the message's From addresses, in every From field (RFC 7489 §6.6.1), as A-labels; none when there is
      * no From, or no address in it with a valid domain. Header bytes are read as UTF-8 (RFC 6532).
      */
-    static List<String> fromDomains(byte[] message) {
+    static List<String> fromDomains(RawMessage message) {
         List<String> domains = new ArrayList<>();
         try {
-            String[] fields = new InternetHeaders(new ByteArrayInputStream(message)).getHeader("From");
-            if (fields == null) {
-                return List.of();
-            }
-            for (String field : fields) {
+            for (String field : message.values("From")) {
                 String utf8 = new String(field.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
                 for (InternetAddress address : InternetAddress.parseHeader(utf8, false)) {
                     domain(address.getAddress()).filter(d -> !domains.contains(d)).ifPresent(domains::add);

@@ -29,9 +29,9 @@ import org.mailsec.authentication.AuthenticationResults;
 import org.mailsec.authentication.DkimVerification;
 import org.mailsec.authentication.DmarcEvaluations;
 import org.mailsec.authentication.EvaluationJson;
-import org.mailsec.authentication.HeaderFields;
 import org.mailsec.authentication.DmarcSettings;
 import org.mailsec.authentication.MessageAuthentication;
+import org.mailsec.authentication.RawMessage;
 import org.mailsec.dmarc.DmarcRecord;
 import org.mailsec.dmarc.report.AggregateReport;
 import org.mailsec.dmarc.DmarcVerifier;
@@ -100,7 +100,7 @@ public class DmarcHook implements JamesMessageHook {
 
     private HookResult evaluate(SMTPSession session, Mail mail) throws MessagingException {
         MimeMessage message = mail.getMessage();
-        byte[] raw = bytes(message);
+        RawMessage raw = new RawMessage(bytes(message));
         InetAddress client = session.getRemoteAddress().getAddress();
         String helo = session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection).orElse("");
         MessageAuthentication.Verdict verdict = authentication.evaluate(raw, client, helo, reversePath(mail));
@@ -112,8 +112,9 @@ public class DmarcHook implements JamesMessageHook {
             .anyMatch(r -> settings.monitorDomains().contains(DomainNames.normalise(r.getDomain().asString())));
         String disposition = monitor || override.isPresent() ? "none" : dmarc.disposition().value();
         count(verdict, result, disposition);
+        String dkimSummary = dkimSummary(verdict);
         try {
-            mark(mail, raw, session, verdict, result, disposition, override);
+            mark(mail, raw, session, verdict, result, disposition, override, dkimSummary);
         } catch (MessagingException | RuntimeException e) {
             // A header that James's MIME classes cannot rewrite must not turn a verdict into an acceptance.
             metrics.generate(MailsecMetrics.DMARC_EVALUATION_FAILURES).increment();
@@ -121,7 +122,7 @@ public class DmarcHook implements JamesMessageHook {
         }
         LOG.info("DMARC {} for {} from {} ({}): disposition {}{}; spf {} {}, dkim {}", result, verdict.fromDomain(),
             client.getHostAddress(), mail.getName(), disposition, override.map(o -> " (override: " + o + ")").orElse(""),
-            verdict.mailFrom().result().value(), verdict.mailFrom().domain(), dkimSummary(verdict));
+            verdict.mailFrom().result().value(), verdict.mailFrom().domain(), dkimSummary);
         if (dmarc.status() == DmarcVerifier.Status.TEMPERROR && settings.deferTemperror() && !monitor) {
             return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode("451")
                 .smtpDescription("4.7.0 DMARC of " + verdict.fromDomain() + " cannot be checked now; try again later").build();
@@ -153,7 +154,7 @@ public class DmarcHook implements JamesMessageHook {
         Set<String> recipientDomains = new LinkedHashSet<>();
         boolean toOurReportAddress = false;
         for (MailAddress recipient : mail.getRecipients()) {
-            recipientDomains.add(recipient.getDomain().asString().toLowerCase(Locale.ROOT));
+            recipientDomains.add(DomainNames.normalise(recipient.getDomain().asString()));
             toOurReportAddress |= settings.reportAddresses().contains(recipient.asString().toLowerCase(Locale.ROOT));
         }
         String applied = dmarc.status() == DmarcVerifier.Status.PASS ? "pass" : reject ? "reject" : disposition;
@@ -196,14 +197,14 @@ public class DmarcHook implements JamesMessageHook {
         return settings.allowedSenders().contains(fromDomain) ? Optional.of("local_policy") : Optional.empty();
     }
 
-    private void mark(Mail mail, byte[] raw, SMTPSession session, MessageAuthentication.Verdict verdict,
-                      String result, String disposition, Optional<String> override) throws MessagingException {
+    private void mark(Mail mail, RawMessage raw, SMTPSession session, MessageAuthentication.Verdict verdict,
+                      String result, String disposition, Optional<String> override, String dkimSummary)
+            throws MessagingException {
         String authservId = authservId(session);
         // Ours on top (RFC 8601 §5), any claiming our authserv-id gone, every other byte as received.
         String field = AuthenticationResults.HEADER + ": "
             + AuthenticationResults.value(authservId, verdict, disposition, override);
-        replaceMessage(mail, HeaderFields.prependAndDrop(raw, field, AuthenticationResults.HEADER,
-            value -> forged(mail, value, authservId)));
+        replaceMessage(mail, raw.prepended(field, AuthenticationResults.HEADER, value -> forged(mail, value, authservId)));
         mail.setAttribute(new Attribute(MailsecAttributes.DMARC_RESULT, AttributeValue.of(result)));
         mail.setAttribute(new Attribute(MailsecAttributes.DMARC_DISPOSITION, AttributeValue.of(disposition)));
         mail.setAttribute(new Attribute(MailsecAttributes.DMARC_FROM_DOMAIN, AttributeValue.of(verdict.fromDomain())));
@@ -211,7 +212,7 @@ public class DmarcHook implements JamesMessageHook {
         mail.setAttribute(new Attribute(MailsecAttributes.SPF_RESULT, AttributeValue.of(verdict.mailFrom().result().value())));
         verdict.helo().ifPresent(h -> mail.setAttribute(new Attribute(MailsecAttributes.SPF_HELO_RESULT,
             AttributeValue.of(h.result().value()))));
-        mail.setAttribute(new Attribute(MailsecAttributes.DKIM_RESULTS, AttributeValue.of(dkimSummary(verdict))));
+        mail.setAttribute(new Attribute(MailsecAttributes.DKIM_RESULTS, AttributeValue.of(dkimSummary)));
     }
 
     /** The MAIL FROM address; empty for the null reverse path of a bounce. */
@@ -227,8 +228,8 @@ public class DmarcHook implements JamesMessageHook {
     private static void removeForged(Mail mail, MimeMessage message, String authservId) throws MessagingException {
         String[] received = message.getHeader(AuthenticationResults.HEADER);
         if (received != null && java.util.Arrays.stream(received).anyMatch(v -> AuthenticationResults.ours(v, authservId))) {
-            byte[] raw = bytes(message);
-            replaceMessage(mail, HeaderFields.dropOnly(raw, AuthenticationResults.HEADER, value -> forged(mail, value, authservId)));
+            replaceMessage(mail, new RawMessage(bytes(message)).without(AuthenticationResults.HEADER,
+                value -> forged(mail, value, authservId)));
         }
     }
 
