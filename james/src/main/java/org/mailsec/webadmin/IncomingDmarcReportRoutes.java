@@ -21,15 +21,19 @@ public final class IncomingDmarcReportRoutes extends IncomingReportRoutes {
     @Override
     protected void routes(Service service) {
         get(service, DMARC + "/rejected", request -> rejected(RejectedReport.Kind.DMARC, request));
-        get(service, DMARC + "/summaries", request ->
-            MailsecRoutes.page(request).of(dmarcReports.summaries(start(request), end(request), domain(request)))
-                .stream().map(IncomingReportDtos.DmarcSummary::of).toList());
+        get(service, DMARC + "/summaries", request -> {
+            MailsecRoutes.Period period = period(request);
+            return MailsecRoutes.page(request).of(dmarcReports.summaries(period.start(), period.end(), domain(request)))
+                .stream().map(IncomingReportDtos.DmarcSummary::of).toList();
+        });
         get(service, DMARC + "/:id", request -> {
             IncomingDmarcReport report = dmarcReports.byId(id(request)).orElseThrow(() -> notFound(request));
             return IncomingReportDtos.DmarcReport.of(report);
         });
-        get(service, DMARC, request ->
-            dmarcReports.list(start(request), end(request), domain(request), MailsecRoutes.page(request)).stream()
-                .map(IncomingReportDtos.DmarcReport::of).toList());
+        get(service, DMARC, request -> {
+            MailsecRoutes.Period period = period(request);
+            return dmarcReports.list(period.start(), period.end(), domain(request), MailsecRoutes.page(request)).stream()
+                .map(IncomingReportDtos.DmarcReport::of).toList();
+        });
     }
 }

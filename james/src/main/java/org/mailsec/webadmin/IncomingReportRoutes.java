@@ -2,8 +2,6 @@ package org.mailsec.webadmin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.mailsec.store.Page;
@@ -40,15 +38,13 @@ public abstract class IncomingReportRoutes extends JsonRoutes {
 
     protected Object rejected(RejectedReport.Kind kind, Request request) {
         Page page = MailsecRoutes.page(request);
-        return rejectedReports.list(kind, start(request), end(request), page).stream().map(IncomingReportDtos.Rejected::of).toList();
+        MailsecRoutes.Period period = period(request);
+        return rejectedReports.list(kind, period.start(), period.end(), page).stream().map(IncomingReportDtos.Rejected::of).toList();
     }
 
-    protected Instant start(Request request) {
-        return MailsecRoutes.period(request, clock).start();
-    }
-
-    protected Instant end(Request request) {
-        return MailsecRoutes.period(request, clock).end();
+    /** The period asked for ({@code start}, {@code end}), read once per request. */
+    protected MailsecRoutes.Period period(Request request) {
+        return MailsecRoutes.period(request, clock);
     }
 
     protected static Optional<String> domain(Request request) {

@@ -26,15 +26,19 @@ public final class IncomingTlsReportRoutes extends IncomingReportRoutes {
     @Override
     protected void routes(Service service) {
         get(service, TLS + "/rejected", request -> rejected(RejectedReport.Kind.TLS, request));
-        get(service, TLS + "/summaries", request ->
-            MailsecRoutes.page(request).of(tlsReports.summaries(start(request), end(request), domain(request))).stream()
-                .map(IncomingReportDtos.TlsSummary::of).toList());
+        get(service, TLS + "/summaries", request -> {
+            MailsecRoutes.Period period = period(request);
+            return MailsecRoutes.page(request).of(tlsReports.summaries(period.start(), period.end(), domain(request))).stream()
+                .map(IncomingReportDtos.TlsSummary::of).toList();
+        });
         get(service, TLS + "/:id", request -> {
             IncomingTlsReport report = tlsReports.byId(id(request)).orElseThrow(() -> notFound(request));
             return IncomingReportDtos.TlsReport.of(report, MAPPER.readTree(TlsReportJson.write(report.report())));
         });
-        get(service, TLS, request ->
-            tlsReports.listings(start(request), end(request), domain(request), MailsecRoutes.page(request)).stream()
-                .map(IncomingReportDtos.TlsReport::of).toList());
+        get(service, TLS, request -> {
+            MailsecRoutes.Period period = period(request);
+            return tlsReports.listings(period.start(), period.end(), domain(request), MailsecRoutes.page(request)).stream()
+                .map(IncomingReportDtos.TlsReport::of).toList();
+        });
     }
 }
