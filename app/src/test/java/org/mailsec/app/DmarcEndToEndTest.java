@@ -48,6 +48,9 @@ class DmarcEndToEndTest {
     private KeyPair senderKey;
     private KeyPair espKey;
     private MailsecServer james;
+    private static final String FORWARDER = "127.0.0.2";
+    private static final String MONITORED_DOMAIN = "monitored.test";
+    private static final String CAROL = "carol@" + MONITORED_DOMAIN;
 
     @BeforeAll
     void boot(@TempDir Path tmp) throws Exception {
@@ -84,6 +87,12 @@ class DmarcEndToEndTest {
         dns.addSignedZone("listed.test", soa
             + "_dmarc TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@listed.test\"\n"
             + "@ TXT \"v=spf1 -all\"\n");
+        dns.addSignedZone("watched.test", soa
+            + "_dmarc TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@watched.test\"\n"
+            + "@ TXT \"v=spf1 -all\"\n");
+        dns.addSignedZone("forwarded.test", soa
+            + "_dmarc TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@forwarded.test\"\n"
+            + "@ TXT \"v=spf1 -all\"\n");
         dns.addSignedZone("allowed.test", soa
             + "_dmarc TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@allowed.test\"\n"
             + "@ TXT \"v=spf1 -all\"\n");
@@ -103,11 +112,19 @@ class DmarcEndToEndTest {
             "mailsec.dmarc.skip.authenticated", "false",
             "mailsec.authserv.id", AUTHSERV,
             "mailsec.dmarc.mailing.lists", "announce.lists.example",
-            "mailsec.dmarc.allowed.senders", "allowed.test"), Optional.empty());
+            "mailsec.dmarc.allowed.senders", "allowed.test",
+            // A forwarder the operator trusts: the test's client speaks from this loopback address for it.
+            "mailsec.dmarc.trusted.forwarders", FORWARDER + "/32",
+            // A second James domain that only watches; unset keys follow the server-wide ones.
+            "mailsec.dmarc.domain." + MONITORED_DOMAIN + ".mode", "monitor"), Optional.empty());
         var jamesDns = E2e.jamesDns();
         james = MailsecServer.start(conf, tmp.resolve("james"), binder -> binder.bind(DNSService.class).toInstance(jamesDns));
         var created = E2e.put(james.webAdminPort(), "/users/" + BOB, "{\"password\":\"secret\"}");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(204);
+        var domain = E2e.put(james.webAdminPort(), "/domains/" + MONITORED_DOMAIN, "");
+        assertThat(domain.statusCode()).as(domain.body()).isEqualTo(204);
+        var carol = E2e.put(james.webAdminPort(), "/users/" + CAROL, "{\"password\":\"secret\"}");
+        assertThat(carol.statusCode()).as(carol.body()).isEqualTo(204);
     }
 
     @AfterAll
@@ -148,14 +165,28 @@ class DmarcEndToEndTest {
     }
 
     private Answer send(String mailFrom, String raw) throws Exception {
+        return send(mailFrom, raw, "127.0.0.1");
+    }
+
+    private Answer send(String mailFrom, String raw, String localAddress) throws Exception {
+        return send(mailFrom, raw, localAddress, List.of(BOB));
+    }
+
+    /** Sends from {@code localAddress}: Linux answers every address of 127.0.0.0/8 on loopback. */
+    private Answer send(String mailFrom, String raw, String localAddress, List<String> recipients) throws Exception {
         Properties props = E2e.smtpClient(james.smtpPort());
+        props.put("mail.smtp.localaddress", localAddress);
         props.put("mail.smtp.from", mailFrom);
         props.put("mail.smtp.localhost", "client.mailsec.test");
         Session session = Session.getInstance(props);
         MimeMessage message = new MimeMessage(session, new ByteArrayInputStream(raw.getBytes(StandardCharsets.US_ASCII)));
         try (SMTPTransport transport = (SMTPTransport) session.getTransport("smtp")) {
             transport.connect();
-            transport.sendMessage(message, new Address[] {new InternetAddress(BOB)});
+            Address[] to = new Address[recipients.size()];
+            for (int i = 0; i < to.length; i++) {
+                to[i] = new InternetAddress(recipients.get(i));
+            }
+            transport.sendMessage(message, to);
             return new Answer(transport.getLastReturnCode(), transport.getLastServerResponse());
         } catch (SMTPSendFailedException e) {
             return new Answer(e.getReturnCode(), e.getMessage());
@@ -191,10 +222,14 @@ class DmarcEndToEndTest {
 
     /** The Authentication-Results fields of the message with {@code subject} in {@code folder}, once it is there. */
     private List<String> delivered(String folder, String subject) throws Exception {
+        return delivered(BOB, folder, subject);
+    }
+
+    private List<String> delivered(String user, String folder, String subject) throws Exception {
         List<String> found = new ArrayList<>();
         await().atMost(WAIT).until(() -> {
             found.clear();
-            found.addAll(Inbox.read(james.imapPort(), BOB, "secret", folder, box -> {
+            found.addAll(Inbox.read(james.imapPort(), user, "secret", folder, box -> {
                 List<String> fields = new ArrayList<>();
                 for (javax.mail.Message m : box.getMessages()) {
                     if (subject.equals(m.getSubject())) {
@@ -381,6 +416,40 @@ class DmarcEndToEndTest {
         String unlisted = "unlisted-" + UUID.randomUUID();
         assertThat(send("bounce@lists.example", message("alice@listed.test", unlisted,
             List.of("List-Id: <other.lists.example>"))).code()).as("another list is not trusted").isEqualTo(550);
+    }
+
+    @Test
+    void aTrustedForwarderIsDeliveredWithTheOverrideRecordedAndOthersAreNot() throws Exception {
+        // A forwarder keeps the author's From and breaks SPF; the operator trusts it by its address.
+        String forwarded = "forwarded-" + UUID.randomUUID();
+        assertThat(send("bounce@forwarder.example", message("alice@forwarded.test", forwarded, List.of()), FORWARDER).code())
+            .isEqualTo(250);
+        assertThat(ours(delivered("INBOX", forwarded))).contains("dmarc=fail").contains("override=trusted_forwarder");
+        assertThat(evaluations("forwarded.test")).anySatisfy(e -> {
+            assertThat(e.path("sourceIp").asText()).isEqualTo(FORWARDER);
+            assertThat(e.path("overrideReasons").get(0).path("type").asText()).isEqualTo("trusted_forwarder");
+            assertThat(e.path("disposition").asText()).isEqualTo("none");
+        });
+
+        String direct = "not-forwarded-" + UUID.randomUUID();
+        assertThat(send("bounce@forwarder.example", message("alice@forwarded.test", direct, List.of()), "127.0.0.3").code())
+            .as("the address next to the forwarder's is not trusted").isEqualTo(550);
+    }
+
+    @Test
+    void aJamesDomainInMonitorModeGetsFailingMailMarkedAndAMailToItAndAnEnforcingDomainIsNotRefused() throws Exception {
+        String watched = "watched-" + UUID.randomUUID();
+        assertThat(send("bounce@watched.test", message("alice@watched.test", watched, List.of()), "127.0.0.1",
+            List.of(CAROL)).code()).isEqualTo(250);
+        assertThat(ours(delivered(CAROL, "INBOX", watched))).contains("dmarc=fail").contains("policy.dmarc=reject");
+
+        String both = "both-" + UUID.randomUUID();
+        assertThat(send("bounce@watched.test", message("alice@watched.test", both, List.of()), "127.0.0.1",
+            List.of(BOB, CAROL)).code()).as("one reply for both: the monitoring domain's mail is not refused").isEqualTo(250);
+        assertThat(ours(delivered(BOB, "INBOX", both))).contains("dmarc=fail");
+
+        assertThat(send("bounce@watched.test", message("alice@watched.test", "bob-alone-" + UUID.randomUUID(),
+            List.of())).code()).as("the enforcing domain alone still refuses").isEqualTo(550);
     }
 
     @Test

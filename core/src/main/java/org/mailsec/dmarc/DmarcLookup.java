@@ -1,5 +1,7 @@
 package org.mailsec.dmarc;
 
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +27,8 @@ public final class DmarcLookup {
     private static final int TREE_WALK_MAX_LABELS = 7;
 
     private final DnsResolver resolver;
+    /** Records by their text: the same few policies govern most received mail, and a record is immutable. */
+    private final Cache<String, DmarcRecord> parsed = CacheBuilder.newBuilder().maximumSize(10_000).build();
     private final OrganizationalDomains organizationalDomains;
     private final Discovery discovery;
 
@@ -79,7 +83,12 @@ public final class DmarcLookup {
         String name = "_dmarc." + domain;
         try {
             String txt = TxtRecordLookup.find(resolver, name, DmarcRecord::looksLikeDmarc, "DMARC");
-            return Optional.of(new Result(Result.Status.FOUND, Optional.of(DmarcRecord.parse(txt)), domain, ""));
+            DmarcRecord record = parsed.getIfPresent(txt);
+            if (record == null) {
+                record = DmarcRecord.parse(txt);
+                parsed.put(txt, record);
+            }
+            return Optional.of(new Result(Result.Status.FOUND, Optional.of(record), domain, ""));
         } catch (RecordException e) {
             return switch (e.kind()) {
                 case NO_RECORD -> Optional.empty();

@@ -1,5 +1,8 @@
 package org.mailsec.dmarc;
 
+import com.google.common.cache.CacheBuilder;
+import com.google.common.cache.CacheLoader;
+import com.google.common.cache.LoadingCache;
 import com.google.common.net.InternetDomainName;
 import java.net.IDN;
 import java.util.ArrayList;
@@ -45,8 +48,7 @@ public abstract class OrganizationalDomains {
         if (labels.isEmpty()) {
             return Optional.empty();
         }
-        List<String> unicode = labels.stream().map(OrganizationalDomains::toUnicode).toList();
-        int suffixLabels = publicSuffixLabels(unicode);
+        int suffixLabels = suffixLengths.getUnchecked(String.join(".", labels));
         if (labels.size() <= suffixLabels) {
             return Optional.empty();
         }
@@ -57,6 +59,14 @@ public abstract class OrganizationalDomains {
     public String organizationalDomain(String domain) {
         return registrableDomain(domain).orElseGet(() -> String.join(".", labels(domain)));
     }
+
+    /**
+     * Public suffix lengths of names seen lately: every received message asks for its From, MAIL FROM and DKIM
+     * domains, mostly the same few, and a list lookup (IDNA, Guava's name checks) costs more than the rest of
+     * alignment.
+     */
+    private final LoadingCache<String, Integer> suffixLengths = CacheBuilder.newBuilder().maximumSize(10_000)
+        .build(CacheLoader.from(name -> publicSuffixLabels(labels(name).stream().map(OrganizationalDomains::toUnicode).toList())));
 
     /** Number of labels of the longest public suffix of {@code unicodeLabels} (at least 1). */
     protected abstract int publicSuffixLabels(List<String> unicodeLabels);

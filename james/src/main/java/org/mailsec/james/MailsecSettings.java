@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -87,23 +89,57 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
 
     /** DMARC of received mail (the DmarcHook in smtpserver.xml). */
     private static DmarcSettings dmarc(Properties p) {
-        String mode = value(p, "mailsec.dmarc.mode").toLowerCase(Locale.ROOT);
-        if (!mode.isEmpty() && !mode.equals("enforce") && !mode.equals("monitor")) {
-            throw new InvalidSettingException("mailsec.dmarc.mode", mode, "enforce or monitor");
-        }
-        String temperror = value(p, "mailsec.dmarc.temperror").toLowerCase(Locale.ROOT);
-        if (!temperror.isEmpty() && !temperror.equals("accept") && !temperror.equals("defer")) {
-            throw new InvalidSettingException("mailsec.dmarc.temperror", temperror, "accept or defer");
-        }
-        return new DmarcSettings(bool(p, "mailsec.dmarc.enabled", true), mode.equals("monitor"),
-            bool(p, "mailsec.dmarc.quarantine.as.reject", false), temperror.equals("defer"),
+        DmarcSettings.Enforcement enforcement = enforcement(p, "mailsec.dmarc.", DmarcSettings.Enforcement.ENFORCE);
+        return new DmarcSettings(bool(p, "mailsec.dmarc.enabled", true), enforcement, domainEnforcement(p, enforcement),
             bool(p, "mailsec.dmarc.skip.authenticated", true), value(p, "mailsec.authserv.id"),
             lowerCase(list(p, "mailsec.dmarc.report.addresses")),
-            list(p, "mailsec.dmarc.monitor.domains").stream().map(DomainNames::normalise).collect(Collectors.toSet()),
             networks(p, "mailsec.dmarc.trusted.forwarders"),
             lowerCase(list(p, "mailsec.dmarc.mailing.lists")),
             list(p, "mailsec.dmarc.allowed.senders").stream().map(DomainNames::normalise).collect(Collectors.toSet()),
             duration(p, "mailsec.dmarc.dns.budget", Duration.ofSeconds(20), Duration.ofMillis(100)));
+    }
+
+    private static final String DOMAIN_PREFIX = "mailsec.dmarc.domain.";
+    private static final List<String> ENFORCEMENT_KEYS = List.of("mode", "quarantine.as.reject", "temperror");
+
+    /** {@code <prefix>mode}, {@code <prefix>quarantine.as.reject} and {@code <prefix>temperror}, each defaulting to {@code base}'s. */
+    private static DmarcSettings.Enforcement enforcement(Properties p, String prefix, DmarcSettings.Enforcement base) {
+        String mode = value(p, prefix + "mode").toLowerCase(Locale.ROOT);
+        if (!mode.isEmpty() && !mode.equals("enforce") && !mode.equals("monitor")) {
+            throw new InvalidSettingException(prefix + "mode", mode, "enforce or monitor");
+        }
+        String temperror = value(p, prefix + "temperror").toLowerCase(Locale.ROOT);
+        if (!temperror.isEmpty() && !temperror.equals("accept") && !temperror.equals("defer")) {
+            throw new InvalidSettingException(prefix + "temperror", temperror, "accept or defer");
+        }
+        return new DmarcSettings.Enforcement(mode.isEmpty() ? base.monitor() : mode.equals("monitor"),
+            bool(p, prefix + "quarantine.as.reject", base.quarantineAsReject()),
+            temperror.isEmpty() ? base.deferTemperror() : temperror.equals("defer"));
+    }
+
+    /**
+     * {@code mailsec.dmarc.domain.<James domain>.<mode|quarantine.as.reject|temperror>}: a domain's own enforcement,
+     * what it does not set taken from the server-wide keys.
+     */
+    private static Map<String, DmarcSettings.Enforcement> domainEnforcement(Properties p, DmarcSettings.Enforcement base) {
+        Map<String, DmarcSettings.Enforcement> domains = new HashMap<>();
+        for (String key : p.stringPropertyNames()) {
+            if (!key.startsWith(DOMAIN_PREFIX)) {
+                continue;
+            }
+            String rest = key.substring(DOMAIN_PREFIX.length());
+            String setting = ENFORCEMENT_KEYS.stream().filter(k -> rest.endsWith("." + k)).findFirst()
+                .orElseThrow(() -> new InvalidSettingException(key, value(p, key), "a key mailsec knows: "
+                    + DOMAIN_PREFIX + "<domain>.mode, .quarantine.as.reject or .temperror"));
+            String domain = rest.substring(0, rest.length() - setting.length() - 1);
+            if (domain.isEmpty()) {
+                throw new InvalidSettingException(key, value(p, key), "for a domain: " + DOMAIN_PREFIX + "<domain>." + setting);
+            }
+            // Compared with recipient domains as DomainNames normalises them (case, final dot).
+            domains.computeIfAbsent(DomainNames.normalise(domain),
+                d -> enforcement(p, DOMAIN_PREFIX + domain + ".", base));
+        }
+        return domains;
     }
 
     private static Set<String> lowerCase(List<String> values) {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
+import org.mailsec.authentication.DmarcSettings;
 import org.junit.jupiter.api.Test;
 
 class MailsecSettingsTest {
@@ -70,18 +72,15 @@ class MailsecSettingsTest {
     void dmarcOfReceivedMailDefaultsToEnforceAndNamesAWrongKey() throws Exception {
         MailsecSettings defaults = MailsecSettings.from(new Properties());
         assertThat(defaults.dmarc().enabled()).isTrue();
-        assertThat(defaults.dmarc().monitor()).isFalse();
-        assertThat(defaults.dmarc().deferTemperror()).isFalse();
+        assertThat(defaults.dmarc().enforcement()).isEqualTo(DmarcSettings.Enforcement.ENFORCE);
         assertThat(defaults.dmarc().skipAuthenticated()).isTrue();
         MailsecSettings set = MailsecSettings.from(props("mailsec.dmarc.mode", "Monitor", "mailsec.dmarc.temperror", "defer",
             "mailsec.dmarc.trusted.forwarders", "192.0.2.0/24, 2001:db8::1", "mailsec.dmarc.mailing.lists", "Announce.Lists.Example",
-            "mailsec.dmarc.monitor.domains", "Example.COM.", "mailsec.authserv.id", "mx.example.com"));
-        assertThat(set.dmarc().monitor()).isTrue();
-        assertThat(set.dmarc().deferTemperror()).isTrue();
+            "mailsec.authserv.id", "mx.example.com"));
+        assertThat(set.dmarc().enforcement()).isEqualTo(new DmarcSettings.Enforcement(true, false, true));
         assertThat(set.dmarc().trustedForwarders().contains(java.net.InetAddress.getByName("192.0.2.77"))).isTrue();
         assertThat(set.dmarc().trustedForwarders().contains(java.net.InetAddress.getByName("198.51.100.1"))).isFalse();
         assertThat(set.dmarc().mailingLists()).containsExactly("announce.lists.example");
-        assertThat(set.dmarc().monitorDomains()).containsExactly("example.com");
         assertThat(set.dmarc().authservId()).isEqualTo("mx.example.com");
         assertThat(defaults.dmarc().dnsBudget()).isEqualTo(java.time.Duration.ofSeconds(20));
         assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.dmarc.dns.budget", "PT0S")))
@@ -92,5 +91,30 @@ class MailsecSettingsTest {
             .hasMessageContaining("mailsec.dmarc.temperror");
         assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.dmarc.trusted.forwarders", "forwarder.example")))
             .hasMessageContaining("mailsec.dmarc.trusted.forwarders");
+    }
+
+    @Test
+    void eachJamesDomainCanHaveItsOwnEnforcementTakingTheRestFromTheServerWideKeys() throws Exception {
+        MailsecSettings set = MailsecSettings.from(props("mailsec.dmarc.temperror", "defer",
+            "mailsec.dmarc.domain.Example.COM..mode", "monitor",
+            "mailsec.dmarc.domain.strict.example.quarantine.as.reject", "true",
+            "mailsec.dmarc.domain.strict.example.temperror", "accept"));
+        DmarcSettings dmarc = set.dmarc();
+        assertThat(dmarc.domainEnforcement()).containsOnlyKeys("example.com", "strict.example");
+        assertThat(dmarc.domainEnforcement().get("example.com")).isEqualTo(new DmarcSettings.Enforcement(true, false, true));
+        assertThat(dmarc.domainEnforcement().get("strict.example")).isEqualTo(new DmarcSettings.Enforcement(false, true, false));
+        assertThat(dmarc.enforcementFor(List.of("other.example"))).isEqualTo(new DmarcSettings.Enforcement(false, false, true));
+        // One reply at the end of DATA for all recipients: the least of their domains' enforcement.
+        assertThat(dmarc.enforcementFor(List.of("strict.example", "example.com")))
+            .isEqualTo(new DmarcSettings.Enforcement(true, false, false));
+        assertThat(dmarc.enforcementFor(List.of("strict.example")).quarantineAsReject()).isTrue();
+        assertThat(dmarc.enforcementFor(List.of("strict.example", "other.example")).quarantineAsReject()).isFalse();
+
+        assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.dmarc.domain.example.com.mode", "off")))
+            .hasMessageContaining("mailsec.dmarc.domain.example.com.mode='off' is not enforce or monitor");
+        assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.dmarc.domain.example.com.quarantine", "true")))
+            .hasMessageContaining("mailsec.dmarc.domain.example.com.quarantine='true' is not a key mailsec knows");
+        assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.dmarc.domain..mode", "monitor")))
+            .hasMessageContaining("for a domain");
     }
 }

@@ -47,6 +47,8 @@ public final class DkimVerification {
 
     /** The key under which {@link #tags} notes a repeated tag (no tag name has a space). */
     private static final String DUPLICATE = " duplicate";
+    /** RFC 6376 §3.2: whitespace anywhere in a tag value is ignored. */
+    private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
 
     private final DnsResolver resolver;
 
@@ -138,7 +140,7 @@ public final class DkimVerification {
             if (eq > 0) {
                 // RFC 6376 §3.2: tag names are case-sensitive ("D=" is not "d=") and a tag appears once at most.
                 String name = spec.substring(0, eq).trim();
-                if (tags.putIfAbsent(name, spec.substring(eq + 1).replaceAll("[\\s]+", "")) != null) {
+                if (tags.putIfAbsent(name, WHITESPACE.matcher(spec.substring(eq + 1)).replaceAll("")) != null) {
                     tags.put(DUPLICATE, name);
                 }
             }

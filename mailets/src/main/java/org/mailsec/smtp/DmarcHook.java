@@ -58,6 +58,7 @@ import org.slf4j.LoggerFactory;
 public class DmarcHook implements JamesMessageHook {
 
     private static final Logger LOG = LoggerFactory.getLogger(DmarcHook.class);
+    private static final String VERDICT_LINE = "DMARC {} for {} from {} ({}): disposition {}{}; spf {} {}, dkim {}";
 
     private final MessageAuthentication authentication;
     private final DmarcEvaluations evaluationRecords;
@@ -108,8 +109,8 @@ public class DmarcHook implements JamesMessageHook {
         String result = dmarc.status().name().toLowerCase(Locale.ROOT);
         Optional<String> override = dmarc.disposition() == DmarcRecord.Policy.NONE ? Optional.empty()
             : override(client, message, verdict.fromDomain());
-        boolean monitor = settings.monitor() || mail.getRecipients().stream()
-            .anyMatch(r -> settings.monitorDomains().contains(DomainNames.normalise(r.getDomain().asString())));
+        DmarcSettings.Enforcement enforcement = settings.enforcementFor(recipientDomains(mail));
+        boolean monitor = enforcement.monitor();
         String disposition = monitor || override.isPresent() ? "none" : dmarc.disposition().value();
         count(verdict, result, disposition);
         String dkimSummary = dkimSummary(verdict);
@@ -120,15 +121,21 @@ public class DmarcHook implements JamesMessageHook {
             metrics.generate(MailsecMetrics.DMARC_EVALUATION_FAILURES).increment();
             LOG.warn("mail {}: DMARC {} not written on it: {}", mail.getName(), result, e.toString());
         }
-        LOG.info("DMARC {} for {} from {} ({}): disposition {}{}; spf {} {}, dkim {}", result, verdict.fromDomain(),
-            client.getHostAddress(), mail.getName(), disposition, override.map(o -> " (override: " + o + ")").orElse(""),
-            verdict.mailFrom().result().value(), verdict.mailFrom().domain(), dkimSummary);
-        if (dmarc.status() == DmarcVerifier.Status.TEMPERROR && settings.deferTemperror() && !monitor) {
+        Object[] logged = {result, verdict.fromDomain(), client.getHostAddress(), mail.getName(), disposition,
+            override.map(o -> " (override: " + o + ")").orElse(""), verdict.mailFrom().result().value(),
+            verdict.mailFrom().domain(), dkimSummary};
+        // A pass is the common case and changes nothing: a line for each would be most of the log (and of its cost).
+        if (dmarc.status() == DmarcVerifier.Status.PASS) {
+            LOG.debug(VERDICT_LINE, logged);
+        } else {
+            LOG.info(VERDICT_LINE, logged);
+        }
+        if (dmarc.status() == DmarcVerifier.Status.TEMPERROR && enforcement.deferTemperror() && !monitor) {
             return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode("451")
                 .smtpDescription("4.7.0 DMARC of " + verdict.fromDomain() + " cannot be checked now; try again later").build();
         }
         // A quarantine that pct or t=y stepped down from reject is not turned back into a reject (RFC 9989 t=y).
-        boolean reject = (dmarc.reject() || dmarc.quarantine() && settings.quarantineAsReject() && !dmarc.sampledOut())
+        boolean reject = (dmarc.reject() || dmarc.quarantine() && enforcement.quarantineAsReject() && !dmarc.sampledOut())
             && !monitor && override.isEmpty();
         keep(mail, verdict, client, reject, disposition, override);
         if (reject) {
@@ -151,12 +158,9 @@ public class DmarcHook implements JamesMessageHook {
         if (dmarc.record().isEmpty() || dmarc.record().get().aggregateUris().isEmpty()) {
             return;
         }
-        Set<String> recipientDomains = new LinkedHashSet<>();
-        boolean toOurReportAddress = false;
-        for (MailAddress recipient : mail.getRecipients()) {
-            recipientDomains.add(DomainNames.normalise(recipient.getDomain().asString()));
-            toOurReportAddress |= settings.reportAddresses().contains(recipient.asString().toLowerCase(Locale.ROOT));
-        }
+        Set<String> recipientDomains = recipientDomains(mail);
+        boolean toOurReportAddress = mail.getRecipients().stream()
+            .anyMatch(r -> settings.reportAddresses().contains(r.asString().toLowerCase(Locale.ROOT)));
         String applied = dmarc.status() == DmarcVerifier.Status.PASS ? "pass" : reject ? "reject" : disposition;
         try {
             // mox's rule: a reject of a domain that never got mail through us is no reason to send it reports.
@@ -213,6 +217,14 @@ public class DmarcHook implements JamesMessageHook {
         verdict.helo().ifPresent(h -> mail.setAttribute(new Attribute(MailsecAttributes.SPF_HELO_RESULT,
             AttributeValue.of(h.result().value()))));
         mail.setAttribute(new Attribute(MailsecAttributes.DKIM_RESULTS, AttributeValue.of(dkimSummary)));
+    }
+
+    private static Set<String> recipientDomains(Mail mail) {
+        Set<String> domains = new LinkedHashSet<>();
+        for (MailAddress recipient : mail.getRecipients()) {
+            domains.add(DomainNames.normalise(recipient.getDomain().asString()));
+        }
+        return domains;
     }
 
     /** The MAIL FROM address; empty for the null reverse path of a bounce. */
