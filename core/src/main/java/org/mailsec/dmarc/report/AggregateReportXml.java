@@ -50,6 +50,7 @@ public final class AggregateReportXml {
 
     private static final Pattern DECLARED_ENCODING = Pattern.compile("^\\s*<\\?xml[^>]*encoding\\s*=\\s*[\"']([A-Za-z0-9._-]+)[\"']");
     private static final XMLInputFactory INPUT = secureInputFactory();
+    private static final XMLOutputFactory OUTPUT = XMLOutputFactory.newFactory();
 
     private AggregateReportXml() {
     }
@@ -253,11 +254,15 @@ public final class AggregateReportXml {
         return s == null ? "" : s;
     }
 
-    /** Writes the report as XML: RFC 7489's format, or RFC 9990's (its namespace and version 1.0). */
+    /**
+     * Writes the report as XML: RFC 7489's format, or RFC 9990's (its namespace and version 1.0). What is written is what
+     * the report holds (stored reports of others are written back as received); making a report of ours fit a schema's
+     * stricter rules (one error element, one SPF result) is its builder's.
+     */
     public static byte[] write(AggregateReport report, boolean rfc9990) {
         StringWriter out = new StringWriter();
         try {
-            XMLStreamWriter w = XMLOutputFactory.newFactory().createXMLStreamWriter(out);
+            XMLStreamWriter w = OUTPUT.createXMLStreamWriter(out);
             w.writeStartDocument("UTF-8", "1.0");
             w.writeStartElement("feedback");
             if (rfc9990) {
@@ -296,8 +301,8 @@ public final class AggregateReportXml {
                 element(w, "discovery_method", p.discoveryMethod());
             } else {
                 element(w, "pct", p.pct() == null ? null : p.pct().toString());
-                element(w, "fo", p.fo());
             }
+            element(w, "fo", p.fo());
             w.writeEndElement();
             for (AggregateReport.Record r : report.records()) {
                 w.writeStartElement("record");
