@@ -12,6 +12,16 @@ public interface Evaluations {
     /** Policy domains with evaluations. */
     List<String> policyDomains();
 
+    /**
+     * Policy domains with at least one evaluation before {@code until} that is not optional (only those get a report),
+     * each with the shortest report interval its evaluations asked for, in hours.
+     */
+    List<Pending> pending(Instant until);
+
+    /** One line of {@link #pending}. */
+    record Pending(String policyDomain, int intervalHours) {
+    }
+
     /** A policy domain's evaluations made before {@code until}, oldest first. */
     List<Evaluation> forDomain(String policyDomain, Instant until);
 

@@ -52,6 +52,14 @@ public final class JdbcEvaluations implements Evaluations {
     }
 
     @Override
+    public List<Pending> pending(Instant until) {
+        return jdbc.query("list DMARC policy domains awaiting a report", "SELECT policy_domain, MIN(interval_hours) "
+                + "FROM dmarc_evaluation WHERE evaluated_at < ? GROUP BY policy_domain "
+                + "HAVING SUM(CASE WHEN optional THEN 0 ELSE 1 END) > 0 ORDER BY policy_domain",
+            rs -> new Pending(rs.getString(1), rs.getInt(2)), until);
+    }
+
+    @Override
     public List<Evaluation> forDomain(String policyDomain, Instant until) {
         return jdbc.query("read DMARC evaluations of " + policyDomain, "SELECT id, " + COLUMNS
             + " FROM dmarc_evaluation WHERE policy_domain = ? AND evaluated_at < ? ORDER BY evaluated_at, id",

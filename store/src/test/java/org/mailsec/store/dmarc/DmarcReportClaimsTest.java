@@ -1,0 +1,103 @@
+package org.mailsec.store.dmarc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.mailsec.store.Database;
+import org.mailsec.store.StoreConfig;
+import org.mailsec.testing.TestDatabases;
+
+class DmarcReportClaimsTest {
+
+    private static final Instant END = Instant.parse("2026-12-04T00:00:00Z");
+    private static final Instant NOW = END.plusSeconds(60);
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
+    void oneOfTwoNodesWinsAPeriodAndFinishingRemovesExactlyTheReportedEvaluations(StoreConfig.Dialect dialect) throws Exception {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            Evaluations evaluations = new JdbcEvaluations(db);
+            DmarcReportClaims claims = new JdbcDmarcReportClaims(db);
+            Evaluation reported = evaluations.add(DmarcStoresTest.evaluation("example.com", END.minusSeconds(3600), "none"));
+            // Stored after the report was read: it must wait for the next one, not vanish with this one.
+            Evaluation late = evaluations.add(DmarcStoresTest.evaluation("example.com", END.minusSeconds(1), "none"));
+
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            List<Future<Boolean>> tries = new ArrayList<>();
+            for (String node : List.of("node-a", "node-b")) {
+                Callable<Boolean> attempt = () -> claims.claim("example.com", END, node, NOW.plusSeconds(600), NOW);
+                tries.add(pool.submit(attempt));
+            }
+            int won = 0;
+            for (Future<Boolean> t : tries) {
+                won += t.get() ? 1 : 0;
+            }
+            pool.shutdown();
+            assertThat(won).isEqualTo(1);
+            String winner = claims.state("example.com", END).orElseThrow().claimedBy();
+            String loser = winner.equals("node-a") ? "node-b" : "node-a";
+
+            assertThat(claims.finish("example.com", END, loser, DmarcReportClaims.Outcome.SENT, END.minusSeconds(86400), "r1",
+                List.of(reported.id()), NOW)).as("the loser cannot finish it").isFalse();
+            assertThat(claims.finish("example.com", END, winner, DmarcReportClaims.Outcome.SENT, END.minusSeconds(86400), "r1",
+                List.of(reported.id()), NOW)).isTrue();
+            assertThat(evaluations.forDomain("example.com", END)).extracting(Evaluation::id).containsExactly(late.id());
+            DmarcReportClaims.State state = claims.state("example.com", END).orElseThrow();
+            assertThat(state.outcome()).isEqualTo("sent");
+            assertThat(state.reportId()).isEqualTo("r1");
+            assertThat(claims.claim("example.com", END, loser, NOW.plusSeconds(600), NOW.plusSeconds(3600)))
+                .as("a finished period is never claimed again, however old its claim").isFalse();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
+    void aCrashedNodesClaimExpiresAndAReleasedOneIsFreeAtOnce(StoreConfig.Dialect dialect) {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            DmarcReportClaims claims = new JdbcDmarcReportClaims(db);
+            assertThat(claims.claim("example.com", END, "node-a", NOW.plus(Duration.ofMinutes(10)), NOW)).isTrue();
+            assertThat(claims.claim("example.com", END, "node-b", NOW.plus(Duration.ofMinutes(20)), NOW.plusSeconds(60))).isFalse();
+            assertThat(claims.claim("example.com", END, "node-b", NOW.plus(Duration.ofMinutes(30)), NOW.plus(Duration.ofMinutes(11))))
+                .as("node-a's claim expired").isTrue();
+            claims.release("example.com", END, "node-b");
+            assertThat(claims.state("example.com", END)).isEmpty();
+            assertThat(claims.claim("example.com", END, "node-a", NOW.plus(Duration.ofMinutes(40)), NOW.plus(Duration.ofMinutes(12))))
+                .isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
+    void onlyDomainsWithAnEvaluationThatIsNotOptionalAwaitAReportAtTheirShortestInterval(StoreConfig.Dialect dialect) {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            Evaluations evaluations = new JdbcEvaluations(db);
+            Evaluation daily = DmarcStoresTest.evaluation("daily.example", END.minusSeconds(60), "none");
+            evaluations.add(daily);
+            evaluations.add(withInterval(DmarcStoresTest.evaluation("daily.example", END.minusSeconds(30), "none"), 6));
+            evaluations.add(optional(DmarcStoresTest.evaluation("optional.example", END.minusSeconds(60), "reject")));
+            evaluations.add(DmarcStoresTest.evaluation("later.example", END.plusSeconds(1), "none"));
+            assertThat(evaluations.pending(END)).containsExactly(new Evaluations.Pending("daily.example", 6));
+        }
+    }
+
+    private static Evaluation withInterval(Evaluation e, int hours) {
+        return new Evaluation(0, e.policyDomain(), e.evaluated(), hours, e.addresses(), e.policyPublished(), e.optional(),
+            e.sourceIp(), e.disposition(), e.alignedDkimPass(), e.alignedSpfPass(), e.overrideReasons(), e.envelopeTo(),
+            e.envelopeFrom(), e.headerFrom(), e.dkimResults(), e.spfResults());
+    }
+
+    private static Evaluation optional(Evaluation e) {
+        return new Evaluation(0, e.policyDomain(), e.evaluated(), e.intervalHours(), e.addresses(), e.policyPublished(), true,
+            e.sourceIp(), e.disposition(), e.alignedDkimPass(), e.alignedSpfPass(), e.overrideReasons(), e.envelopeTo(),
+            e.envelopeFrom(), e.headerFrom(), e.dkimResults(), e.spfResults());
+    }
+}
