@@ -260,6 +260,11 @@ public record DmarcRecord(Policy policy, Policy subdomainPolicy, Policy nonExist
      * The reporting URIs of {@code rua} or {@code ruf}; a URI that does not parse (no scheme, a bad size limit) is
      * left out with a warning and the others kept (RFC 7489 §6.3).
      */
+    /** A {@code rua}/{@code ruf} value's URIs; ones that do not parse are left out, as in a record (RFC 7489 §6.3). */
+    public static List<ReportUri> reportUris(String name, String value) {
+        return uris(name, value, new ArrayList<>());
+    }
+
     private static List<ReportUri> uris(String name, String value, List<String> warnings) {
         List<ReportUri> out = new ArrayList<>();
         if (value.isBlank()) {
