@@ -138,7 +138,12 @@ final class E2e {
 
     /** Starts the task sending a day's TLS reports and waits for it; returns the task's final state. */
     static JsonNode runReportTask(int webadminPort, String day) throws Exception {
-        HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(uri(webadminPort, "/mailsec/tls-reports/send?day=" + day))
+        return runTask(webadminPort, "/mailsec/tls-reports/send?day=" + day);
+    }
+
+    /** POSTs to a route that starts a James task, and waits for the task; returns its final state. */
+    static JsonNode runTask(int webadminPort, String path) throws Exception {
+        HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(uri(webadminPort, path))
             .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         String taskId = JSON.readTree(created.body()).get("taskId").asText();

@@ -29,7 +29,17 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
                               Optional<Path> webPkiRoots, int mtaStsHttpsPort, Duration mtaStsFetchTimeout,
                               Duration mtaStsRefreshInterval, Duration recorderFlushInterval,
                               Reports reports, Duration receivedReportRetention, InputLimits receivedReportLimits,
-                              ReceiverSettings receiver, AddressPolicy netAllowed, DmarcSettings dmarc) {
+                              ReceiverSettings receiver, AddressPolicy netAllowed, DmarcSettings dmarc,
+                              DmarcReports dmarcReports) {
+
+    /**
+     * Our DMARC aggregate reports; their organization, submitter, contact and DKIM key are the TLS reports'.
+     *
+     * @param from    From of the reports; empty: {@code dmarc-noreply@<submitter>}
+     * @param rfc7489 the old XML format (no namespace) instead of RFC 9990's
+     */
+    public record DmarcReports(boolean enabled, String from, boolean rfc7489) {
+    }
 
     /**
      * The daily TLS reports. Identity values left empty default to James's default domain.
@@ -73,7 +83,20 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
                 .withMaxDecompressedBytes(integer(p, "mailsec.reports.received.max.report.bytes", 20 * MB, 64 * 1024, 1024 * MB)),
             receiver(p),
             netAllowed(p),
-            dmarc(p));
+            dmarc(p),
+            dmarcReports(p));
+    }
+
+    private static DmarcReports dmarcReports(Properties p) {
+        String format = value(p, "mailsec.dmarc.reports.format").toLowerCase(Locale.ROOT);
+        if (!format.isEmpty() && !format.equals("rfc9990") && !format.equals("rfc7489")) {
+            throw new InvalidSettingException("mailsec.dmarc.reports.format", format, "rfc9990 or rfc7489");
+        }
+        String from = value(p, "mailsec.dmarc.reports.from");
+        if (!from.isEmpty() && !from.matches("[^@\\s]+@[^@\\s]+")) {
+            throw new InvalidSettingException("mailsec.dmarc.reports.from", from, "an address (local@domain)");
+        }
+        return new DmarcReports(bool(p, "mailsec.dmarc.reports.enabled", true), from, format.equals("rfc7489"));
     }
 
     /** Networks besides the public internet that MTA-STS fetches and https rua posts may reach (tests: loopback). */

@@ -8,11 +8,12 @@ import org.apache.james.server.task.json.dto.TaskDTO;
 import org.apache.james.server.task.json.dto.TaskDTOModule;
 import org.apache.james.task.Task;
 import org.apache.james.task.TaskExecutionDetails;
+import org.mailsec.webadmin.SendDmarcReportsDetails;
 import org.mailsec.webadmin.SendReportsDetails;
 
 /**
  * mailsec's task JSON for James ({@code guice.extension.task} in extensions.properties): webadmin shows what a
- * send-tls-reports task did under {@code GET /tasks/{id}}. James's extension point for this; a multibinding from
+ * send-tls-reports or send-dmarc-reports task did under {@code GET /tasks/{id}}. James's extension point for this; a multibinding from
  * {@link MailsecModule} would collide with James's own set.
  */
 public class MailsecTaskExtension implements TaskExtensionModule {
@@ -26,6 +27,6 @@ public class MailsecTaskExtension implements TaskExtensionModule {
     @Override
     public Set<AdditionalInformationDTOModule<? extends TaskExecutionDetails.AdditionalInformation,
             ? extends AdditionalInformationDTO>> taskAdditionalInformationDTOModules() {
-        return Set.of(SendReportsDetails.module());
+        return Set.of(SendReportsDetails.module(), SendDmarcReportsDetails.module());
     }
 }

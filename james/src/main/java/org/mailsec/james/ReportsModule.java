@@ -14,6 +14,10 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.apache.james.domainlist.api.DomainList;
+import org.mailsec.reporting.DmarcReportRun;
+import org.mailsec.store.dmarc.DmarcReportClaims;
+import org.mailsec.store.dmarc.Evaluations;
+import org.mailsec.store.dmarc.JdbcDmarcReportClaims;
 import org.apache.james.domainlist.api.DomainListException;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.MailetContext;
@@ -38,6 +42,9 @@ import org.slf4j.LoggerFactory;
 public class ReportsModule extends AbstractModule {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReportsModule.class);
+
+    /** This node, in every claim it makes (TLS and DMARC reports alike). */
+    private static final String NODE = nodeName();
 
     @Provides
     @Singleton
@@ -85,7 +92,31 @@ public class ReportsModule extends AbstractModule {
         // https rua hosts resolved by mailsec's resolver, connections pinned to allowed addresses.
         HttpsClient https = new HttpsClient(resolver, mailsec.netAllowed(), tls, settings.httpsTimeout(), "mailsec TLSRPT");
         return new TlsReportRun(results, claims, suppressions, new TlsRptLookup(resolver), mailetContext, settings, https,
-            metrics, clock, nodeName());
+            metrics, clock, NODE);
+    }
+
+    @Provides
+    @Singleton
+    DmarcReportClaims dmarcClaims(Database database) {
+        return new JdbcDmarcReportClaims(database);
+    }
+
+    /**
+     * Our DMARC aggregate reports: the TLS reports' identity and DKIM key, their own From (which the key's domain must
+     * align with, RFC 9990 §3: reports must pass DMARC themselves).
+     */
+    @Provides
+    @Singleton
+    DmarcReportRun dmarcReportRun(Evaluations evaluations, DmarcReportClaims claims, SuppressionList suppressions,
+                                  DnsResolver resolver, MailetContext mailetContext, ReportSettings tls, MetricFactory metrics,
+                                  Clock clock, MailsecSettings mailsec) {
+        MailsecSettings.DmarcReports d = mailsec.dmarcReports();
+        ReportSettings settings = new ReportSettings(tls.organization(), tls.submitter(),
+            orDefault(d.from(), "dmarc-noreply@" + tls.submitter()), tls.contact(), tls.processor(), false, tls.dkim(),
+            tls.httpsTimeout());
+        String version = DmarcReportRun.class.getPackage().getImplementationVersion();
+        return new DmarcReportRun(evaluations, claims, suppressions, resolver, mailetContext, settings, d.rfc7489(),
+            "mailsec" + (version == null ? "" : " " + version), metrics, clock, NODE);
     }
 
     /** Names this James node in report claims: host name plus a per-start tag. */

@@ -117,4 +117,17 @@ class MailsecSettingsTest {
         assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.dmarc.domain..mode", "monitor")))
             .hasMessageContaining("for a domain");
     }
+
+    @Test
+    void dmarcReportsDefaultToRfc9990FromTheSubmitterAndNameAWrongKey() throws Exception {
+        MailsecSettings defaults = MailsecSettings.from(new Properties());
+        assertThat(defaults.dmarcReports()).isEqualTo(new MailsecSettings.DmarcReports(true, "", false));
+        MailsecSettings set = MailsecSettings.from(props("mailsec.dmarc.reports.enabled", "false",
+            "mailsec.dmarc.reports.from", "dmarc@example.com", "mailsec.dmarc.reports.format", "RFC7489"));
+        assertThat(set.dmarcReports()).isEqualTo(new MailsecSettings.DmarcReports(false, "dmarc@example.com", true));
+        assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.dmarc.reports.format", "xml")))
+            .hasMessageContaining("mailsec.dmarc.reports.format='xml' is not rfc9990 or rfc7489");
+        assertThatThrownBy(() -> MailsecSettings.from(props("mailsec.dmarc.reports.from", "nobody")))
+            .hasMessageContaining("mailsec.dmarc.reports.from='nobody' is not an address");
+    }
 }
