@@ -102,6 +102,8 @@ public final class DmarcReportRun {
     public Summary run(Instant end, ReportRun.Pacer pacer, int workers) throws InterruptedException {
         Instant periodEnd = periodEndAt(end);
         Counts counts = new Counts();
+        // Past 48 hours an evaluation is in no report: every domain's period is at most a day, so it missed two.
+        evaluations.deleteBefore(periodEnd.minus(MAX_AGE));
         List<String> due = evaluations.pending(periodEnd).stream().filter(p -> endsAt(p.intervalHours(), periodEnd))
             .map(Evaluations.Pending::policyDomain).toList();
         ReportRun.run(List.of(due), workers, pacer, domain -> send(domain, periodEnd, counts));
@@ -136,8 +138,6 @@ public final class DmarcReportRun {
     }
 
     private boolean sendClaimed(String domain, Instant end, Counts counts) {
-        Instant cutoff = end.minus(MAX_AGE);
-        evaluations.deleteForDomain(domain, cutoff);
         List<Evaluation> reported = evaluations.forDomain(domain, end);
         List<Long> ids = reported.stream().map(Evaluation::id).toList();
         Instant begin = begin(reported, end);

@@ -14,8 +14,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class DatabaseTest {
 
-    // SQL migrations applied: V1-V7 and V9 (V8 is a Java migration).
-    private static final int LATEST = 8;
+    // SQL migrations applied: V1-V7, V9 and V10 (V8 is a Java migration).
+    private static final int LATEST = 9;
 
     @ParameterizedTest
     @MethodSource("org.mailsec.testing.TestDatabases#both")
