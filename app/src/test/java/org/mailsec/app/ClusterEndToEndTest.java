@@ -47,6 +47,9 @@ class ClusterEndToEndTest {
     /** Domains of the restart test: one a dead node claimed, one it sent, one untouched. */
     private static final List<String> RESTART = List.of("restart-claimed.test", "restart-sent.test", "restart-free.test");
     private static final Duration WAIT = Duration.ofSeconds(30);
+    /** Sender domains of the DMARC tests: the first two in a run both nodes start, the rest in the interrupted run. */
+    private static final List<String> DMARC_DOMAINS = List.of("dmarc-a.test", "dmarc-b.test", "dmarc-claimed.test",
+        "dmarc-done.test", "dmarc-free.test");
 
     private LoopbackDnsServer dns;
     private LoopbackMx mx;
@@ -70,7 +73,14 @@ class ClusterEndToEndTest {
         mx = LoopbackMx.start("127.0.0.2", port, good.serverContext());
 
         dns = LoopbackDnsServer.start();
-        dns.addZone("reports.test", "@ MX 10 good.mx.test.\n");
+        StringBuilder optIns = new StringBuilder();
+        for (String domain : DMARC_DOMAINS) {
+            // Our nodes' DMARC reports about these domains go to the same mailbox host, which takes them.
+            dns.addZone(domain, "@ TXT \"v=spf1 ip4:127.0.0.0/8 -all\"\n"
+                + "_dmarc TXT \"v=DMARC1; p=none; rua=mailto:dmarc@reports.test\"\n");
+            optIns.append(domain).append("._report._dmarc TXT \"v=DMARC1\"\n");
+        }
+        dns.addZone("reports.test", "@ MX 10 good.mx.test.\n" + optIns);
         dns.addZone("mx.test", "good A 127.0.0.2\n");
         for (String domain : java.util.stream.Stream.concat(DOMAINS.stream(), RESTART.stream()).toList()) {
             // mx fails DANE (its TLSA matches another certificate), mx2 passes; mx reports to a mailbox.
@@ -91,10 +101,15 @@ class ClusterEndToEndTest {
                 "mailsec.store.url", store.jdbcUrl(),
                 "mailsec.store.user", store.user(),
                 "mailsec.store.password", store.password(),
-                "mailsec.reports.submitter", "cluster.test"), Optional.empty(), "-" + node);
-            nodes.add(MailsecServer.start(conf, dir.resolve("james"),
+                "mailsec.reports.submitter", "cluster.test",
+                // The test's clients are on loopback, which the sample conf lets relay: evaluate their mail too.
+                "mailsec.dmarc.skip.authenticated", "false"), Optional.empty(), "-" + node);
+            MailsecServer james = MailsecServer.start(conf, dir.resolve("james"),
                 binder -> binder.bind(DNSService.class).toInstance(jamesDns),
-                binder -> binder.bind(java.time.Clock.class).toInstance(clock)));
+                binder -> binder.bind(java.time.Clock.class).toInstance(clock));
+            nodes.add(james);
+            assertThat(E2e.put(james.webAdminPort(), "/users/bob@localhost", "{\"password\":\"secret\"}").statusCode())
+                .isEqualTo(204);
         }
     }
 
@@ -190,6 +205,127 @@ class ClusterEndToEndTest {
         assertThat(reportsFor("restart-free.test")).isEqualTo(1);
         assertThat(reportsFor("restart-sent.test")).as("sent before the node died").isZero();
         assertThat(reports()).hasSize(before + 2);
+    }
+
+    @Test
+    @Order(3)
+    void bothNodesReceiveAndBothRunThePeriodAndEachDmarcReportGoesOnceWithBothNodesMessages() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            String domain = DMARC_DOMAINS.get(i);
+            for (int n = 0; n < i + 1; n++) {
+                sendFrom(nodes.get(0), domain);
+                sendFrom(nodes.get(1), domain);
+            }
+        }
+        await().atMost(WAIT).until(() -> evaluations("dmarc-a.test") == 2 && evaluations("dmarc-b.test") == 4);
+        java.time.Instant midnight = nextMidnight();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        int mailed = 0;
+        try {
+            List<Callable<JsonNode>> runs = new ArrayList<>();
+            for (MailsecServer node : nodes) {
+                runs.add(() -> E2e.runTask(node.webAdminPort(), "/mailsec/dmarc-reports/send?period=" + midnight));
+            }
+            for (Future<JsonNode> result : pool.invokeAll(runs)) {
+                assertThat(result.get().get("status").asText()).isEqualTo("completed");
+                mailed += result.get().get("additionalInformation").get("mailed").asInt();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(mailed).isEqualTo(2);
+        await().atMost(WAIT).until(() -> dmarcReports().size() >= 2);
+        Thread.sleep(1000);
+        assertThat(dmarcReports()).hasSize(2);
+        assertThat(dmarcMessages("dmarc-a.test")).containsExactly(2L);
+        assertThat(dmarcMessages("dmarc-b.test")).as("both nodes' mail in one report").containsExactly(4L);
+    }
+
+    @Test
+    @Order(4)
+    void aDmarcRunCutShortByANodesDeathEndsWithEachReportSentExactlyOnce() throws Exception {
+        for (String domain : DMARC_DOMAINS.subList(2, 5)) {
+            sendFrom(nodes.get(0), domain);
+        }
+        await().atMost(WAIT).until(() -> DMARC_DOMAINS.subList(2, 5).stream().allMatch(d -> {
+            try {
+                return evaluations(d) == 1;
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        java.time.Instant midnight = nextMidnight();
+        // Where a node died mid-run: it held one period's claim, and had sent (and finished) another's report.
+        try (org.mailsec.store.Database db = org.mailsec.store.Database.open(store)) {
+            var claims = new org.mailsec.store.dmarc.JdbcDmarcReportClaims(db);
+            var evaluations = new org.mailsec.store.dmarc.JdbcEvaluations(db);
+            java.time.Instant now = clock.instant();
+            claims.claim("dmarc-claimed.test", midnight, "dead-node", now.plus(Duration.ofMinutes(30)), now);
+            claims.claim("dmarc-done.test", midnight, "dead-node", now.plus(Duration.ofMinutes(30)), now);
+            claims.finish("dmarc-done.test", midnight, "dead-node", org.mailsec.store.dmarc.DmarcReportClaims.Outcome.SENT,
+                midnight.minus(Duration.ofDays(1)), "dead", evaluations.forDomain("dmarc-done.test", midnight).stream()
+                    .map(org.mailsec.store.dmarc.Evaluation::id).toList(), now);
+        }
+        int before = dmarcReports().size();
+        String path = "/mailsec/dmarc-reports/send?period=" + midnight;
+        assertThat(E2e.runTask(nodes.get(1).webAdminPort(), path).get("additionalInformation").get("mailed").asInt()).isEqualTo(1);
+        await().atMost(WAIT).until(() -> dmarcMessages("dmarc-free.test").size() == 1);
+        assertThat(dmarcMessages("dmarc-claimed.test")).as("its claim is still held").isEmpty();
+
+        clock.advance(Duration.ofMinutes(31));
+        assertThat(E2e.runTask(nodes.get(0).webAdminPort(), path).get("additionalInformation").get("mailed").asInt()).isEqualTo(1);
+        await().atMost(WAIT).until(() -> dmarcMessages("dmarc-claimed.test").size() == 1);
+        Thread.sleep(1000);
+        assertThat(dmarcMessages("dmarc-free.test")).hasSize(1);
+        assertThat(dmarcMessages("dmarc-done.test")).as("sent before the node died").isEmpty();
+        assertThat(dmarcReports()).hasSize(before + 2);
+    }
+
+    /** Moves both nodes' clock just past the next UTC midnight, where daily DMARC periods end; returns that midnight. */
+    private java.time.Instant nextMidnight() {
+        java.time.Instant midnight = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.DAYS).plus(Duration.ofDays(1));
+        clock.advance(Duration.between(clock.instant(), midnight.plusSeconds(60)));
+        return midnight;
+    }
+
+    private void sendFrom(MailsecServer node, String domain) throws Exception {
+        java.util.Properties props = E2e.smtpClient(node.smtpPort());
+        props.put("mail.smtp.from", "bounce@" + domain);
+        javax.mail.Session session = javax.mail.Session.getInstance(props);
+        javax.mail.internet.MimeMessage message = new javax.mail.internet.MimeMessage(session);
+        message.setFrom(new javax.mail.internet.InternetAddress("alice@" + domain));
+        message.setRecipient(javax.mail.Message.RecipientType.TO, new javax.mail.internet.InternetAddress("bob@localhost"));
+        message.setSubject("from " + domain);
+        message.setText("hello");
+        javax.mail.Transport.send(message);
+    }
+
+    private int evaluations(String domain) throws Exception {
+        return E2e.get(nodes.get(0).webAdminPort(), "/mailsec/dmarc-evaluations/" + domain).size();
+    }
+
+    /** The message count of each DMARC report the mailbox host received about {@code domain}. */
+    private List<Long> dmarcMessages(String domain) throws Exception {
+        return dmarcReports().stream().filter(r -> r.policy().domain().equals(domain))
+            .map(org.mailsec.dmarc.report.AggregateReport::messages).toList();
+    }
+
+    private List<org.mailsec.dmarc.report.AggregateReport> dmarcReports() throws Exception {
+        List<org.mailsec.dmarc.report.AggregateReport> out = new ArrayList<>();
+        for (LoopbackMx.Received m : mx.messages()) {
+            if (m.recipients().contains("dmarc@reports.test")) {
+                javax.mail.internet.MimeMessage mail = new javax.mail.internet.MimeMessage(
+                    javax.mail.Session.getInstance(new java.util.Properties()), new java.io.ByteArrayInputStream(m.data()));
+                javax.mail.internet.MimePart part = (javax.mail.internet.MimePart)
+                    ((javax.mail.internet.MimeMultipart) mail.getContent()).getBodyPart(1);
+                try (java.io.InputStream gz = new java.util.zip.GZIPInputStream(part.getInputStream())) {
+                    byte[] xml = gz.readAllBytes();
+                    org.mailsec.testing.DmarcSchemas.validateRfc9990(xml);
+                    out.add(org.mailsec.dmarc.report.AggregateReportXml.read(xml));
+                }
+            }
+        }
+        return out;
     }
 
     /** Each node writes what it counted at most a second later; reading its results writes them now. */

@@ -43,8 +43,11 @@ public class ReportsModule extends AbstractModule {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReportsModule.class);
 
-    /** This node, in every claim it makes (TLS and DMARC reports alike). */
-    private static final String NODE = nodeName();
+    /**
+     * This node, in every claim it makes (TLS and DMARC reports alike): one name per James server (per injector, not
+     * per JVM — tests run two nodes in one JVM, and a shared name would let both hold one claim).
+     */
+    private final String node = nodeName();
 
     @Provides
     @Singleton
@@ -92,7 +95,7 @@ public class ReportsModule extends AbstractModule {
         // https rua hosts resolved by mailsec's resolver, connections pinned to allowed addresses.
         HttpsClient https = new HttpsClient(resolver, mailsec.netAllowed(), tls, settings.httpsTimeout(), "mailsec TLSRPT");
         return new TlsReportRun(results, claims, suppressions, new TlsRptLookup(resolver), mailetContext, settings, https,
-            metrics, clock, NODE);
+            metrics, clock, node);
     }
 
     @Provides
@@ -116,7 +119,7 @@ public class ReportsModule extends AbstractModule {
             tls.httpsTimeout());
         String version = DmarcReportRun.class.getPackage().getImplementationVersion();
         return new DmarcReportRun(evaluations, claims, suppressions, resolver, mailetContext, settings, d.rfc7489(),
-            "mailsec" + (version == null ? "" : " " + version), metrics, clock, NODE);
+            "mailsec" + (version == null ? "" : " " + version), metrics, clock, node);
     }
 
     /** Names this James node in report claims: host name plus a per-start tag. */
