@@ -38,7 +38,7 @@ public class StoreDmarcEvaluations extends GenericMailet {
             mail.removeAttribute(MailsecAttributes.DMARC_EVALUATIONS);
             try {
                 List<Evaluation> made = EvaluationJson.read(String.valueOf(attribute.getValue().value()));
-                made.forEach(evaluations::add);
+                evaluations.addAll(made);
             } catch (RuntimeException e) {
                 metrics.generate(MailsecMetrics.DMARC_EVALUATION_FAILURES).increment();
                 LOG.warn("DMARC evaluations of mail {} not stored: {}", mail.getName(), e.getMessage());

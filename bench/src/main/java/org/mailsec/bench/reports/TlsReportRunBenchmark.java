@@ -1,9 +1,5 @@
 package org.mailsec.bench.reports;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
@@ -14,18 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
-import java.lang.reflect.Proxy;
 import javax.net.ssl.SSLContext;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
-import org.apache.mailet.Mail;
-import org.apache.mailet.MailetContext;
-import org.mailsec.dns.DnsAnswer;
-import org.mailsec.dns.DnsPermanentException;
-import org.mailsec.dns.DnsResolver;
-import org.mailsec.dns.DnssecStatus;
-import org.mailsec.dns.MxRecord;
-import org.mailsec.dns.TlsaRecord;
 import org.mailsec.reporting.ReportSettings;
 import org.mailsec.reporting.TlsReportRun;
 import org.mailsec.store.Database;
@@ -77,21 +63,21 @@ public final class TlsReportRunBenchmark {
             }
             ReportSettings settings = new ReportSettings("Sender Org", "sender.test", "tlsrpt@sender.test",
                 "postmaster@sender.test", "transport", false, key, Duration.ofSeconds(5));
-            QueueBoundary queue = new QueueBoundary();
+            ReportBenchParts.QueueBoundary queue = new ReportBenchParts.QueueBoundary();
             TlsReportRun run = new TlsReportRun(results, new JdbcReportClaims(database), new JdbcSuppressionList(database),
-                new TlsRptLookup(new KnownRecords()), queue.context(), settings,
-                new org.mailsec.net.HttpsClient(new KnownRecords(), org.mailsec.net.AddressPolicy.publicOnly(),
+                new TlsRptLookup(ReportBenchParts.txtFromMemory(name -> "v=TLSRPTv1; rua=mailto:tlsrpt@" + name.substring("_smtp._tls.".length()))), queue.context(), settings,
+                new org.mailsec.net.HttpsClient(ReportBenchParts.txtFromMemory(name -> "v=TLSRPTv1; rua=mailto:tlsrpt@" + name.substring("_smtp._tls.".length())), org.mailsec.net.AddressPolicy.publicOnly(),
                     SSLContext.getDefault(), Duration.ofSeconds(5), "bench"),
                 new RecordingMetricFactory(), Clock.systemUTC(), "bench");
 
             System.gc();
-            resetPeaks();
+            ReportBenchParts.resetPeaks();
             long start = System.nanoTime();
             TlsReportRun.Summary summary = run.runNow(DAY, workers);
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("%,d reports (%s, %d workers, DKIM %s) in %.1f s: %.0f reports/s, %,d bytes handed over;"
                     + " peak heap %.0f MB (max %.0f MB)%n", summary.mailed(), summary, workers, dkim ? "on" : "off", seconds,
-                summary.mailed() / seconds, queue.bytes.get(), peakHeap() / 1e6,
+                summary.mailed() / seconds, queue.bytes.get(), ReportBenchParts.peakHeap() / 1e6,
                 Runtime.getRuntime().maxMemory() / 1e6);
         } finally {
             try (var files = Files.walk(dir)) {
@@ -106,75 +92,5 @@ public final class TlsReportRunBenchmark {
         return new TlsResultKey(domain, DAY, domain, false, false, "sts",
             List.of("version: STSv1", "mode: enforce", "mx: mx." + domain, "max_age: 86400"), "mx." + domain, result,
             "192.0.2.1", "mx." + domain, "", "198.51.100.7", result.isEmpty() ? "" : "expired");
-    }
-
-    private static void resetPeaks() {
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            pool.resetPeakUsage();
-        }
-    }
-
-    private static long peakHeap() {
-        long peak = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                peak += pool.getPeakUsage().getUsed();
-            }
-        }
-        return peak;
-    }
-
-    /** James's mail pipeline, stubbed where a report mail would be queued: counts its bytes and drops it. */
-    private static final class QueueBoundary {
-        final AtomicLong bytes = new AtomicLong();
-
-        MailetContext context() {
-            return (MailetContext) Proxy.newProxyInstance(MailetContext.class.getClassLoader(),
-                new Class<?>[] {MailetContext.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("sendMail") && args != null && args.length == 2 && args[0] instanceof Mail mail) {
-                        bytes.addAndGet(mail.getMessageSize());
-                        return null;
-                    }
-                    throw new UnsupportedOperationException(method.getName() + " is not part of the benchmark");
-                });
-        }
-    }
-
-    /** Every bench domain publishes a mailto TLSRPT record. */
-    private static final class KnownRecords implements DnsResolver {
-        @Override
-        public DnsAnswer<String> txt(String name) {
-            return new DnsAnswer<>(name, List.of("v=TLSRPTv1; rua=mailto:tlsrpt@" + name.substring("_smtp._tls.".length())),
-                DnssecStatus.INSECURE, false, Optional.empty());
-        }
-
-        @Override
-        public DnsAnswer<MxRecord> mx(String domain) throws DnsPermanentException {
-            throw unused(domain);
-        }
-
-        @Override
-        public DnsAnswer<TlsaRecord> tlsa(String name) throws DnsPermanentException {
-            throw unused(name);
-        }
-
-        @Override
-        public DnsAnswer<InetAddress> a(String name) throws DnsPermanentException {
-            throw unused(name);
-        }
-
-        @Override
-        public DnsAnswer<InetAddress> aaaa(String name) throws DnsPermanentException {
-            throw unused(name);
-        }
-
-        @Override
-        public DnsAnswer<String> cname(String name) {
-            return new DnsAnswer<>(name, List.of(), DnssecStatus.INSECURE, false, Optional.empty());
-        }
-
-        private static DnsPermanentException unused(String name) {
-            return new DnsPermanentException(name, "not used by the report run", null);
-        }
     }
 }

@@ -9,6 +9,9 @@ public interface Evaluations {
     /** Stores an evaluation; returns it with its id. */
     Evaluation add(Evaluation evaluation);
 
+    /** Stores several evaluations in one transaction: all of them, or none (a mail's, one per recipient domain). */
+    void addAll(List<Evaluation> evaluations);
+
     /** Policy domains with evaluations. */
     List<String> policyDomains();
 

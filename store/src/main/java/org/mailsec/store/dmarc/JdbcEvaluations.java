@@ -52,6 +52,33 @@ public final class JdbcEvaluations implements Evaluations {
     }
 
     @Override
+    public void addAll(List<Evaluation> evaluations) {
+        if (evaluations.isEmpty()) {
+            return;
+        }
+        try (Connection c = jdbc.database().connection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO dmarc_evaluation (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                for (Evaluation e : evaluations) {
+                    Jdbc.bind(s, e.policyDomain(), e.evaluated(), e.intervalHours(), json(e.addresses()),
+                        json(e.policyPublished()), e.optional(), e.sourceIp(), e.disposition(), e.alignedDkimPass(),
+                        e.alignedSpfPass(), json(e.overrideReasons()), e.envelopeTo(), e.envelopeFrom(), e.headerFrom(),
+                        json(e.dkimResults()), json(e.spfResults()));
+                    s.addBatch();
+                }
+                s.executeBatch();
+                c.commit();
+            } catch (SQLException ex) {
+                c.rollback();
+                throw ex;
+            }
+        } catch (SQLException ex) {
+            throw new StoreException("cannot store " + evaluations.size() + " DMARC evaluations: " + ex.getMessage(), ex);
+        }
+    }
+
+    @Override
     public List<Pending> pending(Instant until) {
         return jdbc.query("list DMARC policy domains awaiting a report", "SELECT policy_domain, MIN(interval_hours) "
                 + "FROM dmarc_evaluation WHERE evaluated_at < ? GROUP BY policy_domain "

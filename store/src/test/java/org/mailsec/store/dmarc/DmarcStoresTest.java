@@ -38,6 +38,25 @@ public class DmarcStoresTest {
 
     @ParameterizedTest
     @MethodSource("org.mailsec.testing.TestDatabases#both")
+    void aMailsEvaluationsAreStoredAllOrNone(StoreConfig.Dialect dialect) {
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            Evaluations evaluations = new JdbcEvaluations(db);
+            evaluations.addAll(List.of(evaluation("example.com", NOW, "none"), evaluation("example.com", NOW, "reject"),
+                evaluation("example.org", NOW, "none")));
+            assertThat(evaluations.forDomain("example.com", NOW.plusSeconds(1))).hasSize(2);
+            Evaluation broken = new Evaluation(0, "example.net", NOW, 24, List.of(), evaluation("example.net", NOW, "none")
+                .policyPublished(), false, "192.0.2.1", null, false, false, List.of(), "", "", "example.net", List.of(), List.of());
+            try {
+                evaluations.addAll(List.of(evaluation("example.net", NOW, "none"), broken));
+            } catch (org.mailsec.store.StoreException expected) {
+                // the disposition column is NOT NULL
+            }
+            assertThat(evaluations.forDomain("example.net", NOW.plusSeconds(1))).as("none of the failed batch").isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
     void evaluationsWaitForTheirReport(StoreConfig.Dialect dialect) {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             Evaluations evaluations = new JdbcEvaluations(db);

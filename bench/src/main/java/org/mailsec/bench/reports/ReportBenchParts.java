@@ -1,0 +1,97 @@
+package org.mailsec.bench.reports;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.reflect.Proxy;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+import org.apache.mailet.Mail;
+import org.apache.mailet.MailetContext;
+import org.mailsec.dns.DnsAnswer;
+import org.mailsec.dns.DnsPermanentException;
+import org.mailsec.dns.DnsResolver;
+import org.mailsec.dns.DnssecStatus;
+import org.mailsec.dns.MxRecord;
+import org.mailsec.dns.TlsaRecord;
+
+/** What the report-run benchmarks share: the stubbed queue, records from memory, the heap's peak. */
+final class ReportBenchParts {
+
+    private ReportBenchParts() {
+    }
+
+    /** James's mail pipeline, stubbed where a report mail would be queued: counts its bytes and drops it. */
+    static final class QueueBoundary {
+        final AtomicLong bytes = new AtomicLong();
+
+        MailetContext context() {
+            return (MailetContext) Proxy.newProxyInstance(MailetContext.class.getClassLoader(),
+                new Class<?>[] {MailetContext.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("sendMail") && args != null && args.length == 2 && args[0] instanceof Mail mail) {
+                        bytes.addAndGet(mail.getMessageSize());
+                        return null;
+                    }
+                    throw new UnsupportedOperationException(method.getName() + " is not part of the benchmark");
+                });
+        }
+    }
+
+    /** A resolver that answers TXT queries from memory ({@code record} of the queried name) and nothing else. */
+    static DnsResolver txtFromMemory(UnaryOperator<String> record) {
+        return new DnsResolver() {
+            @Override
+            public DnsAnswer<String> txt(String name) {
+                return new DnsAnswer<>(name, List.of(record.apply(name)), DnssecStatus.INSECURE, false, Optional.empty());
+            }
+
+            @Override
+            public DnsAnswer<MxRecord> mx(String domain) throws DnsPermanentException {
+                throw unused(domain);
+            }
+
+            @Override
+            public DnsAnswer<TlsaRecord> tlsa(String name) throws DnsPermanentException {
+                throw unused(name);
+            }
+
+            @Override
+            public DnsAnswer<InetAddress> a(String name) throws DnsPermanentException {
+                throw unused(name);
+            }
+
+            @Override
+            public DnsAnswer<InetAddress> aaaa(String name) throws DnsPermanentException {
+                throw unused(name);
+            }
+
+            @Override
+            public DnsAnswer<String> cname(String name) {
+                return new DnsAnswer<>(name, List.of(), DnssecStatus.INSECURE, false, Optional.empty());
+            }
+        };
+    }
+
+    private static DnsPermanentException unused(String name) {
+        return new DnsPermanentException(name, "not used by the report run", null);
+    }
+
+    static void resetPeaks() {
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            pool.resetPeakUsage();
+        }
+    }
+
+    static long peakHeap() {
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        return peak;
+    }
+}
