@@ -75,6 +75,7 @@ class DmarcReportsEndToEndTest {
         dns.addSignedZone("noauth.test", soa + sender + "_dmarc TXT \"v=DMARC1; p=none; rua=mailto:r@processor.test\"\n");
         dns.addSignedZone("processor.test", soa + "@ MX 10 mx.sink.test.\n" + "ext.test._report._dmarc TXT \"v=DMARC1\"\n");
         dns.addSignedZone("tiny.test", soa + sender + "_dmarc TXT \"v=DMARC1; p=none; rua=mailto:dmarc@tiny.test!1k\"\n");
+        dns.addSignedZone("refusing.test", soa + sender + "_dmarc TXT \"v=DMARC1; p=none; rua=mailto:dmarc@refusing.test\"\n");
         dns.addSignedZone("suppressed.test", soa + sender
             + "_dmarc TXT \"v=DMARC1; p=none; rua=mailto:dmarc@suppressed.test\"\n");
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
@@ -165,12 +166,15 @@ class DmarcReportsEndToEndTest {
     @Test
     void aDaysMailBecomesSignedReportsForTheDomainsThatMayHaveThemAndOnlyOnce() throws Exception {
         List<String> domains = List.of("own.test", "own.test", "own.test", "ext.test", "ext.test", "noauth.test", "tiny.test",
-            "suppressed.test");
+            "suppressed.test", "refusing.test");
         for (String domain : domains) {
             send(domain);
         }
         await().atMost(WAIT).until(() -> evaluations("own.test") == 3 && evaluations("ext.test") == 2
-            && evaluations("suppressed.test") == 1 && evaluations("tiny.test") == 1 && evaluations("noauth.test") == 1);
+            && evaluations("suppressed.test") == 1 && evaluations("tiny.test") == 1 && evaluations("noauth.test") == 1
+            && evaluations("refusing.test") == 1);
+        // Its MX answers our report with a 5xx: the address gets no DMARC report for 30 days, automatically.
+        mx.refuse("dmarc@refusing.test");
         assertThat(E2e.put(james.webAdminPort(), "/mailsec/suppressions/dmarc/dmarc@suppressed.test",
             "{\"until\":\"2027-01-31T00:00:00Z\",\"comment\":\"asked us to stop\"}").statusCode()).isEqualTo(200);
 
@@ -180,7 +184,7 @@ class DmarcReportsEndToEndTest {
         JsonNode task = runPeriod(midnight);
         assertThat(task.get("status").asText()).as(task.toString()).isEqualTo("completed");
         JsonNode did = task.get("additionalInformation");
-        assertThat(did.get("mailed").asInt()).isEqualTo(2);
+        assertThat(did.get("mailed").asInt()).as("queued: own.test, ext.test, refusing.test").isEqualTo(3);
         assertThat(did.get("externalRefused").asInt()).isEqualTo(1);
         assertThat(did.get("tooLarge").asInt()).isEqualTo(1);
         assertThat(did.get("suppressed").asInt()).isEqualTo(1);
@@ -203,6 +207,9 @@ class DmarcReportsEndToEndTest {
             .satisfies(r -> assertThat(r.policy().domain()).isEqualTo("ext.test"));
         assertThat(processor.get(0).messages()).isEqualTo(2);
         assertThat(evaluations("own.test")).as("reported, so removed").isZero();
+        await().atMost(WAIT).until(() -> E2e.get(james.webAdminPort(), "/mailsec/suppressions/dmarc").findValues("address")
+            .stream().anyMatch(a -> a.asText().equals("dmarc@refusing.test")));
+        assertThat(E2e.get(james.webAdminPort(), "/mailsec/suppressions/tls").size()).as("a DMARC report's refusal").isZero();
 
         JsonNode again = runPeriod(midnight);
         assertThat(again.get("additionalInformation").get("mailed").asInt()).isZero();

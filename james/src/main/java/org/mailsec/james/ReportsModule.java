@@ -15,6 +15,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.apache.james.domainlist.api.DomainList;
 import org.mailsec.reporting.DmarcReportRun;
+import org.mailsec.reporting.ReportSenders;
 import org.mailsec.store.dmarc.DmarcReportClaims;
 import org.mailsec.store.dmarc.Evaluations;
 import org.mailsec.store.dmarc.JdbcDmarcReportClaims;
@@ -114,12 +115,22 @@ public class ReportsModule extends AbstractModule {
                                   DnsResolver resolver, MailetContext mailetContext, ReportSettings tls, MetricFactory metrics,
                                   Clock clock, MailsecSettings mailsec) {
         MailsecSettings.DmarcReports d = mailsec.dmarcReports();
-        ReportSettings settings = new ReportSettings(tls.organization(), tls.submitter(),
-            orDefault(d.from(), "dmarc-noreply@" + tls.submitter()), tls.contact(), tls.processor(), false, tls.dkim(),
-            tls.httpsTimeout());
+        ReportSettings settings = new ReportSettings(tls.organization(), tls.submitter(), dmarcFrom(tls, mailsec),
+            tls.contact(), tls.processor(), false, tls.dkim(), tls.httpsTimeout());
         String version = DmarcReportRun.class.getPackage().getImplementationVersion();
         return new DmarcReportRun(evaluations, claims, suppressions, resolver, mailetContext, settings, d.rfc7489(),
             "mailsec" + (version == null ? "" : " " + version), metrics, clock, node);
+    }
+
+    /** Where each kind of our reports comes from, and so where their bounces return (SuppressBouncedReports). */
+    @Provides
+    @Singleton
+    ReportSenders reportSenders(ReportSettings tls, MailsecSettings mailsec) {
+        return new ReportSenders(tls.from(), dmarcFrom(tls, mailsec));
+    }
+
+    private static String dmarcFrom(ReportSettings tls, MailsecSettings mailsec) {
+        return orDefault(mailsec.dmarcReports().from(), "dmarc-noreply@" + tls.submitter());
     }
 
     /** Names this James node in report claims: host name plus a per-start tag. */

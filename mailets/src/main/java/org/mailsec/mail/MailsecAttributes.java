@@ -9,6 +9,8 @@ public final class MailsecAttributes {
     public static final AttributeName REQUIRE_TLS = AttributeName.of("mailsec.requiretls");
     /** {@code true} on a mail carrying one of our TLS reports. */
     public static final AttributeName OWN_REPORT = AttributeName.of("mailsec.report");
+    /** On a mail carrying one of our reports: {@code tls} or {@code dmarc} (which suppression list its bounces feed). */
+    public static final AttributeName OWN_REPORT_KIND = AttributeName.of("mailsec.report.kind");
     /** On a received report mail: the ids of the reports stored from it (duplicates are not stored again). */
     public static final AttributeName REPORT_STORED = AttributeName.of("mailsec.report.stored");
     /** On a received report mail: why its report was not stored. */

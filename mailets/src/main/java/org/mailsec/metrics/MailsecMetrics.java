@@ -40,8 +40,6 @@ public final class MailsecMetrics {
     public static final String TLS_REPORTS_FAILED = sent("tls", "failed");
     /** Reports not sent to a suppressed address. */
     public static final String TLS_REPORTS_SUPPRESSED = sent("tls", "suppressed");
-    /** Addresses suppressed for 30 days after refusing a report. */
-    public static final String TLS_REPORTS_SUPPRESSED_AUTOMATICALLY = "mailsec_tls_reports_suppressed_automatically";
 
     // The HTTPS receiver's own (what it stores or refuses counts as {@link #received}, as by mail)
     public static final String TLS_REPORTS_HTTPS_RATE_LIMITED = "mailsec_tls_reports_https_rate_limited";

@@ -190,7 +190,7 @@ final class DeliveryLoop {
             String reason = result.getException().map(DeliveryLoop::serverAnswer).orElse("permanent failure");
             for (MailAddress rcpt : mail.getRecipients()) {
                 try {
-                    reportBounces.hardBounce(rcpt, reason);
+                    reportBounces.hardBounce(rcpt, reason, reportKind(mail));
                 } catch (RuntimeException e) {
                     // The attempt is over either way: a failed suppression must not make it run again.
                     LOG.error("could not suppress {} after its refusal of report mail {}", rcpt, mail.getName(), e);
@@ -251,6 +251,12 @@ final class DeliveryLoop {
             }
         }
         return answer;
+    }
+
+    /** Which of our reports a mail carries: its {@code mailsec.report.kind}; TLS reports of before that attribute. */
+    private static String reportKind(Mail mail) {
+        return mail.getAttribute(MailsecAttributes.OWN_REPORT_KIND).map(a -> String.valueOf(a.getValue().value()))
+            .filter(k -> k.equals("dmarc")).orElse("tls");
     }
 
     static DeliveryFlags flags(Mail mail) {

@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one rule for a reporting address that refuses our TLS reports for good — a 5xx while we deliver, or a bounce
- * that comes back later: it gets no report for 30 days (as mox does, mox#295), with the reason as the comment.
+ * The one rule for a reporting address that refuses our reports (TLS or DMARC) for good — a 5xx while we deliver, or a
+ * bounce that comes back later: it gets no report of that kind for 30 days (as mox does, mox#295), with the reason as
+ * the comment.
  */
 public final class AutoSuppression implements ReportBounceListener {
 
@@ -34,19 +35,25 @@ public final class AutoSuppression implements ReportBounceListener {
 
     /** The server answered our report mail with a permanent failure. */
     @Override
-    public void hardBounce(MailAddress recipient, String reason) {
+    public void hardBounce(MailAddress recipient, String reason, String kind) {
         Instant now = clock.instant();
-        suppress(recipient.asString(), "the TLS report of " + now + " was refused: " + reason, now);
+        suppress(kind, recipient.asString(), "the " + label(kind) + " report of " + now + " was refused: " + reason, now);
     }
 
-    /** A delivery status notification says a report mail to {@code address} failed for good. */
-    public void bounced(String address, String status, String diagnostic) {
-        suppress(address, "a TLS report bounced (" + status + " " + diagnostic + ")", clock.instant());
+    /** A delivery status notification says a report mail of {@code kind} to {@code address} failed for good. */
+    public void bounced(String kind, String address, String status, String diagnostic) {
+        suppress(kind, address, "a " + label(kind) + " report bounced (" + status + " " + diagnostic + ")", clock.instant());
     }
 
-    private void suppress(String address, String why, Instant now) {
-        suppressions.suppress(Suppression.Kind.TLS, address, now.plus(PERIOD), "automatic: " + why, now);
-        metrics.generate(MailsecMetrics.TLS_REPORTS_SUPPRESSED_AUTOMATICALLY).increment();
-        LOG.warn("TLS reports to {} suppressed for {} days: {}", address, PERIOD.toDays(), why);
+    private void suppress(String kind, String address, String why, Instant now) {
+        Suppression.Kind list = kind.equals("dmarc") ? Suppression.Kind.DMARC : Suppression.Kind.TLS;
+        suppressions.suppress(list, address, now.plus(PERIOD), "automatic: " + why, now);
+        metrics.generate(MailsecMetrics.sent(list == Suppression.Kind.DMARC ? "dmarc" : "tls", "suppressed_automatically"))
+            .increment();
+        LOG.warn("{} reports to {} suppressed for {} days: {}", label(kind), address, PERIOD.toDays(), why);
+    }
+
+    private static String label(String kind) {
+        return kind.equals("dmarc") ? "DMARC" : "TLS";
     }
 }

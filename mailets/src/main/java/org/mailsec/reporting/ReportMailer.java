@@ -58,7 +58,8 @@ public final class ReportMailer {
             }
             MailImpl.Builder builder = MailImpl.builder().name(report.kind() + "rpt-" + policyDomain + "-" + report.reportId())
                 .sender(new MailAddress(settings.from())).mimeMessage(message)
-                .addAttribute(new Attribute(MailsecAttributes.OWN_REPORT, AttributeValue.of(true)));
+                .addAttribute(new Attribute(MailsecAttributes.OWN_REPORT, AttributeValue.of(true)))
+                .addAttribute(new Attribute(MailsecAttributes.OWN_REPORT_KIND, AttributeValue.of(report.kind())));
             for (InternetAddress address : to) {
                 builder.addRecipient(new MailAddress(address));
             }

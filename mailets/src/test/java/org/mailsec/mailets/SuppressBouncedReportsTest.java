@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.Properties;
 import javax.mail.Session;
 import javax.mail.internet.InternetAddress;
@@ -21,30 +20,29 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailsec.reporting.ReportSettings;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
 import org.mailsec.store.suppression.JdbcSuppressionList;
 import org.mailsec.store.suppression.Suppression;
 import org.mailsec.testing.MovableClock;
 
-class SuppressBouncedTlsReportsTest {
+class SuppressBouncedReportsTest {
 
     private static final String REPORTING = "tlsrpt-noreply@sender.test";
+    private static final String DMARC_REPORTING = "dmarc-noreply@sender.test";
 
     private Database database;
     private JdbcSuppressionList suppressions;
     private final MovableClock clock = new MovableClock(Instant.parse("2026-11-22T06:00:00Z"));
-    private SuppressBouncedTlsReports mailet;
+    private SuppressBouncedReports mailet;
 
     @BeforeEach
     void start(@TempDir Path dir) throws Exception {
         database = Database.open(StoreConfig.embedded(dir));
         suppressions = new JdbcSuppressionList(database);
-        ReportSettings settings = new ReportSettings("Sender", "sender.test", REPORTING, REPORTING, "transport", false,
-            Optional.empty(), Duration.ofSeconds(5));
-        mailet = new SuppressBouncedTlsReports(suppressions, settings, new org.apache.james.metrics.tests.RecordingMetricFactory(), clock);
-        mailet.init(FakeMailetConfig.builder().mailetName("SuppressBouncedTlsReports").build());
+        mailet = new SuppressBouncedReports(suppressions, new org.mailsec.reporting.ReportSenders(REPORTING, DMARC_REPORTING),
+            new org.apache.james.metrics.tests.RecordingMetricFactory(), clock);
+        mailet.init(FakeMailetConfig.builder().mailetName("SuppressBouncedReports").build());
     }
 
     @AfterEach
@@ -109,6 +107,18 @@ class SuppressBouncedTlsReportsTest {
             assertThat(s.until()).isEqualTo(clock.instant().plus(Duration.ofDays(30)));
             assertThat(s.comment()).contains("5.1.1").contains("mailbox unknown");
         });
+        assertThat(bounce.getState()).isEqualTo(Mail.GHOST);
+    }
+
+    @Test
+    void aBounceOfADmarcReportSuppressesTheAddressForDmarcReportsOnly() throws Exception {
+        suppressions.rememberSent(REPORT_ID, "dmarc@rua-host.test", clock.instant().minus(Duration.ofHours(6)));
+        FakeMail bounce = mail(dsn("failed", "5.1.1", "dmarc@rua-host.test"), DMARC_REPORTING);
+        mailet.service(bounce);
+        assertThat(suppressions.suppressed(Suppression.Kind.DMARC, "dmarc@rua-host.test", clock.instant())).isTrue();
+        assertThat(suppressions.list(Suppression.Kind.DMARC)).singleElement()
+            .satisfies(s -> assertThat(s.comment()).startsWith("automatic: a DMARC report bounced (5.1.1"));
+        assertThat(suppressions.list(Suppression.Kind.TLS)).isEmpty();
         assertThat(bounce.getState()).isEqualTo(Mail.GHOST);
     }
 

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import javax.inject.Inject;
 import javax.mail.BodyPart;
 import javax.mail.MessagingException;
@@ -18,23 +19,23 @@ import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.mailsec.reporting.AutoSuppression;
-import org.mailsec.reporting.ReportSettings;
+import org.mailsec.reporting.ReportSenders;
 import org.mailsec.store.suppression.SuppressionList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the bounces our TLS reports cause. A delivery status notification (RFC 3464) sent to mailsec's
- * reporting address that says a report failed for good (Action: failed, Status: 5.x.x) suppresses that
- * reporting address for 30 days, with the diagnostic as the comment, but only when the DSN returns the headers of
+ * Reads the bounces our reports cause. A delivery status notification (RFC 3464) sent to the address our TLS or
+ * DMARC reports come from that says a report failed for good (Action: failed, Status: 5.x.x) suppresses that
+ * reporting address for 30 days for that kind of report, with the diagnostic as the comment, but only when the DSN returns the headers of
  * a report mail we sent to that address in the last 30 days (its Message-ID): anyone can mail a DSN, and a forged
  * one must not silence anyone's reports. Bounces that suppressed are consumed, since nobody reads the reporting
  * address; other mail, forged bounces included, passes untouched. Place it early in the root processor:
- * {@code <mailet match="All" class="org.mailsec.mailets.SuppressBouncedTlsReports"/>}.
+ * {@code <mailet match="All" class="org.mailsec.mailets.SuppressBouncedReports"/>}.
  */
-public class SuppressBouncedTlsReports extends GenericMailet {
+public class SuppressBouncedReports extends GenericMailet {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SuppressBouncedTlsReports.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SuppressBouncedReports.class);
 
     /** One failed recipient of a DSN. */
     record Failure(String address, String status, String diagnostic) {
@@ -42,30 +43,31 @@ public class SuppressBouncedTlsReports extends GenericMailet {
 
     private final SuppressionList suppressions;
     private final AutoSuppression autoSuppression;
-    private final ReportSettings settings;
+    private final ReportSenders senders;
     private final Clock clock;
 
     @Inject
-    public SuppressBouncedTlsReports(SuppressionList suppressions, ReportSettings settings, MetricFactory metrics, Clock clock) {
+    public SuppressBouncedReports(SuppressionList suppressions, ReportSenders senders, MetricFactory metrics, Clock clock) {
         this.suppressions = suppressions;
-        this.settings = settings;
+        this.senders = senders;
         this.clock = clock;
         this.autoSuppression = new AutoSuppression(suppressions, metrics, clock);
     }
 
     @Override
     public void service(Mail mail) throws MessagingException {
-        MailAddress reportingAddress = new MailAddress(settings.from());
-        if (!mail.getRecipients().contains(reportingAddress)) {
+        Optional<String> kind = senders.kindOf(mail);
+        if (kind.isEmpty()) {
             return;
         }
+        MailAddress reportingAddress = new MailAddress(senders.of(kind.get()));
         List<Failure> failures;
         String originalMessageId;
         try {
             failures = failures(mail);
             originalMessageId = failures.isEmpty() ? null : originalMessageId(mail);
         } catch (IOException | MessagingException | RuntimeException e) {
-            LOG.info("mail {} to the TLS reporting address is not a readable bounce: {}", mail.getName(), e.getMessage());
+            LOG.info("mail {} to the {} reporting address is not a readable bounce: {}", mail.getName(), kind.get(), e.getMessage());
             return;
         }
         if (failures.isEmpty()) {
@@ -79,7 +81,7 @@ public class SuppressBouncedTlsReports extends GenericMailet {
                     mail.getName(), failure.address(), originalMessageId);
                 continue;
             }
-            autoSuppression.bounced(failure.address(), failure.status(), failure.diagnostic());
+            autoSuppression.bounced(kind.get(), failure.address(), failure.status(), failure.diagnostic());
             suppressed++;
         }
         if (suppressed == 0) {
@@ -89,7 +91,7 @@ public class SuppressBouncedTlsReports extends GenericMailet {
             mail.setState(Mail.GHOST);
         } else {
             List<MailAddress> others = new ArrayList<>(mail.getRecipients());
-            others.remove(reportingAddress);
+            others.removeIf(r -> r.asString().equalsIgnoreCase(reportingAddress.asString()));
             mail.setRecipients(others);
         }
     }
