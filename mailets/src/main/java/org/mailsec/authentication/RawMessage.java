@@ -105,7 +105,7 @@ public final class RawMessage implements Headers {
         return all.stream().filter(f -> f.name().equals(lower) && f.text().indexOf(':') > 0).map(Field::value).toList();
     }
 
-    InputStream body() {
+    public InputStream body() {
         return new ByteArrayInputStream(bytes, bodyStart, bytes.length - bodyStart);
     }
 
