@@ -3,16 +3,12 @@ package org.mailsec.webadmin;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Optional;
 import javax.inject.Inject;
-import org.apache.james.task.Task;
-import org.apache.james.task.TaskExecutionDetails;
 import org.apache.james.task.TaskManager;
 import org.apache.james.task.TaskType;
 import org.apache.james.webadmin.tasks.TaskFromRequest;
 import org.mailsec.reporting.DmarcReportRun;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.mailsec.reporting.ReportRun;
 import spark.Service;
 
 /**
@@ -25,7 +21,6 @@ public class DmarcReportRoutes extends JsonRoutes {
 
     public static final String BASE = "/mailsec/dmarc-reports/send";
     public static final TaskType SEND_REPORTS = TaskType.of("mailsec-send-dmarc-reports");
-    private static final Logger LOG = LoggerFactory.getLogger(DmarcReportRoutes.class);
 
     private final DmarcReportRun reportRun;
     private final TaskManager taskManager;
@@ -51,38 +46,13 @@ public class DmarcReportRoutes extends JsonRoutes {
                 // Sending a period before it ends would leave its later evaluations to a report of their own.
                 throw MailsecRoutes.badRequest("the period ending " + end + " is not over yet");
             }
-            return new SendTask(end);
+            return new SendReportsTask(SEND_REPORTS, "for the periods ending " + end, () -> {
+                // One worker per core: an operator's run waits for nothing.
+                DmarcReportRun.Summary summary = reportRun.run(end, ReportRun.Pacer.NONE, Runtime.getRuntime().availableProcessors());
+                return new SendReportsTask.Outcome(SendDmarcReportsDetails.of(summary, clock.instant()), summary.failed() > 0,
+                    summary);
+            }, () -> new SendDmarcReportsDetails(end, 0, 0, 0, 0, 0, 0, 0, clock.instant()));
         };
         service.post(BASE, task.asRoute(taskManager), json);
-    }
-
-    /** One period end's reports, with one worker per core. */
-    private final class SendTask implements Task {
-        private final Instant end;
-        private volatile SendDmarcReportsDetails details;
-
-        SendTask(Instant end) {
-            this.end = end;
-        }
-
-        @Override
-        public Result run() throws InterruptedException {
-            DmarcReportRun.Summary summary = reportRun.run(end, org.mailsec.reporting.ReportRun.Pacer.NONE,
-                Runtime.getRuntime().availableProcessors());
-            details = SendDmarcReportsDetails.of(summary, clock.instant());
-            LOG.info("task {} for the periods ending {}: {}", SEND_REPORTS.asString(), end, summary);
-            return summary.failed() == 0 ? Result.COMPLETED : Result.PARTIAL;
-        }
-
-        @Override
-        public TaskType type() {
-            return SEND_REPORTS;
-        }
-
-        @Override
-        public Optional<TaskExecutionDetails.AdditionalInformation> details() {
-            return Optional.of(details != null ? details
-                : new SendDmarcReportsDetails(end, 0, 0, 0, 0, 0, 0, 0, clock.instant()));
-        }
     }
 }

@@ -2,17 +2,12 @@ package org.mailsec.webadmin;
 
 import java.time.Clock;
 import java.time.LocalDate;
-import java.util.Optional;
 import javax.inject.Inject;
-import org.apache.james.task.Task;
-import org.apache.james.task.TaskExecutionDetails;
 import org.apache.james.task.TaskManager;
 import org.apache.james.task.TaskType;
 import org.apache.james.webadmin.tasks.TaskFromRequest;
 import org.mailsec.reporting.TlsReportRun;
 import org.mailsec.store.tls.CoalescingRecorder;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import spark.Service;
 
 /**
@@ -24,7 +19,6 @@ public class TlsReportRoutes extends JsonRoutes {
 
     public static final String BASE = "/mailsec/tls-reports/send";
     public static final TaskType SEND_REPORTS = TaskType.of("mailsec-send-tls-reports");
-    private static final Logger LOG = LoggerFactory.getLogger(TlsReportRoutes.class);
 
     private final TlsReportRun reportRun;
     private final CoalescingRecorder recorder;
@@ -50,38 +44,13 @@ public class TlsReportRoutes extends JsonRoutes {
                 throw MailsecRoutes.badRequest("the UTC day " + day + " is not over yet; its reports can be sent from "
                     + day.plusDays(1) + "T00:00:00Z");
             }
-            return new SendTask(day);
+            return new SendReportsTask(SEND_REPORTS, "for " + day, () -> {
+                recorder.flush();
+                // One worker per core: an operator's run waits for nothing.
+                TlsReportRun.Summary summary = reportRun.runNow(day, Runtime.getRuntime().availableProcessors());
+                return new SendReportsTask.Outcome(SendReportsDetails.of(summary, clock.instant()), summary.failed() > 0, summary);
+            }, () -> new SendReportsDetails(day, 0, 0, 0, 0, 0, clock.instant()));
         };
         service.post(BASE, task.asRoute(taskManager), json);
-    }
-
-    /** One day's reports, sent with one worker per core. */
-    private final class SendTask implements Task {
-        private final LocalDate day;
-        private volatile SendReportsDetails details;
-
-        SendTask(LocalDate day) {
-            this.day = day;
-        }
-
-        @Override
-        public Result run() throws InterruptedException {
-            recorder.flush();
-            TlsReportRun.Summary summary = reportRun.runNow(day, Runtime.getRuntime().availableProcessors());
-            details = SendReportsDetails.of(summary, clock.instant());
-            LOG.info("task {} for {}: {}", SEND_REPORTS.asString(), day, summary);
-            return summary.failed() == 0 ? Result.COMPLETED : Result.PARTIAL;
-        }
-
-        @Override
-        public TaskType type() {
-            return SEND_REPORTS;
-        }
-
-        @Override
-        public Optional<TaskExecutionDetails.AdditionalInformation> details() {
-            return Optional.of(details != null ? details
-                : new SendReportsDetails(day, 0, 0, 0, 0, 0, clock.instant()));
-        }
     }
 }
