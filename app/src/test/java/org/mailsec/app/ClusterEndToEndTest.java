@@ -255,22 +255,23 @@ class ClusterEndToEndTest {
             }
         }));
         java.time.Instant midnight = nextMidnight();
-        // Where a node died mid-run: it held one period's claim, and had sent (and finished) another's report.
+        // Where a node died mid-run: it held one domain's lease, and had sent (and finished) another's report.
         try (org.mailsec.store.Database db = org.mailsec.store.Database.open(store)) {
             var claims = new org.mailsec.store.dmarc.JdbcDmarcReportClaims(db);
             var evaluations = new org.mailsec.store.dmarc.JdbcEvaluations(db);
             java.time.Instant now = clock.instant();
-            claims.claim("dmarc-claimed.test", midnight, "dead-node", now.plus(Duration.ofMinutes(30)), now);
-            claims.claim("dmarc-done.test", midnight, "dead-node", now.plus(Duration.ofMinutes(30)), now);
-            claims.finish("dmarc-done.test", midnight, "dead-node", org.mailsec.store.dmarc.DmarcReportClaims.Outcome.SENT,
-                midnight.minus(Duration.ofDays(1)), "dead", evaluations.forDomain("dmarc-done.test", midnight).stream()
-                    .map(org.mailsec.store.dmarc.Evaluation::id).toList(), now);
+            claims.lease("dmarc-claimed.test", "dead-node/1", now.plus(Duration.ofMinutes(30)), now);
+            claims.lease("dmarc-done.test", "dead-node/1", now.plus(Duration.ofMinutes(30)), now);
+            claims.record("dmarc-done.test", midnight, midnight.minus(Duration.ofDays(1)), "dead");
+            claims.finish("dmarc-done.test", midnight, "dead-node/1", org.mailsec.store.dmarc.DmarcReportClaims.Outcome.SENT,
+                evaluations.forDomain("dmarc-done.test", midnight).stream().map(org.mailsec.store.dmarc.Evaluation::id).toList(),
+                now);
         }
         int before = dmarcReports().size();
         String path = "/mailsec/dmarc-reports/send?period=" + midnight;
         assertThat(E2e.runTask(nodes.get(1).webAdminPort(), path).get("additionalInformation").get("mailed").asInt()).isEqualTo(1);
         await().atMost(WAIT).until(() -> dmarcMessages("dmarc-free.test").size() == 1);
-        assertThat(dmarcMessages("dmarc-claimed.test")).as("its claim is still held").isEmpty();
+        assertThat(dmarcMessages("dmarc-claimed.test")).as("its lease is still held").isEmpty();
 
         clock.advance(Duration.ofMinutes(31));
         assertThat(E2e.runTask(nodes.get(0).webAdminPort(), path).get("additionalInformation").get("mailed").asInt()).isEqualTo(1);

@@ -1,13 +1,14 @@
 package org.mailsec.dmarc;
 
 import java.net.IDN;
-import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.mailsec.dns.DnsAnswer;
+import org.mailsec.dns.DnsException;
 import org.mailsec.dns.DnsResolver;
-import org.mailsec.record.RecordException;
-import org.mailsec.record.TxtRecordLookup;
+import org.mailsec.dns.DnssecStatus;
+import org.mailsec.dns.InvalidNameException;
 
 /**
  * Whether an aggregate report may go to a {@code rua} URI (RFC 9990 §4 "Verifying External Destinations", RFC 7489
@@ -20,8 +21,15 @@ public final class ReportDestinations {
 
     /** The decision about one URI. */
     public sealed interface Decision {
-        /** Send here (the URI given, or the destination's own replacement on the same host). */
-        record Use(DmarcRecord.ReportUri uri, boolean external) implements Decision {
+        /** Send here: the URI given, or the destination's own replacements on the same host. */
+        record Use(List<DmarcRecord.ReportUri> uris, boolean external) implements Decision {
+            public Use {
+                uris = List.copyOf(uris);
+            }
+
+            public Use(DmarcRecord.ReportUri uri, boolean external) {
+                this(List.of(uri), external);
+            }
         }
 
         /** Never send here; {@code why} is for logs and the report's error element. */
@@ -53,45 +61,55 @@ public final class ReportDestinations {
         }
         Optional<String> host = host(uri);
         if (host.isEmpty()) {
-            return new Decision.Refuse(uri.uri() + ": no domain in the address");
+            return new Decision.Refuse(uri.uri() + ": no domain in the address that DNS can hold");
         }
-        String destination = host.get();
-        if (organizationalDomains.organizationalDomain(destination).equals(organizationalDomains.organizationalDomain(policyDomain))) {
-            return new Decision.Use(uri, false);
-        }
-        String name;
-        try {
-            name = IDN.toASCII(policyDomain, IDN.ALLOW_UNASSIGNED) + "._report._dmarc." + destination;
-        } catch (IllegalArgumentException e) {
+        Optional<String> policy = aLabel(policyDomain);
+        if (policy.isEmpty()) {
             return new Decision.Refuse(uri.uri() + ": policy domain " + policyDomain + " has no A-label form");
         }
+        String destination = host.get();
+        if (organizationalDomains.organizationalDomain(destination).equals(organizationalDomains.organizationalDomain(policy.get()))) {
+            return new Decision.Use(uri, false);
+        }
+        // Step 3: the policy domain as an A-label, then "_report._dmarc", then the destination host.
+        String name = policy.get() + "._report._dmarc." + destination;
         if (name.length() > 253) {
             // Step 4: a name DNS cannot hold cannot confirm anything.
             return new Decision.Refuse(uri.uri() + ": " + name + " is longer than DNS allows");
         }
-        String txt;
+        DnsAnswer<String> answer;
         try {
-            txt = TxtRecordLookup.find(resolver, name, ReportDestinations::startsWithVersion, "DMARC report authorization");
-        } catch (RecordException e) {
-            return switch (e.kind()) {
-                case TEMPORARY_DNS -> new Decision.Later(uri.uri() + ": " + e.getMessage());
-                // Step 8: at least one record authorizes; with several, none of them may replace the URI.
-                case MULTIPLE_RECORDS -> new Decision.Use(uri, true);
-                default -> new Decision.Refuse(uri.uri() + " is external and " + name + " does not authorize it");
-            };
+            answer = resolver.txt(name);
+        } catch (InvalidNameException e) {
+            return new Decision.Refuse(uri.uri() + ": " + name + " is not a name DNS can hold");
+        } catch (DnsException e) {
+            return new Decision.Later(uri.uri() + ": DNS lookup of " + name + " failed: " + e.getMessage());
         }
-        Optional<String> replacement = tag(txt, "rua");
-        if (replacement.isEmpty()) {
-            return new Decision.Use(uri, true);
+        if (answer.status() == DnssecStatus.BOGUS) {
+            return new Decision.Later(uri.uri() + ": DNSSEC validation of " + name + " failed: "
+                + answer.bogusReason().orElse("bogus"));
         }
-        List<DmarcRecord.ReportUri> replacements = DmarcRecord.reportUris("rua", replacement.get());
-        for (DmarcRecord.ReportUri r : replacements) {
-            if (!host(r).map(destination::equals).orElse(false)) {
-                // Step 9 and after: a replacement on another host means neither is used (against loops and abuse).
-                return new Decision.Refuse(uri.uri() + ": " + name + " redirects to " + r.uri() + " on another host");
+        List<String> records = answer.records().stream().filter(ReportDestinations::startsWithVersion).toList();
+        if (records.isEmpty()) {
+            // Step 7.
+            return new Decision.Refuse(uri.uri() + " is external and " + name + " does not authorize it");
+        }
+        // Step 9, over every record that authorizes (step 8): a replacement on another host (or not mailto) means
+        // neither the original nor the replacement is used; replacements on the same host are used instead of it.
+        List<DmarcRecord.ReportUri> replacements = new java.util.ArrayList<>();
+        for (String record : records) {
+            Optional<String> rua = tag(record, "rua");
+            if (rua.isEmpty()) {
+                continue;
+            }
+            for (DmarcRecord.ReportUri r : DmarcRecord.reportUris("rua", rua.get())) {
+                if (!"mailto".equalsIgnoreCase(r.uri().getScheme()) || !host(r).map(destination::equals).orElse(false)) {
+                    return new Decision.Refuse(uri.uri() + ": " + name + " redirects to " + r.uri() + ", not on " + destination);
+                }
+                replacements.add(r);
             }
         }
-        return replacements.isEmpty() ? new Decision.Use(uri, true) : new Decision.Use(replacements.get(0), true);
+        return replacements.isEmpty() ? new Decision.Use(uri, true) : new Decision.Use(replacements, true);
     }
 
     /** Step 6: {@code v=DMARC1} first, as tag=value pairs; a trailing ';' optional. */
@@ -120,11 +138,23 @@ public final class ReportDestinations {
         if (at < 0 || at == first.length() - 1) {
             return Optional.empty();
         }
-        String domain = first.substring(at + 1).strip().toLowerCase(Locale.ROOT);
-        if (domain.endsWith(".")) {
-            domain = domain.substring(0, domain.length() - 1);
+        return aLabel(first.substring(at + 1));
+    }
+
+    /** A domain as DNS asks for it: A-labels (an IDN mailto host or policy domain), lower case, no final dot. */
+    static Optional<String> aLabel(String domain) {
+        String d = domain.strip();
+        if (d.endsWith(".")) {
+            d = d.substring(0, d.length() - 1);
         }
-        return domain.isEmpty() ? Optional.empty() : Optional.of(domain);
+        if (d.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(IDN.toASCII(d, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
 }

@@ -24,7 +24,12 @@ class ReportDestinationsTest {
             + "sender.example._report._dmarc TXT \"v=DMARC1\"\n"
             + "renamed.example._report._dmarc TXT \"v=DMARC1; rua=mailto:renamed@processor.example\"\n"
             + "elsewhere.example._report._dmarc TXT \"v=DMARC1; rua=mailto:x@third.example\"\n"
-            + "notdmarc.example._report._dmarc TXT \"p=none; v=DMARC1\"\n");
+            + "notdmarc.example._report._dmarc TXT \"p=none; v=DMARC1\"\n"
+            + "twice.example._report._dmarc TXT \"v=DMARC1\"\n"
+            + "twice.example._report._dmarc TXT \"v=DMARC1; rua=mailto:x@third.example\"\n"
+            + "split.example._report._dmarc TXT \"v=DMARC1; rua=mailto:a@processor.example,mailto:b@processor.example\"\n"
+            + "xn--bcher-kva.example._report._dmarc TXT \"v=DMARC1\"\n");
+        dns.addSignedZone("xn--bcher-kva.example", soa + "x TXT \"x\"\n");
         dns.addSignedZone("flaky.example", soa + "x TXT \"x\"\n");
         destinations = new ReportDestinations(dns.resolver(), OrganizationalDomains.guavaWithPrivateSuffixes());
     }
@@ -64,6 +69,24 @@ class ReportDestinationsTest {
             .isEqualTo(new ReportDestinations.Decision.Use(rua("mailto:renamed@processor.example"), true));
         assertThat(destinations.decide("elsewhere.example", rua("mailto:reports@processor.example")))
             .isInstanceOf(ReportDestinations.Decision.Refuse.class);
+    }
+
+    @Test
+    void everyAuthorizingRecordCountsAndEveryReplacementOnTheHostIsUsed() {
+        assertThat(destinations.decide("twice.example", rua("mailto:reports@processor.example")))
+            .as("one of two records redirects elsewhere").isInstanceOf(ReportDestinations.Decision.Refuse.class);
+        assertThat(destinations.decide("split.example", rua("mailto:reports@processor.example")))
+            .isEqualTo(new ReportDestinations.Decision.Use(List.of(rua("mailto:a@processor.example"),
+                rua("mailto:b@processor.example")), true));
+    }
+
+    @Test
+    void internationalizedNamesAreComparedAndAskedForAsALabels() {
+        assertThat(destinations.decide("xn--bcher-kva.example", rua("mailto:dmarc@b\u00fccher.example")))
+            .as("the owner's own address in U-labels").isInstanceOf(ReportDestinations.Decision.Use.class)
+            .satisfies(d -> assertThat(((ReportDestinations.Decision.Use) d).external()).isFalse());
+        assertThat(destinations.decide("b\u00fccher.example", rua("mailto:reports@processor.example")))
+            .as("authorized under the A-label").isInstanceOf(ReportDestinations.Decision.Use.class);
     }
 
     @Test

@@ -59,8 +59,8 @@ final class DmarcReportBuilder {
         Map<RecordKey, Long> counts = new LinkedHashMap<>();
         for (Evaluation e : evaluations) {
             RecordKey key = new RecordKey(e.sourceIp(), disposition(e.disposition(), format), e.alignedDkimPass(),
-                e.alignedSpfPass(), reasons(e.overrideReasons(), format), e.envelopeTo(), envelopeFrom(e, format),
-                e.headerFrom(), e.dkimResults(), spf(e, format));
+                e.alignedSpfPass(), reasons(e.overrideReasons(), format), cap(e.envelopeTo()), cap(envelopeFrom(e, format)),
+                cap(e.headerFrom()), dkim(e.dkimResults()), spf(e, format));
             counts.merge(key, 1L, Long::sum);
         }
         List<AggregateReport.Record> records = new ArrayList<>();
@@ -86,6 +86,24 @@ final class DmarcReportBuilder {
         // RFC 7489 Appendix C requires sp, pct and fo: their defaults (§6.3) where the record had none.
         return new PolicyPublished(domain, seen.adkim(), seen.aspf(), seen.p(), seen.sp() == null ? seen.p() : seen.sp(),
             null, seen.pct() == null ? 100 : seen.pct(), seen.fo() == null || seen.fo().isEmpty() ? "0" : seen.fo(), null, null);
+    }
+
+    /** Longest text from a received message a report repeats (d=, s=, identifiers); DNS names are at most 253. */
+    private static final int MAX_NAME = 255;
+    private static final int MAX_TEXT = 1024;
+
+    private static String cap(String s) {
+        return cap(s, MAX_NAME);
+    }
+
+    private static String cap(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+
+    /** DKIM results with what came from the message's own signature (d=, s=, reason) cut to a sane length. */
+    private static List<DkimAuth> dkim(List<DkimAuth> results) {
+        return results.stream().map(d -> new DkimAuth(cap(d.domain()), cap(d.selector()), d.result(),
+            cap(d.humanResult(), MAX_TEXT))).toList();
     }
 
     /** RFC 7489's dispositions are the policy's three: a pass is "none" there (RFC 9990 added "pass"). */

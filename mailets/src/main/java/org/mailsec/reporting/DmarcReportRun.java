@@ -13,6 +13,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.mail.MessagingException;
 import javax.mail.internet.InternetAddress;
 import org.apache.james.metrics.api.MetricFactory;
@@ -37,11 +40,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends the DMARC aggregate reports of the periods that end at a whole UTC hour (RFC 7489 §7.2, RFC 9990): each
  * policy domain whose interval divides the hour and that has an evaluation worth a report gets one report of all its
- * evaluations before that hour (up to 48 hours back), to the rua its record names <em>now</em> and only where
- * {@link ReportDestinations} allows. Each (policy domain, period end) is claimed in the store, and finishing it
- * removes the evaluations it reported in the same transaction: among nodes sharing a store each report goes once,
- * and a node that dies between queueing and finishing is the one at-least-once case (the report then goes again,
- * with the same report id). A DNS failure keeps the evaluations for the domain's next report.
+ * evaluations before that hour (up to 48 hours back, never before its last report's end), to the rua its record names
+ * <em>now</em> and only where {@link ReportDestinations} allows. A run leases each domain in the store (one lease per
+ * domain, whatever the period: two runs never read the same evaluations), records the report's id and period before
+ * handing it over, and finishing it removes the evaluations it reported in the same transaction. A report recorded and
+ * never finished (its node died after queueing it) is sent again by the next run, with the same id and period: that is
+ * the one at-least-once case. A DNS failure keeps the evaluations for the domain's next report.
  */
 public final class DmarcReportRun {
 
@@ -54,6 +58,7 @@ public final class DmarcReportRun {
     static final Duration MAX_AGE = Duration.ofHours(48);
     /** What a DKIM-Signature field adds to a report mail after its size was compared with a {@code !size} limit. */
     private static final int SIGNATURE_ALLOWANCE = 1024;
+    /** How long a run may hold a domain: far longer than one report takes; a dead run's lease then expires. */
     private static final Duration CLAIM = Duration.ofMinutes(30);
     private static final Logger LOG = LoggerFactory.getLogger(DmarcReportRun.class);
 
@@ -102,11 +107,13 @@ public final class DmarcReportRun {
     public Summary run(Instant end, ReportRun.Pacer pacer, int workers) throws InterruptedException {
         Instant periodEnd = periodEndAt(end);
         Counts counts = new Counts();
+        // Each run holds its own leases: the hourly job and an operator's run on one node never share one.
+        String holder = node + "/" + UUID.randomUUID().toString().substring(0, 8);
         // Past 48 hours an evaluation is in no report: every domain's period is at most a day, so it missed two.
         evaluations.deleteBefore(periodEnd.minus(MAX_AGE));
         List<String> due = evaluations.pending(periodEnd).stream().filter(p -> endsAt(p.intervalHours(), periodEnd))
             .map(Evaluations.Pending::policyDomain).toList();
-        ReportRun.run(List.of(due), workers, pacer, domain -> send(domain, periodEnd, counts));
+        ReportRun.run(List.of(due), workers, pacer, domain -> send(domain, periodEnd, holder, counts));
         Summary summary = new Summary(periodEnd, counts.tally.mailed(), counts.tally.failed(), counts.tally.suppressed(),
             counts.tally.skippedCount(), counts.postponed.get(), counts.tooLarge.get(), counts.externalRefused.get());
         LOG.info("DMARC reports for periods ending {}: {}", periodEnd, summary);
@@ -116,31 +123,60 @@ public final class DmarcReportRun {
     /** A run's counts beyond ReportRun's. */
     private static final class Counts {
         final ReportRun.Tally tally = new ReportRun.Tally();
-        final java.util.concurrent.atomic.AtomicInteger postponed = new java.util.concurrent.atomic.AtomicInteger();
-        final java.util.concurrent.atomic.AtomicInteger tooLarge = new java.util.concurrent.atomic.AtomicInteger();
-        final java.util.concurrent.atomic.AtomicInteger externalRefused = new java.util.concurrent.atomic.AtomicInteger();
+        final AtomicInteger postponed = new AtomicInteger();
+        final AtomicInteger tooLarge = new AtomicInteger();
+        final AtomicInteger externalRefused = new AtomicInteger();
     }
 
-    private boolean send(String domain, Instant end, Counts counts) {
-        Instant now = clock.instant();
-        if (!claims.claim(domain, end, node, now.plus(CLAIM), now)) {
+    /**
+     * One domain under its lease: first a report recorded by an earlier run and never finished (sent again with its id
+     * and period), then this period's. The lease is given up whatever happens; a store or build failure keeps the
+     * evaluations for the next run.
+     */
+    private boolean send(String domain, Instant end, String holder, Counts counts) {
+        try {
+            Instant now = clock.instant();
+            if (!claims.lease(domain, holder, now.plus(CLAIM), now)) {
+                return false;
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("DMARC reports of {}: no lease now: {}", domain, e.getMessage());
+            counts.tally.failed.incrementAndGet();
             return false;
         }
         try {
-            return sendClaimed(domain, end, counts);
+            boolean sent = false;
+            Optional<DmarcReportClaims.State> unfinished = claims.unfinished(domain);
+            if (unfinished.isPresent() && unfinished.get().periodEnd().isBefore(end)) {
+                sent = report(domain, unfinished.get().periodEnd(), unfinished, holder, counts);
+            }
+            return report(domain, end, claims.state(domain, end).filter(st -> st.doneAt() == null), holder, counts) || sent;
         } catch (RuntimeException e) {
-            // Whatever broke (the store, a report that cannot be built), the evaluations stay for the next run.
-            LOG.warn("DMARC report for {} ending {} not sent", domain, end, e);
+            LOG.warn("DMARC report for {} ending {} not sent; its evaluations wait for the next run", domain, end, e);
             metrics.generate(MailsecMetrics.sent("dmarc", "failed")).increment();
-            claims.release(domain, end, node);
+            counts.tally.failed.incrementAndGet();
             return false;
+        } finally {
+            claims.release(domain, holder);
         }
     }
 
-    private boolean sendClaimed(String domain, Instant end, Counts counts) {
+    /** The report of the period ending {@code end}: new, or {@code recorded} before and sent again as it was. */
+    private boolean report(String domain, Instant end, Optional<DmarcReportClaims.State> recorded, String holder,
+                           Counts counts) {
+        if (claims.state(domain, end).map(st -> st.doneAt() != null).orElse(false)) {
+            return false;
+        }
         List<Evaluation> reported = evaluations.forDomain(domain, end);
         List<Long> ids = reported.stream().map(Evaluation::id).toList();
-        Instant begin = begin(reported, end);
+        if (reported.isEmpty()) {
+            // A recorded report whose evaluations are gone (dropped at 48 hours): nothing is left to send again.
+            recorded.ifPresent(r -> claims.finish(domain, end, holder, DmarcReportClaims.Outcome.SENT, ids, clock.instant()));
+            return false;
+        }
+        Instant begin = recorded.map(DmarcReportClaims.State::periodBegin)
+            .orElseGet(() -> begin(reported, end, claims.lastFinished(domain, end)));
+        String reportId = recorded.map(DmarcReportClaims.State::reportId).orElseGet(() -> reportId(domain, end));
         DmarcRecord record;
         try {
             record = TxtRecordLookup.findAndParse(resolver, "_dmarc." + domain, DmarcRecord::looksLikeDmarc, "DMARC",
@@ -153,78 +189,131 @@ public final class DmarcReportRun {
             LOG.info("DMARC report for {} ending {}: no usable record any more ({}); {} evaluations dropped", domain, end,
                 e.getMessage(), ids.size());
             counts.tally.skipped();
-            claims.finish(domain, end, node, DmarcReportClaims.Outcome.NO_RECORD, begin, "", ids, clock.instant());
+            finishUnsent(domain, end, begin, reportId, holder, DmarcReportClaims.Outcome.NO_RECORD, ids);
             return false;
         }
         List<DmarcRecord.ReportUri> usable = new ArrayList<>();
         List<String> errors = new ArrayList<>();
+        // RFC 9990 §4 step 5 lets an undecided external destination wait; not for ever: past a day the others go.
+        boolean mayWait = reported.get(0).evaluated().isAfter(end.minus(Duration.ofHours(24)));
         for (ReportDestinations.Decision decision : destinations.decide(domain, record.aggregateUris())) {
             if (decision instanceof ReportDestinations.Decision.Use use) {
-                usable.add(use.uri());
+                usable.addAll(use.uris());
             } else if (decision instanceof ReportDestinations.Decision.Refuse refuse) {
                 errors.add(refuse.why());
                 counts.externalRefused.incrementAndGet();
                 metrics.generate(MailsecMetrics.sent("dmarc", "external_refused")).increment();
                 LOG.info("DMARC report for {}: {}", domain, refuse.why());
             } else if (decision instanceof ReportDestinations.Decision.Later later) {
-                // Sending to the others now and to this one later would send them this report twice.
-                return postpone(domain, end, counts, later.why());
+                if (mayWait) {
+                    // Sending to the others now and to this one later would send them this report twice.
+                    return postpone(domain, end, counts, later.why());
+                }
+                errors.add(later.why());
+                LOG.info("DMARC report for {}: {}; the other destinations get it without waiting longer", domain, later.why());
             }
         }
-        String reportId = reportId(domain, end);
         AggregateReport report = DmarcReportBuilder.build(domain, reported, begin, end, reportId, identity, errors, format);
         DmarcOutgoingReport outgoing = new DmarcOutgoingReport(report, AggregateReportXml.write(report,
             format == DmarcReportBuilder.Format.RFC9990));
-        List<String> addresses = new ArrayList<>();
-        long size = -1;
-        for (DmarcRecord.ReportUri uri : usable) {
-            if (uri.maxBytes().isPresent()) {
-                size = size >= 0 ? size : mailSize(outgoing, domain);
-                if (size > uri.maxBytes().get()) {
-                    // RFC 9990 §3: a limit compares with the report as sent (gzip, base64, MIME), not with its XML.
-                    counts.tooLarge.incrementAndGet();
-                    metrics.generate(MailsecMetrics.sent("dmarc", "too_large")).increment();
-                    LOG.info("DMARC report {} for {}: {} bytes, more than {} takes ({} bytes)", reportId, domain, size,
-                        uri.uri(), uri.maxBytes().get());
-                    continue;
-                }
-            }
-            addresses.add(uri.address());
-        }
+        List<String> addresses = fitting(outgoing, domain, reportId, usable, counts);
         if (addresses.isEmpty()) {
             LOG.info("DMARC report {} for {} ending {}: no destination takes it; {} evaluations dropped", reportId, domain, end,
                 ids.size());
             counts.tally.skipped();
-            claims.finish(domain, end, node, DmarcReportClaims.Outcome.NO_DESTINATION, begin, reportId, ids, clock.instant());
+            finishUnsent(domain, end, begin, reportId, holder, DmarcReportClaims.Outcome.NO_DESTINATION, ids);
+            return false;
+        }
+        if (!claims.record(domain, end, begin, reportId)) {
             return false;
         }
         ReportDelivery.Result result = delivery.deliver(outgoing, domain, addresses, List.of(), counts.tally);
         switch (result) {
-            case SENT -> claims.finish(domain, end, node, DmarcReportClaims.Outcome.SENT, begin, reportId, ids, clock.instant());
-            case NOTHING_TO_TRY -> claims.finish(domain, end, node, DmarcReportClaims.Outcome.NO_DESTINATION, begin, reportId,
-                ids, clock.instant());
-            // James did not take the mail: the evaluations stay and go into the domain's next report.
-            case FAILED -> claims.release(domain, end, node);
+            case SENT -> finishSent(domain, end, reportId, holder, ids);
+            case NOTHING_TO_TRY -> claims.finish(domain, end, holder, DmarcReportClaims.Outcome.NO_DESTINATION, ids,
+                clock.instant());
+            // James did not take the mail: the recorded report goes again, as it is, in the next run.
+            case FAILED -> LOG.info("DMARC report {} for {} not queued; sent again by the next run", reportId, domain);
         }
         return result == ReportDelivery.Result.SENT;
+    }
+
+    /**
+     * The addresses of {@code usable} whose {@code !size} the report mail fits, measured as it will leave: to all of them
+     * at once (the largest To: field), gzip, base64, MIME, and room for the DKIM signature (RFC 9990 §3).
+     */
+    private List<String> fitting(DmarcOutgoingReport outgoing, String domain, String reportId,
+                                 List<DmarcRecord.ReportUri> usable, Counts counts) {
+        List<String> all = usable.stream().map(DmarcRecord.ReportUri::address).toList();
+        long size = usable.stream().anyMatch(u -> u.maxBytes().isPresent()) ? mailSize(outgoing, domain, all) : -1;
+        List<String> addresses = new ArrayList<>();
+        for (DmarcRecord.ReportUri uri : usable) {
+            if (uri.maxBytes().isPresent() && size > uri.maxBytes().get()) {
+                counts.tooLarge.incrementAndGet();
+                metrics.generate(MailsecMetrics.sent("dmarc", "too_large")).increment();
+                LOG.info("DMARC report {} for {}: {} bytes, more than {} takes ({} bytes)", reportId, domain, size, uri.uri(),
+                    uri.maxBytes().get());
+                continue;
+            }
+            addresses.add(uri.address());
+        }
+        return addresses;
+    }
+
+    /** Ends a period without a report: recorded and finished at once, its evaluations dropped. */
+    private void finishUnsent(String domain, Instant end, Instant begin, String reportId, String holder,
+                              DmarcReportClaims.Outcome outcome, List<Long> ids) {
+        if (claims.record(domain, end, begin, reportId)) {
+            claims.finish(domain, end, holder, outcome, ids, clock.instant());
+        }
+    }
+
+    /**
+     * A report James took is never made again under another id: finishing is tried until it holds, and if the store
+     * refuses for good the period stays recorded and unfinished, so the next run sends the same report again.
+     */
+    private void finishSent(String domain, Instant end, String reportId, String holder, List<Long> ids) {
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                if (claims.finish(domain, end, holder, DmarcReportClaims.Outcome.SENT, ids, clock.instant())) {
+                    return;
+                }
+                break;
+            } catch (RuntimeException e) {
+                LOG.warn("DMARC report {} for {} sent, but not marked so (attempt {}): {}", reportId, domain, attempt,
+                    e.getMessage());
+                sleepQuietly(Duration.ofSeconds(attempt));
+            }
+        }
+        LOG.error("DMARC report {} for {} ending {} was sent but its period is not finished: the next run sends it again, "
+            + "with the same report id", reportId, domain, end);
+    }
+
+    private static void sleepQuietly(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private boolean postpone(String domain, Instant end, Counts counts, String why) {
         LOG.info("DMARC report for {} ending {} postponed to its next period: {}", domain, end, why);
         counts.postponed.incrementAndGet();
-        claims.release(domain, end, node);
         return false;
     }
 
     /**
-     * The report's begin: its interval before {@code end}, or earlier when evaluations a failed run left are older
-     * (they go into this report, RFC 9990 §2.1's "reporting period" extended, never into two).
+     * The report's begin: its interval before {@code end}, or earlier when evaluations a failed or postponed run left are
+     * older (they go into this report, never into two), but never before the end of the domain's last report: periods
+     * do not overlap (RFC 9990 §2.1).
      */
-    private static Instant begin(List<Evaluation> reported, Instant end) {
+    private static Instant begin(List<Evaluation> reported, Instant end, Optional<Instant> lastFinished) {
         int hours = reported.stream().mapToInt(Evaluation::intervalHours).min().orElse(24);
         Instant begin = end.minus(Duration.ofHours(Math.max(1, hours)));
         Instant oldest = reported.isEmpty() ? begin : reported.get(0).evaluated().truncatedTo(ChronoUnit.HOURS);
-        return oldest.isBefore(begin) ? oldest : begin;
+        Instant earliest = oldest.isBefore(begin) ? oldest : begin;
+        return lastFinished.filter(earliest::isBefore).orElse(earliest);
     }
 
     /**
@@ -242,10 +331,14 @@ public final class DmarcReportRun {
     }
 
     /** The size of the report mail as it will leave (headers, MIME, base64 of the gzip), signature allowed for. */
-    private long mailSize(DmarcOutgoingReport outgoing, String domain) {
+    private long mailSize(DmarcOutgoingReport outgoing, String domain, List<String> to) {
         try {
+            List<InternetAddress> recipients = new ArrayList<>();
+            for (String address : to) {
+                recipients.add(new InternetAddress(address, false));
+            }
             javax.mail.internet.MimeMessage message = outgoing.mail(org.mailsec.tlsrpt.TlsReportMail.session(),
-                new InternetAddress(settings.from()), List.of(new InternetAddress(settings.from())), settings.submitter(), domain);
+                new InternetAddress(settings.from()), recipients, settings.submitter(), domain);
             long[] count = {0};
             message.writeTo(new OutputStream() {
                 @Override

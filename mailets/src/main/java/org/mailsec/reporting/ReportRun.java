@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ReportRun {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReportRun.class);
+
     /** Pauses between reports, so a run spreads its sends (the job waits; operator-triggered runs do not). */
     @FunctionalInterface
     public interface Pacer {
@@ -84,7 +86,15 @@ public final class ReportRun {
         AtomicInteger sent = new AtomicInteger();
         for (List<String> stage : stages) {
             forEach(stage, workers, domain -> {
-                if (step.send(domain)) {
+                boolean wasSent;
+                try {
+                    wasSent = step.send(domain);
+                } catch (RuntimeException e) {
+                    // One domain's failure (a store outage, a report that cannot be built) is not the others'.
+                    LOG.warn("report for {} not sent", domain, e);
+                    return false;
+                }
+                if (wasSent) {
                     pacer.pause(sent.incrementAndGet(), total);
                 }
                 return false;

@@ -111,4 +111,27 @@ class DmarcReportBuilderTest {
         DmarcSchemas.validateRfc9990(xml);
         assertThat(AggregateReportXml.read(xml).metadata().errors()).hasSize(1);
     }
+
+    @Test
+    void whatAHostileSignatureCarriesCannotBreakTheReportsXml() throws Exception {
+        List<Evaluation> hostile = List.of(evaluation(1, "192.0.2.66", "reject", false, false, List.of(), "evil.example",
+            List.of(new DkimAuth("evil.example", "s\u0001\uFFFEx", "fail", "reason " + "x".repeat(5000) + "\u0007"),
+                new DkimAuth("d".repeat(600) + ".example", "s", "permerror", null)),
+            List.of(new SpfAuth("evil.example", "mfrom", "fail"))));
+        for (DmarcReportBuilder.Format format : DmarcReportBuilder.Format.values()) {
+            AggregateReport report = DmarcReportBuilder.build("sender.example", hostile, BEGIN, END, "abc123", US, List.of(),
+                format);
+            byte[] xml = AggregateReportXml.write(report, format == DmarcReportBuilder.Format.RFC9990);
+            if (format == DmarcReportBuilder.Format.RFC9990) {
+                DmarcSchemas.validateRfc9990(xml);
+            } else {
+                DmarcSchemas.validateRfc7489(xml);
+            }
+            AggregateReport read = AggregateReportXml.read(xml);
+            DkimAuth first = read.records().get(0).dkim().get(0);
+            assertThat(first.selector()).isEqualTo("s\uFFFD\uFFFDx");
+            assertThat(first.humanResult()).hasSizeLessThanOrEqualTo(1024);
+            assertThat(read.records().get(0).dkim().get(1).domain()).hasSizeLessThanOrEqualTo(255);
+        }
+    }
 }

@@ -222,4 +222,29 @@ class DmarcReportRunTest {
         }
         assertThat(messages).as("every evaluation in exactly one report").isEqualTo(48);
     }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
+    void aReportSentButNeverFinishedGoesAgainWithItsIdAndPeriodBeforeTheNextOne(StoreConfig.Dialect dialect) throws Exception {
+        start(dialect);
+        evaluated("own.test", 2, END.minus(Duration.ofHours(3)));
+        DmarcReportClaims claims = new JdbcDmarcReportClaims(database);
+        // A node queued this report and died before finishing it; its lease has expired.
+        claims.lease("own.test", "dead/1", END.plusSeconds(10), END);
+        claims.record("own.test", END, END.minus(Duration.ofHours(24)), "deadbeef");
+        evaluated("own.test", 1, END.plus(Duration.ofHours(2)));
+        FakeMailContext context = FakeMailContext.defaultContext();
+        clock.advance(Duration.ofDays(1));
+
+        DmarcReportRun.Summary next = run(context, "node-2").run(END.plus(Duration.ofDays(1)), ReportRun.Pacer.NONE, 1);
+        assertThat(next.mailed()).isEqualTo(2);
+        List<AggregateReport> reports = reports(context, "dmarc@own.test");
+        assertThat(reports).extracting(r -> r.metadata().reportId())
+            .containsExactly("deadbeef", DmarcReportRun.reportId("own.test", END.plus(Duration.ofDays(1))));
+        assertThat(reports.get(0).messages()).as("the report as it was").isEqualTo(2);
+        assertThat(reports.get(0).metadata().end()).isEqualTo(END);
+        assertThat(reports.get(1).messages()).isEqualTo(1);
+        assertThat(reports.get(1).metadata().begin()).as("periods do not overlap").isEqualTo(END);
+        assertThat(claims.unfinished("own.test")).isEmpty();
+    }
 }

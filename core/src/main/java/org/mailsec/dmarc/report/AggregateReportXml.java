@@ -358,8 +358,36 @@ public final class AggregateReportXml {
     private static void element(XMLStreamWriter w, String name, String value) throws XMLStreamException {
         if (value != null) {
             w.writeStartElement(name);
-            w.writeCharacters(value);
+            w.writeCharacters(xmlText(value));
             w.writeEndElement();
         }
+    }
+
+    /**
+     * The text with every character XML 1.0 cannot hold (§2.2: controls but tab, CR and LF; lone surrogates; U+FFFE,
+     * U+FFFF) replaced by U+FFFD: a DKIM selector or comment from a hostile message must not make the whole report
+     * unreadable (the StAX writer escapes markup, not these).
+     */
+    static String xmlText(String value) {
+        StringBuilder out = null;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean ok;
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                if (out != null) {
+                    out.append(c).append(value.charAt(i + 1));
+                }
+                i++;
+                continue;
+            }
+            ok = c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD);
+            if (!ok && out == null) {
+                out = new StringBuilder(value.length()).append(value, 0, i);
+            }
+            if (out != null) {
+                out.append(ok ? c : '\uFFFD');
+            }
+        }
+        return out == null ? value : out.toString();
     }
 }

@@ -5,13 +5,14 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Which node sends a policy domain's DMARC aggregate report of the period ending at a time: a node claims it until a
- * time (a crashed node's claim expires), and ends it with an outcome in the same transaction that removes the
- * evaluations the report held, so two nodes never report one evaluation twice.
+ * Who may send a policy domain's DMARC aggregate reports now, and what became of each period's report. A run leases the
+ * domain (one lease per domain whatever the period, so two runs never read the same evaluations); a crashed run's lease
+ * expires. A report is recorded (id, period) before it is handed over, and finishing it removes the evaluations it held
+ * in the same transaction: a report recorded but never finished is sent again, with the same id and period.
  */
 public interface DmarcReportClaims {
 
-    /** How a claimed period ended. */
+    /** How a period's report ended. */
     enum Outcome {
         /** Queued to at least one destination. */
         SENT,
@@ -25,23 +26,33 @@ public interface DmarcReportClaims {
         }
     }
 
-    /** True when {@code node} now holds the claim until {@code until} (fresh, expired, or already its own). */
-    boolean claim(String policyDomain, Instant periodEnd, String node, Instant until, Instant now);
+    /** True when {@code holder} (one run: unique per run, not per node) now holds the domain until {@code until}. */
+    boolean lease(String policyDomain, String holder, Instant until, Instant now);
+
+    /** Gives the lease up (the run is done with the domain, or cannot go on with it now). Never fails the caller's run. */
+    void release(String policyDomain, String holder);
 
     /**
-     * Ends the claim with {@code outcome} and removes the evaluations {@code reported} (their ids) in one transaction;
-     * false, with nothing changed, when {@code node} no longer holds it.
+     * Records the report made for a period before it is handed over: its id and begin. False when the period was
+     * finished already. Recording it again (a resent report) keeps the first id and begin.
      */
-    boolean finish(String policyDomain, Instant periodEnd, String node, Outcome outcome, Instant begin, String reportId,
-                   List<Long> reported, Instant now);
+    boolean record(String policyDomain, Instant periodEnd, Instant begin, String reportId);
 
-    /** Gives the claim up, nothing sent: the evaluations wait for the next period's report (a DNS temperror). */
-    void release(String policyDomain, Instant periodEnd, String node);
+    /**
+     * Ends a recorded period with {@code outcome} and removes the evaluations {@code reported} (their ids) in one
+     * transaction, while {@code holder} holds the lease; false, with nothing changed, when it no longer does.
+     */
+    boolean finish(String policyDomain, Instant periodEnd, String holder, Outcome outcome, List<Long> reported, Instant now);
+
+    /** A period recorded and never finished (its run died after handing the report over, or before): resent first. */
+    Optional<State> unfinished(String policyDomain);
+
+    /** The end of the domain's last finished period before {@code end}: a new report never reaches back past it. */
+    Optional<Instant> lastFinished(String policyDomain, Instant end);
 
     Optional<State> state(String policyDomain, Instant periodEnd);
 
-    /** One period's state; {@code outcome} and {@code doneAt} are null until it is finished. */
-    record State(String claimedBy, Instant claimedUntil, Instant periodBegin, String reportId, String outcome,
-                 Instant doneAt) {
+    /** One period's report; {@code outcome} and {@code doneAt} are null until it is finished. */
+    record State(Instant periodEnd, Instant periodBegin, String reportId, String outcome, Instant doneAt) {
     }
 }

@@ -9,15 +9,19 @@ import java.util.Optional;
 import org.mailsec.store.Database;
 import org.mailsec.store.Jdbc;
 import org.mailsec.store.StoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * {@link DmarcReportClaims} over JDBC. A fresh claim is an insert that wins or hits the primary key; taking over an
- * expired one is one conditional update; finishing is a conditional update and the deletes in one transaction.
+ * {@link DmarcReportClaims} over JDBC. A fresh lease is an insert that wins or hits the primary key; taking over an
+ * expired one is one conditional update; finishing checks the lease, marks the period and deletes its evaluations in
+ * one transaction.
  */
 public final class JdbcDmarcReportClaims implements DmarcReportClaims {
 
     /** Ids per DELETE statement: far below any database's parameter limit. */
     private static final int DELETE_BATCH = 500;
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcDmarcReportClaims.class);
 
     private final Database database;
     private final Jdbc jdbc;
@@ -28,12 +32,12 @@ public final class JdbcDmarcReportClaims implements DmarcReportClaims {
     }
 
     @Override
-    public boolean claim(String policyDomain, Instant periodEnd, String node, Instant until, Instant now) {
+    public boolean lease(String policyDomain, String holder, Instant until, Instant now) {
         try (Connection c = database.connection()) {
             c.setAutoCommit(true);
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO dmarc_report_state (policy_domain, period_end, "
-                    + "claimed_by, claimed_until) VALUES (?,?,?,?)")) {
-                Jdbc.bind(insert, policyDomain, periodEnd, node, until);
+            try (PreparedStatement insert = c.prepareStatement(
+                    "INSERT INTO dmarc_report_lease (policy_domain, holder, held_until) VALUES (?,?,?)")) {
+                Jdbc.bind(insert, policyDomain, holder, until);
                 insert.executeUpdate();
                 return true;
             } catch (SQLException e) {
@@ -41,27 +45,67 @@ public final class JdbcDmarcReportClaims implements DmarcReportClaims {
                     throw e;
                 }
             }
-            try (PreparedStatement takeOver = c.prepareStatement("UPDATE dmarc_report_state SET claimed_by = ?, claimed_until = ? "
-                    + "WHERE policy_domain = ? AND period_end = ? AND done_at IS NULL AND (claimed_until < ? OR claimed_by = ?)")) {
-                Jdbc.bind(takeOver, node, until, policyDomain, periodEnd, now, node);
+            // Only an expired lease is taken over: a live one is another run's, even on this node.
+            try (PreparedStatement takeOver = c.prepareStatement("UPDATE dmarc_report_lease SET holder = ?, held_until = ? "
+                    + "WHERE policy_domain = ? AND held_until < ?")) {
+                Jdbc.bind(takeOver, holder, until, policyDomain, now);
                 return takeOver.executeUpdate() == 1;
             }
         } catch (SQLException e) {
-            throw new StoreException("cannot claim the DMARC report of " + policyDomain + " ending " + periodEnd + ": "
+            throw new StoreException("cannot lease the DMARC reports of " + policyDomain + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void release(String policyDomain, String holder) {
+        try {
+            jdbc.update("release the DMARC report lease of " + policyDomain,
+                "DELETE FROM dmarc_report_lease WHERE policy_domain = ? AND holder = ?", policyDomain, holder);
+        } catch (StoreException e) {
+            // The lease then expires by itself; the caller's run goes on with other domains.
+            LOG.warn("{}", e.getMessage());
+        }
+    }
+
+    @Override
+    public boolean record(String policyDomain, Instant periodEnd, Instant begin, String reportId) {
+        try (Connection c = database.connection()) {
+            c.setAutoCommit(true);
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO dmarc_report_state (policy_domain, period_end, "
+                    + "period_begin, report_id) VALUES (?,?,?,?)")) {
+                Jdbc.bind(insert, policyDomain, periodEnd, begin, reportId);
+                insert.executeUpdate();
+                return true;
+            } catch (SQLException e) {
+                if (!Jdbc.UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    throw e;
+                }
+            }
+            return state(policyDomain, periodEnd).map(s -> s.doneAt() == null).orElse(false);
+        } catch (SQLException e) {
+            throw new StoreException("cannot record the DMARC report of " + policyDomain + " ending " + periodEnd + ": "
                 + e.getMessage(), e);
         }
     }
 
     @Override
-    public boolean finish(String policyDomain, Instant periodEnd, String node, Outcome outcome, Instant begin, String reportId,
-                          List<Long> reported, Instant now) {
+    public boolean finish(String policyDomain, Instant periodEnd, String holder, Outcome outcome, List<Long> reported,
+                          Instant now) {
         try (Connection c = database.connection()) {
             c.setAutoCommit(false);
             try {
-                try (PreparedStatement done = c.prepareStatement("UPDATE dmarc_report_state SET outcome = ?, done_at = ?, "
-                        + "period_begin = ?, report_id = ? WHERE policy_domain = ? AND period_end = ? AND claimed_by = ? "
-                        + "AND done_at IS NULL")) {
-                    Jdbc.bind(done, outcome.value(), now, begin, reportId, policyDomain, periodEnd, node);
+                // Locks the lease row until commit: a run whose lease was taken over cannot finish.
+                try (PreparedStatement held = c.prepareStatement("UPDATE dmarc_report_lease SET held_until = held_until "
+                        + "WHERE policy_domain = ? AND holder = ?")) {
+                    Jdbc.bind(held, policyDomain, holder);
+                    if (held.executeUpdate() != 1) {
+                        c.rollback();
+                        return false;
+                    }
+                }
+                try (PreparedStatement done = c.prepareStatement("UPDATE dmarc_report_state SET outcome = ?, done_at = ? "
+                        + "WHERE policy_domain = ? AND period_end = ? AND done_at IS NULL")) {
+                    Jdbc.bind(done, outcome.value(), now, policyDomain, periodEnd);
                     if (done.executeUpdate() != 1) {
                         c.rollback();
                         return false;
@@ -91,16 +135,31 @@ public final class JdbcDmarcReportClaims implements DmarcReportClaims {
     }
 
     @Override
-    public void release(String policyDomain, Instant periodEnd, String node) {
-        jdbc.update("release the DMARC report claim of " + policyDomain, "DELETE FROM dmarc_report_state "
-            + "WHERE policy_domain = ? AND period_end = ? AND claimed_by = ? AND done_at IS NULL", policyDomain, periodEnd, node);
+    public Optional<State> unfinished(String policyDomain) {
+        return jdbc.query("read the unfinished DMARC report of " + policyDomain, "SELECT " + STATE_COLUMNS
+                + " FROM dmarc_report_state WHERE policy_domain = ? AND done_at IS NULL ORDER BY period_end",
+            JdbcDmarcReportClaims::state, policyDomain).stream().findFirst();
+    }
+
+    @Override
+    public Optional<Instant> lastFinished(String policyDomain, Instant end) {
+        return jdbc.query("read the last DMARC report of " + policyDomain, "SELECT MAX(period_end) FROM dmarc_report_state "
+                + "WHERE policy_domain = ? AND done_at IS NOT NULL AND period_end <= ?",
+            rs -> Optional.ofNullable(rs.getTimestamp(1)).map(java.sql.Timestamp::toInstant), policyDomain, end).stream()
+            .findFirst().flatMap(o -> o);
     }
 
     @Override
     public Optional<State> state(String policyDomain, Instant periodEnd) {
-        return jdbc.query("read the DMARC report state of " + policyDomain, "SELECT claimed_by, claimed_until, period_begin, "
-                + "report_id, outcome, done_at FROM dmarc_report_state WHERE policy_domain = ? AND period_end = ?",
-            rs -> new State(rs.getString(1), Jdbc.instant(rs, "claimed_until"), Jdbc.instant(rs, "period_begin"), rs.getString(4),
-                rs.getString(5), Jdbc.instant(rs, "done_at")), policyDomain, periodEnd).stream().findFirst();
+        return jdbc.query("read the DMARC report state of " + policyDomain, "SELECT " + STATE_COLUMNS
+                + " FROM dmarc_report_state WHERE policy_domain = ? AND period_end = ?",
+            JdbcDmarcReportClaims::state, policyDomain, periodEnd).stream().findFirst();
+    }
+
+    private static final String STATE_COLUMNS = "period_end, period_begin, report_id, outcome, done_at";
+
+    private static State state(java.sql.ResultSet rs) throws SQLException {
+        return new State(Jdbc.instant(rs, "period_end"), Jdbc.instant(rs, "period_begin"), rs.getString("report_id"),
+            rs.getString("outcome"), Jdbc.instant(rs, "done_at"));
     }
 }

@@ -23,7 +23,8 @@ class DmarcReportClaimsTest {
 
     @ParameterizedTest
     @MethodSource("org.mailsec.testing.TestDatabases#both")
-    void oneOfTwoNodesWinsAPeriodAndFinishingRemovesExactlyTheReportedEvaluations(StoreConfig.Dialect dialect) throws Exception {
+    void oneOfTwoRunsLeasesADomainAndFinishingRemovesExactlyTheReportedEvaluations(StoreConfig.Dialect dialect)
+            throws Exception {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             Evaluations evaluations = new JdbcEvaluations(db);
             DmarcReportClaims claims = new JdbcDmarcReportClaims(db);
@@ -33,44 +34,53 @@ class DmarcReportClaimsTest {
 
             ExecutorService pool = Executors.newFixedThreadPool(2);
             List<Future<Boolean>> tries = new ArrayList<>();
-            for (String node : List.of("node-a", "node-b")) {
-                Callable<Boolean> attempt = () -> claims.claim("example.com", END, node, NOW.plusSeconds(600), NOW);
+            for (String run : List.of("node-a/1", "node-a/2")) {
+                Callable<Boolean> attempt = () -> claims.lease("example.com", run, NOW.plusSeconds(600), NOW);
                 tries.add(pool.submit(attempt));
             }
-            int won = 0;
-            for (Future<Boolean> t : tries) {
-                won += t.get() ? 1 : 0;
+            List<String> winners = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                if (tries.get(i).get()) {
+                    winners.add(i == 0 ? "node-a/1" : "node-a/2");
+                }
             }
             pool.shutdown();
-            assertThat(won).isEqualTo(1);
-            String winner = claims.state("example.com", END).orElseThrow().claimedBy();
-            String loser = winner.equals("node-a") ? "node-b" : "node-a";
+            assertThat(winners).as("two runs of one node are two holders").hasSize(1);
+            String winner = winners.get(0);
+            String loser = winner.equals("node-a/1") ? "node-a/2" : "node-a/1";
 
-            assertThat(claims.finish("example.com", END, loser, DmarcReportClaims.Outcome.SENT, END.minusSeconds(86400), "r1",
-                List.of(reported.id()), NOW)).as("the loser cannot finish it").isFalse();
-            assertThat(claims.finish("example.com", END, winner, DmarcReportClaims.Outcome.SENT, END.minusSeconds(86400), "r1",
-                List.of(reported.id()), NOW)).isTrue();
+            assertThat(claims.record("example.com", END, END.minusSeconds(86400), "r1")).isTrue();
+            assertThat(claims.unfinished("example.com")).map(DmarcReportClaims.State::reportId).contains("r1");
+            assertThat(claims.finish("example.com", END, loser, DmarcReportClaims.Outcome.SENT, List.of(reported.id()), NOW))
+                .as("only the holder finishes").isFalse();
+            assertThat(claims.finish("example.com", END, winner, DmarcReportClaims.Outcome.SENT, List.of(reported.id()), NOW))
+                .isTrue();
             assertThat(evaluations.forDomain("example.com", END)).extracting(Evaluation::id).containsExactly(late.id());
             DmarcReportClaims.State state = claims.state("example.com", END).orElseThrow();
             assertThat(state.outcome()).isEqualTo("sent");
             assertThat(state.reportId()).isEqualTo("r1");
-            assertThat(claims.claim("example.com", END, loser, NOW.plusSeconds(600), NOW.plusSeconds(3600)))
-                .as("a finished period is never claimed again, however old its claim").isFalse();
+            assertThat(claims.unfinished("example.com")).isEmpty();
+            assertThat(claims.record("example.com", END, END, "r2")).as("a finished period is never recorded again").isFalse();
+            assertThat(claims.lastFinished("example.com", END.plusSeconds(3600))).contains(END);
         }
     }
 
     @ParameterizedTest
     @MethodSource("org.mailsec.testing.TestDatabases#both")
-    void aCrashedNodesClaimExpiresAndAReleasedOneIsFreeAtOnce(StoreConfig.Dialect dialect) {
+    void aCrashedRunsLeaseExpiresItsRecordedReportStaysUnfinishedAndAReleasedLeaseIsFreeAtOnce(StoreConfig.Dialect dialect) {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             DmarcReportClaims claims = new JdbcDmarcReportClaims(db);
-            assertThat(claims.claim("example.com", END, "node-a", NOW.plus(Duration.ofMinutes(10)), NOW)).isTrue();
-            assertThat(claims.claim("example.com", END, "node-b", NOW.plus(Duration.ofMinutes(20)), NOW.plusSeconds(60))).isFalse();
-            assertThat(claims.claim("example.com", END, "node-b", NOW.plus(Duration.ofMinutes(30)), NOW.plus(Duration.ofMinutes(11))))
-                .as("node-a's claim expired").isTrue();
-            claims.release("example.com", END, "node-b");
-            assertThat(claims.state("example.com", END)).isEmpty();
-            assertThat(claims.claim("example.com", END, "node-a", NOW.plus(Duration.ofMinutes(40)), NOW.plus(Duration.ofMinutes(12))))
+            assertThat(claims.lease("example.com", "node-a/1", NOW.plus(Duration.ofMinutes(10)), NOW)).isTrue();
+            assertThat(claims.record("example.com", END, END.minusSeconds(86400), "r1")).isTrue();
+            assertThat(claims.lease("example.com", "node-b/1", NOW.plus(Duration.ofMinutes(20)), NOW.plusSeconds(60))).isFalse();
+            assertThat(claims.lease("example.com", "node-b/1", NOW.plus(Duration.ofMinutes(30)), NOW.plus(Duration.ofMinutes(11))))
+                .as("node-a's lease expired").isTrue();
+            assertThat(claims.unfinished("example.com")).map(DmarcReportClaims.State::reportId).as("to send again as it was")
+                .contains("r1");
+            assertThat(claims.record("example.com", END, END, "other")).as("recorded again: still r1").isTrue();
+            assertThat(claims.state("example.com", END).orElseThrow().reportId()).isEqualTo("r1");
+            claims.release("example.com", "node-b/1");
+            assertThat(claims.lease("example.com", "node-a/2", NOW.plus(Duration.ofMinutes(40)), NOW.plus(Duration.ofMinutes(12))))
                 .isTrue();
         }
     }
