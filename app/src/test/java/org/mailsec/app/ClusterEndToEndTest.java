@@ -262,7 +262,8 @@ class ClusterEndToEndTest {
             java.time.Instant now = clock.instant();
             claims.lease("dmarc-claimed.test", "dead-node/1", now.plus(Duration.ofMinutes(30)), now);
             claims.lease("dmarc-done.test", "dead-node/1", now.plus(Duration.ofMinutes(30)), now);
-            claims.record("dmarc-done.test", midnight, midnight.minus(Duration.ofDays(1)), "dead");
+            claims.record("dmarc-done.test", midnight, midnight.minus(Duration.ofDays(1)), "dead", "dead-node/1",
+                now.plus(Duration.ofMinutes(30)), now);
             claims.finish("dmarc-done.test", midnight, "dead-node/1", org.mailsec.store.dmarc.DmarcReportClaims.Outcome.SENT,
                 evaluations.forDomain("dmarc-done.test", midnight).stream().map(org.mailsec.store.dmarc.Evaluation::id).toList(),
                 now);

@@ -146,11 +146,19 @@ public final class DmarcReportRun {
         }
         try {
             boolean sent = false;
-            Optional<DmarcReportClaims.State> unfinished = claims.unfinished(domain);
-            if (unfinished.isPresent() && unfinished.get().periodEnd().isBefore(end)) {
-                sent = report(domain, unfinished.get().periodEnd(), unfinished, holder, counts);
+            // Reports handed over and never finished first, each as it was: until they are, their evaluations are
+            // theirs, and a new report would carry them a second time under another id.
+            for (DmarcReportClaims.State recorded : claims.unfinished(domain)) {
+                sent |= report(domain, recorded.periodEnd(), Optional.of(recorded), holder, counts);
+                if (claims.state(domain, recorded.periodEnd()).map(st -> st.doneAt() == null).orElse(true)) {
+                    return sent;
+                }
             }
-            return report(domain, end, claims.state(domain, end).filter(st -> st.doneAt() == null), holder, counts) || sent;
+            // A period at or before the latest one recorded is covered (an operator's run of a past hour).
+            if (claims.latestPeriodEnd(domain).filter(latest -> !latest.isBefore(end)).isPresent()) {
+                return sent;
+            }
+            return report(domain, end, Optional.empty(), holder, counts) || sent;
         } catch (RuntimeException e) {
             LOG.warn("DMARC report for {} ending {} not sent; its evaluations wait for the next run", domain, end, e);
             metrics.generate(MailsecMetrics.sent("dmarc", "failed")).increment();
@@ -175,7 +183,7 @@ public final class DmarcReportRun {
             return false;
         }
         Instant begin = recorded.map(DmarcReportClaims.State::periodBegin)
-            .orElseGet(() -> begin(reported, end, claims.lastFinished(domain, end)));
+            .orElseGet(() -> begin(reported, end, claims.latestPeriodEnd(domain)));
         String reportId = recorded.map(DmarcReportClaims.State::reportId).orElseGet(() -> reportId(domain, end));
         DmarcRecord record;
         try {
@@ -224,7 +232,9 @@ public final class DmarcReportRun {
             finishUnsent(domain, end, begin, reportId, holder, DmarcReportClaims.Outcome.NO_DESTINATION, ids);
             return false;
         }
-        if (!claims.record(domain, end, begin, reportId)) {
+        Instant now = clock.instant();
+        if (!claims.record(domain, end, begin, reportId, holder, now.plus(CLAIM), now)) {
+            // The lease expired (this run was too slow): another run has the domain and sends its reports.
             return false;
         }
         ReportDelivery.Result result = delivery.deliver(outgoing, domain, addresses, List.of(), counts.tally);
@@ -263,7 +273,8 @@ public final class DmarcReportRun {
     /** Ends a period without a report: recorded and finished at once, its evaluations dropped. */
     private void finishUnsent(String domain, Instant end, Instant begin, String reportId, String holder,
                               DmarcReportClaims.Outcome outcome, List<Long> ids) {
-        if (claims.record(domain, end, begin, reportId)) {
+        Instant now = clock.instant();
+        if (claims.record(domain, end, begin, reportId, holder, now.plus(CLAIM), now)) {
             claims.finish(domain, end, holder, outcome, ids, clock.instant());
         }
     }
@@ -275,7 +286,9 @@ public final class DmarcReportRun {
     private void finishSent(String domain, Instant end, String reportId, String holder, List<Long> ids) {
         for (int attempt = 1; attempt <= 3; attempt++) {
             try {
-                if (claims.finish(domain, end, holder, DmarcReportClaims.Outcome.SENT, ids, clock.instant())) {
+                if (claims.finish(domain, end, holder, DmarcReportClaims.Outcome.SENT, ids, clock.instant())
+                        || claims.state(domain, end).map(st -> st.doneAt() != null).orElse(false)) {
+                    // (Finished, also when an earlier attempt committed and only its answer was lost.)
                     return;
                 }
                 break;
@@ -308,12 +321,12 @@ public final class DmarcReportRun {
      * older (they go into this report, never into two), but never before the end of the domain's last report: periods
      * do not overlap (RFC 9990 §2.1).
      */
-    private static Instant begin(List<Evaluation> reported, Instant end, Optional<Instant> lastFinished) {
+    private static Instant begin(List<Evaluation> reported, Instant end, Optional<Instant> latestPeriodEnd) {
         int hours = reported.stream().mapToInt(Evaluation::intervalHours).min().orElse(24);
         Instant begin = end.minus(Duration.ofHours(Math.max(1, hours)));
         Instant oldest = reported.isEmpty() ? begin : reported.get(0).evaluated().truncatedTo(ChronoUnit.HOURS);
         Instant earliest = oldest.isBefore(begin) ? oldest : begin;
-        return lastFinished.filter(earliest::isBefore).orElse(earliest);
+        return latestPeriodEnd.filter(earliest::isBefore).orElse(earliest);
     }
 
     /**

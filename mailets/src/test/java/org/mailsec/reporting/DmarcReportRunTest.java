@@ -231,7 +231,7 @@ class DmarcReportRunTest {
         DmarcReportClaims claims = new JdbcDmarcReportClaims(database);
         // A node queued this report and died before finishing it; its lease has expired.
         claims.lease("own.test", "dead/1", END.plusSeconds(10), END);
-        claims.record("own.test", END, END.minus(Duration.ofHours(24)), "deadbeef");
+        claims.record("own.test", END, END.minus(Duration.ofHours(24)), "deadbeef", "dead/1", END.plusSeconds(10), END);
         evaluated("own.test", 1, END.plus(Duration.ofHours(2)));
         FakeMailContext context = FakeMailContext.defaultContext();
         clock.advance(Duration.ofDays(1));
@@ -246,5 +246,29 @@ class DmarcReportRunTest {
         assertThat(reports.get(1).messages()).isEqualTo(1);
         assertThat(reports.get(1).metadata().begin()).as("periods do not overlap").isEqualTo(END);
         assertThat(claims.unfinished("own.test")).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
+    void whileARecordedReportCannotGoAgainNoNewReportTakesItsEvaluationsAndAnEarlierHourMakesNone(StoreConfig.Dialect dialect)
+            throws Exception {
+        start(dialect);
+        evaluated("own.test", 2, END.minus(Duration.ofHours(3)));
+        DmarcReportClaims claims = new JdbcDmarcReportClaims(database);
+        claims.lease("own.test", "dead/1", END.plusSeconds(10), END);
+        claims.record("own.test", END, END.minus(Duration.ofHours(24)), "deadbeef", "dead/1", END.plusSeconds(10), END);
+        evaluated("own.test", 1, END.plus(Duration.ofHours(2)));
+        FakeMailContext context = FakeMailContext.defaultContext();
+        clock.advance(Duration.ofDays(1));
+        Instant nextDay = END.plus(Duration.ofDays(1));
+
+        dns.servfail("_dmarc.own.test");
+        assertThat(run(context, "node-2").run(nextDay, ReportRun.Pacer.NONE, 1).mailed()).isZero();
+        assertThat(context.getSentMails()).as("not the recorded one, and no new one carrying its evaluations").isEmpty();
+        dns.heal();
+        assertThat(run(context, "node-2").run(END, ReportRun.Pacer.NONE, 1).mailed())
+            .as("an operator's run of the earlier day sends the recorded report, and makes none of its own").isEqualTo(1);
+        assertThat(run(context, "node-2").run(nextDay, ReportRun.Pacer.NONE, 1).mailed()).isEqualTo(1);
+        assertThat(reports(context, "dmarc@own.test")).extracting(AggregateReport::messages).containsExactly(2L, 1L);
     }
 }

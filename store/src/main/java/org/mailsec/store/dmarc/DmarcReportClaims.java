@@ -33,10 +33,13 @@ public interface DmarcReportClaims {
     void release(String policyDomain, String holder);
 
     /**
-     * Records the report made for a period before it is handed over: its id and begin. False when the period was
-     * finished already. Recording it again (a resent report) keeps the first id and begin.
+     * Records the report made for a period before it is handed over: its id and begin, while {@code holder} holds the
+     * lease (renewed until {@code until}; checked in the same transaction, so a run whose lease expired cannot hand a
+     * report over). False when it does not, or when the period was finished already. Recording it again (a resent
+     * report) keeps the first id and begin.
      */
-    boolean record(String policyDomain, Instant periodEnd, Instant begin, String reportId);
+    boolean record(String policyDomain, Instant periodEnd, Instant begin, String reportId, String holder, Instant until,
+                   Instant now);
 
     /**
      * Ends a recorded period with {@code outcome} and removes the evaluations {@code reported} (their ids) in one
@@ -44,11 +47,14 @@ public interface DmarcReportClaims {
      */
     boolean finish(String policyDomain, Instant periodEnd, String holder, Outcome outcome, List<Long> reported, Instant now);
 
-    /** A period recorded and never finished (its run died after handing the report over, or before): resent first. */
-    Optional<State> unfinished(String policyDomain);
+    /**
+     * Periods recorded and never finished (their run died after handing the report over, or before), oldest first:
+     * each is sent again, as it was, before any new report of the domain.
+     */
+    List<State> unfinished(String policyDomain);
 
-    /** The end of the domain's last finished period before {@code end}: a new report never reaches back past it. */
-    Optional<Instant> lastFinished(String policyDomain, Instant end);
+    /** The end of the domain's latest recorded period: a new report never reaches back past it, nor is made before it. */
+    Optional<Instant> latestPeriodEnd(String policyDomain);
 
     Optional<State> state(String policyDomain, Instant periodEnd);
 

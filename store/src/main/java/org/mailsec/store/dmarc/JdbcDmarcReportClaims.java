@@ -68,20 +68,44 @@ public final class JdbcDmarcReportClaims implements DmarcReportClaims {
     }
 
     @Override
-    public boolean record(String policyDomain, Instant periodEnd, Instant begin, String reportId) {
+    public boolean record(String policyDomain, Instant periodEnd, Instant begin, String reportId, String holder, Instant until,
+                          Instant now) {
         try (Connection c = database.connection()) {
-            c.setAutoCommit(true);
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO dmarc_report_state (policy_domain, period_end, "
-                    + "period_begin, report_id) VALUES (?,?,?,?)")) {
-                Jdbc.bind(insert, policyDomain, periodEnd, begin, reportId);
-                insert.executeUpdate();
-                return true;
-            } catch (SQLException e) {
-                if (!Jdbc.UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                    throw e;
+            c.setAutoCommit(false);
+            try {
+                // Renews the lease and locks its row until commit: only a live holder records (and then hands over).
+                try (PreparedStatement held = c.prepareStatement("UPDATE dmarc_report_lease SET held_until = ? "
+                        + "WHERE policy_domain = ? AND holder = ? AND held_until > ?")) {
+                    Jdbc.bind(held, until, policyDomain, holder, now);
+                    if (held.executeUpdate() != 1) {
+                        c.rollback();
+                        return false;
+                    }
                 }
+                boolean exists;
+                boolean done = false;
+                try (PreparedStatement existing = c.prepareStatement(
+                        "SELECT done_at FROM dmarc_report_state WHERE policy_domain = ? AND period_end = ?")) {
+                    Jdbc.bind(existing, policyDomain, periodEnd);
+                    try (java.sql.ResultSet rs = existing.executeQuery()) {
+                        exists = rs.next();
+                        done = exists && rs.getTimestamp(1) != null;
+                    }
+                }
+                if (!exists) {
+                    try (PreparedStatement insert = c.prepareStatement("INSERT INTO dmarc_report_state (policy_domain, "
+                            + "period_end, period_begin, report_id) VALUES (?,?,?,?)")) {
+                        Jdbc.bind(insert, policyDomain, periodEnd, begin, reportId);
+                        insert.executeUpdate();
+                    }
+                }
+                boolean open = !done;
+                c.commit();
+                return open;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
             }
-            return state(policyDomain, periodEnd).map(s -> s.doneAt() == null).orElse(false);
         } catch (SQLException e) {
             throw new StoreException("cannot record the DMARC report of " + policyDomain + " ending " + periodEnd + ": "
                 + e.getMessage(), e);
@@ -135,17 +159,17 @@ public final class JdbcDmarcReportClaims implements DmarcReportClaims {
     }
 
     @Override
-    public Optional<State> unfinished(String policyDomain) {
-        return jdbc.query("read the unfinished DMARC report of " + policyDomain, "SELECT " + STATE_COLUMNS
+    public List<State> unfinished(String policyDomain) {
+        return jdbc.query("read the unfinished DMARC reports of " + policyDomain, "SELECT " + STATE_COLUMNS
                 + " FROM dmarc_report_state WHERE policy_domain = ? AND done_at IS NULL ORDER BY period_end",
-            JdbcDmarcReportClaims::state, policyDomain).stream().findFirst();
+            JdbcDmarcReportClaims::state, policyDomain);
     }
 
     @Override
-    public Optional<Instant> lastFinished(String policyDomain, Instant end) {
+    public Optional<Instant> latestPeriodEnd(String policyDomain) {
         return jdbc.query("read the last DMARC report of " + policyDomain, "SELECT MAX(period_end) FROM dmarc_report_state "
-                + "WHERE policy_domain = ? AND done_at IS NOT NULL AND period_end <= ?",
-            rs -> Optional.ofNullable(rs.getTimestamp(1)).map(java.sql.Timestamp::toInstant), policyDomain, end).stream()
+                + "WHERE policy_domain = ?",
+            rs -> Optional.ofNullable(rs.getTimestamp(1)).map(java.sql.Timestamp::toInstant), policyDomain).stream()
             .findFirst().flatMap(o -> o);
     }
 

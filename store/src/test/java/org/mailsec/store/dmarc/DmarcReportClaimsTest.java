@@ -49,8 +49,11 @@ class DmarcReportClaimsTest {
             String winner = winners.get(0);
             String loser = winner.equals("node-a/1") ? "node-a/2" : "node-a/1";
 
-            assertThat(claims.record("example.com", END, END.minusSeconds(86400), "r1")).isTrue();
-            assertThat(claims.unfinished("example.com")).map(DmarcReportClaims.State::reportId).contains("r1");
+            assertThat(claims.record("example.com", END, END.minusSeconds(86400), "r1", loser, NOW.plusSeconds(600), NOW))
+                .as("only the holder records, and so hands a report over").isFalse();
+            assertThat(claims.record("example.com", END, END.minusSeconds(86400), "r1", winner, NOW.plusSeconds(600), NOW))
+                .isTrue();
+            assertThat(claims.unfinished("example.com")).extracting(DmarcReportClaims.State::reportId).containsExactly("r1");
             assertThat(claims.finish("example.com", END, loser, DmarcReportClaims.Outcome.SENT, List.of(reported.id()), NOW))
                 .as("only the holder finishes").isFalse();
             assertThat(claims.finish("example.com", END, winner, DmarcReportClaims.Outcome.SENT, List.of(reported.id()), NOW))
@@ -60,8 +63,9 @@ class DmarcReportClaimsTest {
             assertThat(state.outcome()).isEqualTo("sent");
             assertThat(state.reportId()).isEqualTo("r1");
             assertThat(claims.unfinished("example.com")).isEmpty();
-            assertThat(claims.record("example.com", END, END, "r2")).as("a finished period is never recorded again").isFalse();
-            assertThat(claims.lastFinished("example.com", END.plusSeconds(3600))).contains(END);
+            assertThat(claims.record("example.com", END, END, "r2", winner, NOW.plusSeconds(600), NOW))
+                .as("a finished period is never recorded again").isFalse();
+            assertThat(claims.latestPeriodEnd("example.com")).contains(END);
         }
     }
 
@@ -71,13 +75,18 @@ class DmarcReportClaimsTest {
         try (Database db = Database.open(TestDatabases.fresh(dialect))) {
             DmarcReportClaims claims = new JdbcDmarcReportClaims(db);
             assertThat(claims.lease("example.com", "node-a/1", NOW.plus(Duration.ofMinutes(10)), NOW)).isTrue();
-            assertThat(claims.record("example.com", END, END.minusSeconds(86400), "r1")).isTrue();
+            assertThat(claims.record("example.com", END, END.minusSeconds(86400), "r1", "node-a/1", NOW.plus(Duration.ofMinutes(10)),
+                NOW)).isTrue();
             assertThat(claims.lease("example.com", "node-b/1", NOW.plus(Duration.ofMinutes(20)), NOW.plusSeconds(60))).isFalse();
+            assertThat(claims.record("example.com", END.plusSeconds(3600), END, "late", "node-a/1",
+                NOW.plus(Duration.ofMinutes(40)), NOW.plus(Duration.ofMinutes(11)))).as("its lease expired: it hands nothing over")
+                .isFalse();
             assertThat(claims.lease("example.com", "node-b/1", NOW.plus(Duration.ofMinutes(30)), NOW.plus(Duration.ofMinutes(11))))
                 .as("node-a's lease expired").isTrue();
-            assertThat(claims.unfinished("example.com")).map(DmarcReportClaims.State::reportId).as("to send again as it was")
-                .contains("r1");
-            assertThat(claims.record("example.com", END, END, "other")).as("recorded again: still r1").isTrue();
+            assertThat(claims.unfinished("example.com")).extracting(DmarcReportClaims.State::reportId).as("to send again as it was")
+                .containsExactly("r1");
+            assertThat(claims.record("example.com", END, END, "other", "node-b/1", NOW.plus(Duration.ofMinutes(30)),
+                NOW.plus(Duration.ofMinutes(11)))).as("recorded again: still r1").isTrue();
             assertThat(claims.state("example.com", END).orElseThrow().reportId()).isEqualTo("r1");
             claims.release("example.com", "node-b/1");
             assertThat(claims.lease("example.com", "node-a/2", NOW.plus(Duration.ofMinutes(40)), NOW.plus(Duration.ofMinutes(12))))
