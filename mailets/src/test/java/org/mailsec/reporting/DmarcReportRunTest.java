@@ -227,14 +227,8 @@ class DmarcReportRunTest {
     @MethodSource("org.mailsec.testing.TestDatabases#both")
     void aReportSentButNeverFinishedGoesAgainWithItsIdAndPeriodBeforeTheNextOne(StoreConfig.Dialect dialect) throws Exception {
         start(dialect);
-        evaluated("own.test", 2, END.minus(Duration.ofHours(3)));
-        DmarcReportClaims claims = new JdbcDmarcReportClaims(database);
-        // A node queued this report and died before finishing it; its lease has expired.
-        claims.lease("own.test", "dead/1", END.plusSeconds(10), END);
-        claims.record("own.test", END, END.minus(Duration.ofHours(24)), "deadbeef", "dead/1", END.plusSeconds(10), END);
-        evaluated("own.test", 1, END.plus(Duration.ofHours(2)));
+        DmarcReportClaims claims = deadRunsRecordedReport();
         FakeMailContext context = FakeMailContext.defaultContext();
-        clock.advance(Duration.ofDays(1));
 
         DmarcReportRun.Summary next = run(context, "node-2").run(END.plus(Duration.ofDays(1)), ReportRun.Pacer.NONE, 1);
         assertThat(next.mailed()).isEqualTo(2);
@@ -253,13 +247,8 @@ class DmarcReportRunTest {
     void whileARecordedReportCannotGoAgainNoNewReportTakesItsEvaluationsAndAnEarlierHourMakesNone(StoreConfig.Dialect dialect)
             throws Exception {
         start(dialect);
-        evaluated("own.test", 2, END.minus(Duration.ofHours(3)));
-        DmarcReportClaims claims = new JdbcDmarcReportClaims(database);
-        claims.lease("own.test", "dead/1", END.plusSeconds(10), END);
-        claims.record("own.test", END, END.minus(Duration.ofHours(24)), "deadbeef", "dead/1", END.plusSeconds(10), END);
-        evaluated("own.test", 1, END.plus(Duration.ofHours(2)));
+        DmarcReportClaims claims = deadRunsRecordedReport();
         FakeMailContext context = FakeMailContext.defaultContext();
-        clock.advance(Duration.ofDays(1));
         Instant nextDay = END.plus(Duration.ofDays(1));
 
         dns.servfail("_dmarc.own.test");
@@ -270,5 +259,19 @@ class DmarcReportRunTest {
             .as("an operator's run of the earlier day sends the recorded report, and makes none of its own").isEqualTo(1);
         assertThat(run(context, "node-2").run(nextDay, ReportRun.Pacer.NONE, 1).mailed()).isEqualTo(1);
         assertThat(reports(context, "dmarc@own.test")).extracting(AggregateReport::messages).containsExactly(2L, 1L);
+    }
+
+    /**
+     * own.test: two evaluations of the day a node reported (report "deadbeef" recorded, handed over) before it died
+     * unfinished, its lease long expired, and one evaluation of the next day; the clock a day later.
+     */
+    private DmarcReportClaims deadRunsRecordedReport() {
+        evaluated("own.test", 2, END.minus(Duration.ofHours(3)));
+        DmarcReportClaims claims = new JdbcDmarcReportClaims(database);
+        claims.lease("own.test", "dead/1", END.plusSeconds(10), END);
+        claims.record("own.test", END, END.minus(Duration.ofHours(24)), "deadbeef", "dead/1", END.plusSeconds(10), END);
+        evaluated("own.test", 1, END.plus(Duration.ofHours(2)));
+        clock.advance(Duration.ofDays(1));
+        return claims;
     }
 }

@@ -2,7 +2,6 @@ package org.mailsec.bench.reports;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPairGenerator;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,12 +55,7 @@ public final class DmarcReportRunBenchmark {
             System.out.printf("stored %,d evaluations of %,d policy domains in %.1f s%n", (long) domains * perDomain, domains,
                 (System.nanoTime() - loadStart) / 1e9);
 
-            Optional<ReportSettings.DkimKey> key = Optional.empty();
-            if (dkim) {
-                KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
-                rsa.initialize(2048);
-                key = Optional.of(new ReportSettings.DkimKey("receiver.test", "dmarc", rsa.generateKeyPair().getPrivate()));
-            }
+            Optional<ReportSettings.DkimKey> key = ReportBenchParts.signingKey(dkim, "receiver.test", "dmarc");
             ReportSettings settings = new ReportSettings("Receiver Org", "receiver.test", "dmarc-noreply@receiver.test",
                 "postmaster@receiver.test", "transport", false, key, Duration.ofSeconds(5));
             ReportBenchParts.QueueBoundary queue = new ReportBenchParts.QueueBoundary();

@@ -79,6 +79,18 @@ final class ReportBenchParts {
         return new DnsPermanentException(name, "not used by the report run", null);
     }
 
+    /** An RSA-2048 signing key for {@code domain}'s reports, or none (the run then signs nothing). */
+    static java.util.Optional<org.mailsec.reporting.ReportSettings.DkimKey> signingKey(boolean dkim, String domain,
+                                                                                      String selector) throws Exception {
+        if (!dkim) {
+            return java.util.Optional.empty();
+        }
+        java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        return java.util.Optional.of(new org.mailsec.reporting.ReportSettings.DkimKey(domain, selector,
+            rsa.generateKeyPair().getPrivate()));
+    }
+
     static void resetPeaks() {
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             pool.resetPeakUsage();

@@ -2,7 +2,6 @@ package org.mailsec.bench.reports;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPairGenerator;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -55,12 +54,7 @@ public final class TlsReportRunBenchmark {
             System.out.printf("stored the results of %,d policy domains in %.1f s%n", domains,
                 (System.nanoTime() - loadStart) / 1e9);
 
-            Optional<ReportSettings.DkimKey> key = Optional.empty();
-            if (dkim) {
-                KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
-                rsa.initialize(2048);
-                key = Optional.of(new ReportSettings.DkimKey("sender.test", "tlsrpt", rsa.generateKeyPair().getPrivate()));
-            }
+            Optional<ReportSettings.DkimKey> key = ReportBenchParts.signingKey(dkim, "sender.test", "tlsrpt");
             ReportSettings settings = new ReportSettings("Sender Org", "sender.test", "tlsrpt@sender.test",
                 "postmaster@sender.test", "transport", false, key, Duration.ofSeconds(5));
             ReportBenchParts.QueueBoundary queue = new ReportBenchParts.QueueBoundary();
