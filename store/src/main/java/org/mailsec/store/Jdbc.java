@@ -4,8 +4,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -57,7 +58,7 @@ public final class Jdbc {
         for (int i = 0; i < params.length; i++) {
             Object p = params[i];
             if (p instanceof Instant instant) {
-                s.setTimestamp(i + 1, Timestamp.from(instant));
+                s.setObject(i + 1, utc(instant));
             } else if (p instanceof java.time.LocalDate date) {
                 s.setDate(i + 1, java.sql.Date.valueOf(date));
             } else {
@@ -92,8 +93,22 @@ public final class Jdbc {
     }
 
     public static Instant instant(ResultSet rs, String column) throws SQLException {
-        Timestamp t = rs.getTimestamp(column);
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
         return t == null ? null : t.toInstant();
+    }
+
+    public static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    /**
+     * An instant as a TIMESTAMP WITH TIME ZONE parameter. Never as a java.sql.Timestamp: H2 converts one through the
+     * JVM's time zone, and in a zone with daylight saving time the two UTC hours of the autumn change become one
+     * (01:00Z stored as 00:00Z in Europe/Berlin), which corrupts periods and claims.
+     */
+    public static OffsetDateTime utc(Instant instant) {
+        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 
 }

@@ -169,7 +169,7 @@ public final class JdbcDmarcReportClaims implements DmarcReportClaims {
     public Optional<Instant> latestPeriodEnd(String policyDomain) {
         return jdbc.query("read the last DMARC report of " + policyDomain, "SELECT MAX(period_end) FROM dmarc_report_state "
                 + "WHERE policy_domain = ?",
-            rs -> Optional.ofNullable(rs.getTimestamp(1)).map(java.sql.Timestamp::toInstant), policyDomain).stream()
+            rs -> Optional.ofNullable(Jdbc.instant(rs, 1)), policyDomain).stream()
             .findFirst().flatMap(o -> o);
     }
 

@@ -5,7 +5,6 @@ import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Optional;
@@ -37,7 +36,7 @@ public final class JdbcReportClaims implements ReportClaims {
                 insert.setString(1, policyDomain);
                 insert.setDate(2, Date.valueOf(day));
                 insert.setString(3, node);
-                insert.setTimestamp(4, Timestamp.from(until));
+                insert.setObject(4, Jdbc.utc(until));
                 insert.executeUpdate();
                 return true;
             } catch (SQLException e) {
@@ -48,10 +47,10 @@ public final class JdbcReportClaims implements ReportClaims {
             try (PreparedStatement takeOver = c.prepareStatement("UPDATE tls_report_state SET claimed_by = ?, claimed_until = ? "
                     + "WHERE policy_domain = ? AND utc_day = ? AND sent_at IS NULL AND (claimed_until < ? OR claimed_by = ?)")) {
                 takeOver.setString(1, node);
-                takeOver.setTimestamp(2, Timestamp.from(until));
+                takeOver.setObject(2, Jdbc.utc(until));
                 takeOver.setString(3, policyDomain);
                 takeOver.setDate(4, Date.valueOf(day));
-                takeOver.setTimestamp(5, Timestamp.from(now));
+                takeOver.setObject(5, Jdbc.utc(now));
                 takeOver.setString(6, node);
                 return takeOver.executeUpdate() == 1;
             }
@@ -64,7 +63,7 @@ public final class JdbcReportClaims implements ReportClaims {
     public boolean markSent(String policyDomain, LocalDate day, String node, Instant sentAt) {
         try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement("UPDATE tls_report_state "
                 + "SET sent_at = ? WHERE policy_domain = ? AND utc_day = ? AND claimed_by = ? AND sent_at IS NULL")) {
-            s.setTimestamp(1, Timestamp.from(sentAt));
+            s.setObject(1, Jdbc.utc(sentAt));
             s.setString(2, policyDomain);
             s.setDate(3, Date.valueOf(day));
             s.setString(4, node);
@@ -80,7 +79,7 @@ public final class JdbcReportClaims implements ReportClaims {
         try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement("UPDATE tls_report_state "
                 + "SET sent_at = ?, sent_to_recipient_domain = ?, sent_to_policy_domain = ?, recipient_domain_rua = ? "
                 + "WHERE policy_domain = ? AND utc_day = ? AND claimed_by = ? AND sent_at IS NULL")) {
-            s.setTimestamp(1, Timestamp.from(sentAt));
+            s.setObject(1, Jdbc.utc(sentAt));
             s.setBoolean(2, toRecipientDomain);
             s.setBoolean(3, toPolicyDomain);
             s.setString(4, recipientDomainRua);

@@ -119,4 +119,28 @@ class DmarcReportClaimsTest {
             e.sourceIp(), e.disposition(), e.alignedDkimPass(), e.alignedSpfPass(), e.overrideReasons(), e.envelopeTo(),
             e.envelopeFrom(), e.headerFrom(), e.dkimResults(), e.spfResults());
     }
+
+    @ParameterizedTest
+    @MethodSource("org.mailsec.testing.TestDatabases#both")
+    void theTwoUtcHoursOfTheAutumnClockChangeStayTwoHours(StoreConfig.Dialect dialect) {
+        // The surefire JVM runs in Europe/Berlin, where 00:00Z and 01:00Z on 2026-10-25 are both 02:00 local time.
+        Instant first = Instant.parse("2026-10-25T00:00:00Z");
+        Instant second = Instant.parse("2026-10-25T01:00:00Z");
+        try (Database db = Database.open(TestDatabases.fresh(dialect))) {
+            DmarcReportClaims claims = new JdbcDmarcReportClaims(db);
+            Evaluations evaluations = new JdbcEvaluations(db);
+            assertThat(claims.lease("example.com", "run/1", second.plusSeconds(600), second)).isTrue();
+            assertThat(claims.record("example.com", first, first.minusSeconds(3600), "r1", "run/1", second.plusSeconds(600),
+                second)).isTrue();
+            assertThat(claims.record("example.com", second, first, "r2", "run/1", second.plusSeconds(600), second))
+                .as("another period, not the same one again").isTrue();
+            assertThat(claims.state("example.com", second).orElseThrow().reportId()).isEqualTo("r2");
+            assertThat(claims.unfinished("example.com")).extracting(DmarcReportClaims.State::periodEnd)
+                .containsExactly(first, second);
+            evaluations.add(DmarcStoresTest.evaluation("example.com", second.plusSeconds(30), "none"));
+            assertThat(evaluations.forDomain("example.com", second.plusSeconds(60))).extracting(Evaluation::evaluated)
+                .containsExactly(second.plusSeconds(30));
+            assertThat(evaluations.forDomain("example.com", second)).as("not an hour earlier").isEmpty();
+        }
+    }
 }
