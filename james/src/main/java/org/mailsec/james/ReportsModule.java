@@ -80,7 +80,7 @@ public class ReportsModule extends AbstractModule {
                     "a PKCS#8 PEM RSA private key");
             }
         } else if (r.enabled()) {
-            LOG.warn("mailsec: TLS reports will be sent without a DKIM signature (set mailsec.reports.dkim.*)");
+            LOG.warn("mailsec: TLS and DMARC reports will be sent without a DKIM signature (set mailsec.reports.dkim.*)");
         }
         return new ReportSettings(orDefault(r.organization(), submitter), submitter, from, orDefault(r.contact(), from),
             r.processor(), r.sendSuccessOnly(), dkim, r.httpsTimeout());

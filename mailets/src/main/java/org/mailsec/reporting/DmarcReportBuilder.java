@@ -114,8 +114,9 @@ final class DmarcReportBuilder {
     /** Override types the format does not have become "other", the original type kept in the comment. */
     private static List<Reason> reasons(List<Reason> reasons, Format format) {
         Set<String> allowed = format == Format.RFC9990 ? RFC9990_REASONS : RFC7489_REASONS;
-        return reasons.stream().map(r -> allowed.contains(r.type()) ? r
-            : new Reason("other", r.comment() == null || r.comment().isEmpty() ? r.type() : r.type() + ": " + r.comment()))
+        return reasons.stream().map(r -> allowed.contains(r.type()) ? new Reason(r.type(), cap(r.comment(), MAX_TEXT))
+            : new Reason("other", cap(r.comment() == null || r.comment().isEmpty() ? r.type() : r.type() + ": " + r.comment(),
+                MAX_TEXT)))
             .toList();
     }
 
@@ -130,16 +131,17 @@ final class DmarcReportBuilder {
      * whose SPF was never checked shows "none" for its MAIL FROM (or From) domain.
      */
     private static List<SpfAuth> spf(Evaluation e, Format format) {
-        List<SpfAuth> mailFrom = e.spfResults().stream().filter(s -> s.scope() == null || s.scope().equals("mfrom")).limit(1)
+        List<SpfAuth> capped = e.spfResults().stream().map(sp -> new SpfAuth(cap(sp.domain()), sp.scope(), sp.result())).toList();
+        List<SpfAuth> mailFrom = capped.stream().filter(sp -> sp.scope() == null || sp.scope().equals("mfrom")).limit(1)
             .toList();
         if (format == Format.RFC9990) {
             return mailFrom;
         }
-        if (!e.spfResults().isEmpty()) {
-            return e.spfResults();
+        if (!capped.isEmpty()) {
+            return capped;
         }
         String domain = e.envelopeFrom() == null || e.envelopeFrom().isEmpty() ? e.headerFrom() : e.envelopeFrom();
-        return List.of(new SpfAuth(domain, "mfrom", "none"));
+        return List.of(new SpfAuth(cap(domain), "mfrom", "none"));
     }
 
     private static String emptyToNull(String s) {
