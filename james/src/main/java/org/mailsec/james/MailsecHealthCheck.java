@@ -10,6 +10,7 @@ import org.apache.james.core.healthcheck.HealthCheck;
 import org.apache.james.core.healthcheck.Result;
 import org.mailsec.reportreceiver.HttpsReportReceiver;
 import org.mailsec.store.Database;
+import org.mailsec.store.dmarc.CoalescingEvaluations;
 import org.mailsec.store.tls.CoalescingRecorder;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
@@ -28,12 +29,15 @@ public class MailsecHealthCheck implements HealthCheck {
 
     private final Database database;
     private final CoalescingRecorder recorder;
+    private final CoalescingEvaluations evaluations;
     private final HttpsReportReceiver receiver;
 
     @Inject
-    public MailsecHealthCheck(Database database, CoalescingRecorder recorder, HttpsReportReceiver receiver) {
+    public MailsecHealthCheck(Database database, CoalescingRecorder recorder, CoalescingEvaluations evaluations,
+                              HttpsReportReceiver receiver) {
         this.database = database;
         this.recorder = recorder;
+        this.evaluations = evaluations;
         this.receiver = receiver;
     }
 
@@ -64,6 +68,7 @@ public class MailsecHealthCheck implements HealthCheck {
             }
         }
         recorder.problem(RECORDER_GRACE).ifPresent(problems::add);
+        evaluations.problem(RECORDER_GRACE).ifPresent(problems::add);
         receiver.problem().ifPresent(problems::add);
         return problems.isEmpty() ? Result.healthy(COMPONENT) : Result.unhealthy(COMPONENT, String.join("; ", problems));
     }

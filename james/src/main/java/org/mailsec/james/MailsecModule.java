@@ -141,8 +141,16 @@ public class MailsecModule extends AbstractModule {
 
     @Provides
     @Singleton
-    org.mailsec.store.dmarc.Evaluations evaluations(Database database) {
-        return new org.mailsec.store.dmarc.JdbcEvaluations(database);
+    org.mailsec.store.dmarc.CoalescingEvaluations coalescingEvaluations(Database database, MailsecSettings settings,
+                                                                       MetricFactory metrics) {
+        return new org.mailsec.store.dmarc.CoalescingEvaluations(new org.mailsec.store.dmarc.JdbcEvaluations(database),
+            settings.recorderFlushInterval(), 100_000, new MetricsBridge.EvaluationWriter(metrics));
+    }
+
+    @Provides
+    @Singleton
+    org.mailsec.store.dmarc.Evaluations evaluations(org.mailsec.store.dmarc.CoalescingEvaluations evaluations) {
+        return evaluations;
     }
 
     @Provides

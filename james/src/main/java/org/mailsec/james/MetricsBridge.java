@@ -3,6 +3,7 @@ package org.mailsec.james;
 import org.apache.james.metrics.api.MetricFactory;
 import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.mtasts.PolicyFetch;
+import org.mailsec.store.dmarc.CoalescingEvaluations;
 import org.mailsec.store.tls.CoalescingRecorder;
 import org.mailsec.stspolicy.MtaStsPolicies;
 
@@ -38,6 +39,35 @@ final class MetricsBridge {
         @Override
         public void quarantined(org.mailsec.store.tls.TlsResultKey key, RuntimeException error) {
             metrics.generate(MailsecMetrics.RECORDER_QUARANTINED_KEYS).increment();
+        }
+    }
+
+    /** DMARC evaluation writer: evaluations stored, failed writes, back-pressure, evaluations set aside. */
+    static final class EvaluationWriter implements CoalescingEvaluations.Listener {
+        private final MetricFactory metrics;
+
+        EvaluationWriter(MetricFactory metrics) {
+            this.metrics = metrics;
+        }
+
+        @Override
+        public void flushed(int evaluations, long nanos) {
+            metrics.generate(MailsecMetrics.DMARC_EVALUATIONS_STORED).add(evaluations);
+        }
+
+        @Override
+        public void flushFailed(int evaluations, RuntimeException error) {
+            metrics.generate(MailsecMetrics.DMARC_EVALUATION_STORE_FAILURES).increment();
+        }
+
+        @Override
+        public void backPressure() {
+            metrics.generate(MailsecMetrics.DMARC_EVALUATION_BACK_PRESSURE).increment();
+        }
+
+        @Override
+        public void setAside(java.util.List<org.mailsec.store.dmarc.Evaluation> evaluations, RuntimeException error) {
+            metrics.generate(MailsecMetrics.DMARC_EVALUATIONS_SET_ASIDE).add(evaluations.size());
         }
     }
 

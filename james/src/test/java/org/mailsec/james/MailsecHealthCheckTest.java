@@ -1,6 +1,7 @@
 package org.mailsec.james;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.apache.james.core.Domain;
 import org.apache.james.core.healthcheck.Result;
@@ -23,6 +25,9 @@ import org.mailsec.reportreceiver.HttpsReportReceiver;
 import org.mailsec.store.Database;
 import org.mailsec.store.StoreConfig;
 import org.mailsec.store.rejected.JdbcRejectedReports;
+import org.mailsec.store.dmarc.CoalescingEvaluations;
+import org.mailsec.store.dmarc.Evaluation;
+import org.mailsec.store.dmarc.JdbcEvaluations;
 import org.mailsec.store.tls.CoalescingRecorder;
 import org.mailsec.store.tls.JdbcTlsResultStore;
 import org.mailsec.store.tlsreport.JdbcIncomingTlsReports;
@@ -36,6 +41,7 @@ class MailsecHealthCheckTest {
 
     private Database database;
     private CoalescingRecorder recorder;
+    private CoalescingEvaluations evaluations;
     private HttpsReportReceiver receiver;
 
     @BeforeEach
@@ -43,6 +49,8 @@ class MailsecHealthCheckTest {
         database = Database.open(StoreConfig.embedded(dir));
         recorder = new CoalescingRecorder(new JdbcTlsResultStore(database), Duration.ofSeconds(1), 1000,
             new CoalescingRecorder.Listener() { });
+        evaluations = new CoalescingEvaluations(new JdbcEvaluations(database), Duration.ofHours(1), 1000,
+            new CoalescingEvaluations.Listener() { });
     }
 
     @AfterEach
@@ -52,6 +60,7 @@ class MailsecHealthCheckTest {
         }
         try {
             recorder.close();
+            evaluations.close();
         } catch (RuntimeException e) {
             // some tests close the store first
         }
@@ -79,12 +88,12 @@ class MailsecHealthCheckTest {
     }
 
     private Result check(Database database, HttpsReportReceiver receiver) {
-        return Mono.from(new MailsecHealthCheck(database, recorder, receiver).check()).block();
+        return Mono.from(new MailsecHealthCheck(database, recorder, evaluations, receiver).check()).block();
     }
 
     @Test
     void itIsNamedMailsec() {
-        assertThat(new MailsecHealthCheck(database, recorder, receiver(RECEIVER_OFF)).componentName().getName())
+        assertThat(new MailsecHealthCheck(database, recorder, evaluations, receiver(RECEIVER_OFF)).componentName().getName())
             .isEqualTo("mailsec");
     }
 
@@ -127,6 +136,18 @@ class MailsecHealthCheckTest {
         on.start();
         Result result = check(on);
         assertThat(result.isHealthy()).as(result.toString()).isTrue();
+    }
+
+    @Test
+    void unhealthyWhileDmarcEvaluationsCannotBeWritten() {
+        database.close();
+        evaluations.addAll(List.of(new Evaluation(0, "example.com", Instant.EPOCH, 24, List.of(), null, false, "192.0.2.1",
+            "none", false, false, List.of(), "", "", "example.com", List.of(), List.of())));
+        assertThatThrownBy(evaluations::flush).isInstanceOf(RuntimeException.class);
+        // Waiting, not lost: the writer says so once the grace is over (a minute; here the first check after it).
+        assertThat(evaluations.problem(Duration.ZERO)).get().asString()
+            .startsWith("DMARC evaluations not stored for ").contains("1 waiting");
+        assertThat(evaluations.pending()).isEqualTo(1);
     }
 
     @Test

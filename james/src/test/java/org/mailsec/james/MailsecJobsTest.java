@@ -26,6 +26,7 @@ import org.mailsec.mtasts.MtaStsPolicyFetcher;
 import org.mailsec.store.Database;
 import org.mailsec.store.Page;
 import org.mailsec.store.StoreConfig;
+import org.mailsec.store.dmarc.CoalescingEvaluations;
 import org.mailsec.store.dmarc.JdbcEvaluations;
 import org.mailsec.store.dmarc.JdbcIncomingDmarcReports;
 import org.mailsec.store.policy.CachedPolicy;
@@ -95,7 +96,9 @@ class MailsecJobsTest {
         MtaStsPolicyFetcher fetcher = MtaStsPolicyFetcher.builder(resolver).clock(clock).build();
         MtaStsPolicies policies = new MtaStsPolicies(new MtaStsLookup(resolver, fetcher), fetcher, policyCache, clock,
             new MtaStsPolicies.Listener() { });
-        return new MailsecJobs(policies, retention, settings, new MailsecLifecycle(recorder, database), clock);
+        CoalescingEvaluations evaluations = new CoalescingEvaluations(new JdbcEvaluations(database), Duration.ofSeconds(1), 1000,
+            new CoalescingEvaluations.Listener() { });
+        return new MailsecJobs(policies, retention, settings, new MailsecLifecycle(recorder, evaluations, database), clock);
     }
 
     private static TlsResultKey result(LocalDate day) {

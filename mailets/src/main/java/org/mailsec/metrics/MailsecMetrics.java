@@ -49,6 +49,13 @@ public final class MailsecMetrics {
     // DMARC of received mail (see {@link #authentication})
     /** Received mail the DMARC hook could not evaluate (accepted all the same). */
     public static final String DMARC_EVALUATION_FAILURES = "mailsec_dmarc_evaluation_failures";
+    /** Evaluations written to the store for aggregate reports (in batches, at least every second). */
+    public static final String DMARC_EVALUATIONS_STORED = "mailsec_dmarc_evaluations_stored";
+    /** Writes of queued evaluations that failed (kept and retried). */
+    public static final String DMARC_EVALUATION_STORE_FAILURES = "mailsec_dmarc_evaluation_store_failures";
+    public static final String DMARC_EVALUATION_BACK_PRESSURE = "mailsec_dmarc_evaluation_back_pressure";
+    /** Evaluations the store refused for their content, set aside so the rest is stored. */
+    public static final String DMARC_EVALUATIONS_SET_ASIDE = "mailsec_dmarc_evaluations_set_aside";
 
     private MailsecMetrics() {
     }

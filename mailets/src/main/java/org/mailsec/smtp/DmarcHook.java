@@ -169,7 +169,7 @@ public class DmarcHook implements JamesMessageHook {
                 recipientDomains, applied, override.map(o -> new AggregateReport.Reason(o, "")).stream().toList(), optional,
                 clock.instant());
             if (reject) {
-                made.forEach(evaluations::add);
+                evaluations.addAll(made);
             } else {
                 mail.setAttribute(new Attribute(MailsecAttributes.DMARC_EVALUATIONS, AttributeValue.of(EvaluationJson.write(made))));
             }

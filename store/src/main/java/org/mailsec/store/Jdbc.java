@@ -20,6 +20,20 @@ public final class Jdbc {
 
     public static final String UNIQUE_VIOLATION = "23505";
 
+    /**
+     * Whether a store failure is about the rows' values, not the store: SQL state class 22 (data exception) or 23
+     * (integrity constraint) anywhere in the causes. A batch writer sets such rows aside instead of retrying forever.
+     */
+    public static boolean refusedForContent(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private final Database database;
 
     public Jdbc(Database database) {

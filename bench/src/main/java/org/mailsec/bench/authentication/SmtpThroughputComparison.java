@@ -40,8 +40,11 @@ public final class SmtpThroughputComparison {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     /** Recipients of a round, each a mailbox of its own. */
     private static final int MAILBOXES = 50;
-    /** Rounds not counted: both JVMs keep getting faster for the first few thousand mails (JIT). */
-    private static final int WARM_UP = 2;
+    /**
+     * Rounds not counted ({@code -Dmailsec.bench.warmup=N}, default 4): both JVMs keep compiling for the first several
+     * thousand mails, and the JIT's own CPU time is most of what a round costs until then.
+     */
+    private static final int WARM_UP = Integer.getInteger("mailsec.bench.warmup", 4);
 
     public static void main(String[] args) throws Exception {
         int mails = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
@@ -68,7 +71,13 @@ public final class SmtpThroughputComparison {
                 List<Double> plainAccepted = new ArrayList<>();
                 List<Double> hookedDelivered = new ArrayList<>();
                 List<Double> plainDelivered = new ArrayList<>();
+                List<Double> hookedCpu = new ArrayList<>();
+                List<Double> plainCpu = new ArrayList<>();
                 for (int round = 1 - WARM_UP; round <= rounds; round++) {
+                    if (round == 1) {
+                        withHook.startRecording("with");
+                        without.startRecording("without");
+                    }
                     // Fresh mailboxes each round, few mails in each: James's memory mailbox searches every message of
                     // a mailbox for each delivery (its thread lookup), a cost that grows with the mailbox and with the
                     // header bytes of each message in it, and that is not what is measured here.
@@ -87,16 +96,29 @@ public final class SmtpThroughputComparison {
                         plainAccepted.add(b.accepted());
                         hookedDelivered.add(a.delivered());
                         plainDelivered.add(b.delivered());
+                        hookedCpu.add(a.cpuMicrosPerMail());
+                        plainCpu.add(b.cpuMicrosPerMail());
                     }
-                    System.out.printf("round %d: with DmarcHook %.0f mails/s accepted, %.0f delivered; without %.0f accepted,"
-                        + " %.0f delivered (DNS queries with the hook: %d)%n", round, a.accepted(), a.delivered(),
-                        b.accepted(), b.delivered(), hookQueries);
+                    // The round's mailboxes go: James keeps memory mailboxes in its heap, which would make each round's
+                    // garbage collection dearer than the last's.
+                    for (String rcpt : rcpts) {
+                        withHook.deleteMailboxes(rcpt);
+                        without.deleteMailboxes(rcpt);
+                    }
+                    System.out.printf("round %d: with DmarcHook %.0f mails/s accepted, %.0f delivered, %.0f µs CPU a mail;"
+                        + " without %.0f accepted, %.0f delivered, %.0f µs CPU (DNS queries with the hook: %d)%n", round,
+                        a.accepted(), a.delivered(), a.cpuMicrosPerMail(), b.accepted(), b.delivered(), b.cpuMicrosPerMail(),
+                        hookQueries);
                 }
                 System.out.printf("median over %d rounds of %d mails from %d clients — accepted over SMTP: with DmarcHook %.0f"
                     + " mails/s, without %.0f, ratio %.2f; accepted and delivered: with %.0f, without %.0f, ratio %.2f%n",
                     rounds, mails, clients, median(hookedAccepted), median(plainAccepted),
                     median(hookedAccepted) / median(plainAccepted), median(hookedDelivered), median(plainDelivered),
                     median(hookedDelivered) / median(plainDelivered));
+                System.out.printf("James's CPU time a mail (its whole process, /proc): with DmarcHook %.0f µs, without %.0f µs%n",
+                    median(hookedCpu), median(plainCpu));
+                withHook.dumpRecording("with");
+                without.dumpRecording("without");
             } finally {
                 withHook.stop();
                 without.stop();
@@ -108,12 +130,14 @@ public final class SmtpThroughputComparison {
      * One server's round: the rate at which it accepted the mail over SMTP, and the rate until all of it was delivered
      * (its spool empty again). The other server is idle meanwhile.
      */
-    private record Run(double accepted, double delivered) {
+    private record Run(double accepted, double delivered, double cpuMicrosPerMail) {
         static Run of(Server server, List<byte[]> messages, int clients, List<String> rcpts) throws Exception {
+            long cpu = server.cpuMicros();
             long start = System.nanoTime();
             double accepted = blast(server.smtp, messages, clients, rcpts);
             server.awaitIdle();
-            return new Run(accepted, messages.size() / ((System.nanoTime() - start) / 1e9));
+            double delivered = messages.size() / ((System.nanoTime() - start) / 1e9);
+            return new Run(accepted, delivered, (server.cpuMicros() - cpu) / (double) messages.size());
         }
     }
 
@@ -180,14 +204,7 @@ public final class SmtpThroughputComparison {
                 // The clients are on loopback, which the sample conf lets relay: evaluate them like any other.
                 + "\nmailsec.dmarc.skip.authenticated=false\n", java.nio.file.StandardOpenOption.APPEND);
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> command = new ArrayList<>(List.of(java, "-Xmx1g"));
-            // -Dmailsec.bench.jfr=DIR records each server's run with Java Flight Recorder (where its time goes).
-            String jfr = System.getProperty("mailsec.bench.jfr");
-            if (jfr != null) {
-                command.add("-XX:StartFlightRecording=settings=profile,filename=" + Path.of(jfr, (dmarcHook ? "with" : "without")
-                    + ".jfr").toAbsolutePath());
-            }
-            Process process = new ProcessBuilder(command.get(0), command.get(1), command.size() > 2 ? command.get(2) : "-Dx=1", "-cp", "app/target/mailsec-app-0.1.0-SNAPSHOT.jar:app/target/lib/*",
+            Process process = new ProcessBuilder(java, "-Xmx1g", "-cp", "app/target/mailsec-app-0.1.0-SNAPSHOT.jar:app/target/lib/*",
                 "org.mailsec.app.MailsecServer", conf.toString(), dir.resolve("james").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("james.log").toFile()).start();
             long deadline = System.nanoTime() + 180_000_000_000L;
@@ -220,6 +237,42 @@ public final class SmtpThroughputComparison {
             }
         }
 
+        /**
+         * With {@code -Dmailsec.bench.jfr=DIR}: Java Flight Recorder on, from the first measured round (after the warm-up,
+         * whose compiling would fill the profile), through the JDK's jcmd.
+         */
+        void startRecording(String name) throws Exception {
+            if (System.getProperty("mailsec.bench.jfr") != null) {
+                jcmd("JFR.start", "name=" + name, "settings=profile");
+            }
+        }
+
+        void dumpRecording(String name) throws Exception {
+            String dir = System.getProperty("mailsec.bench.jfr");
+            if (dir != null) {
+                jcmd("JFR.dump", "name=" + name, "filename=" + Path.of(dir, name + ".jfr").toAbsolutePath());
+            }
+        }
+
+        private void jcmd(String... arguments) throws Exception {
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(process.pid())));
+            command.addAll(List.of(arguments));
+            Process jcmd = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(jcmd.getInputStream().readAllBytes());
+            if (jcmd.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+            }
+        }
+
+        void deleteMailboxes(String address) throws Exception {
+            HttpResponse<String> deleted = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webadmin
+                + "/users/" + address + "/mailboxes")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            if (deleted.statusCode() != 204) {
+                throw new IllegalStateException("cannot delete the mailboxes of " + address + ": " + deleted.body());
+            }
+        }
+
         /** Waits until James has delivered everything it accepted (its spool is empty). */
         void awaitIdle() throws Exception {
             long deadline = System.nanoTime() + 600_000_000_000L;
@@ -232,6 +285,14 @@ public final class SmtpThroughputComparison {
                 Thread.sleep(50);
             }
             throw new IllegalStateException("the spool did not drain within 600 s");
+        }
+
+        /** CPU time the server's JVM has used so far, all its threads (Linux /proc, in clock ticks of 10 ms). */
+        long cpuMicros() throws java.io.IOException {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // Fields 14 and 15 of proc(5), utime and stime; fields[0] here is field 3.
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10_000L;
         }
 
         void stop() throws Exception {

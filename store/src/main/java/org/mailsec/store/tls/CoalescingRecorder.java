@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.mailsec.store.Jdbc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,7 +128,7 @@ public final class CoalescingRecorder implements AutoCloseable {
             try {
                 store.add(increments);
             } catch (RuntimeException e) {
-                if (!refusedForContent(e) || !storeOneByOne(increments)) {
+                if (!Jdbc.refusedForContent(e) || !storeOneByOne(increments)) {
                     if (failingSince == 0) {
                         failingSince = System.nanoTime();
                     }
@@ -162,7 +163,7 @@ public final class CoalescingRecorder implements AutoCloseable {
                 store.add(Map.of(e.getKey(), e.getValue()));
                 stored++;
             } catch (RuntimeException error) {
-                if (!refusedForContent(error)) {
+                if (!Jdbc.refusedForContent(error)) {
                     retry = left;
                     return stored > 0;
                 }
@@ -173,17 +174,6 @@ public final class CoalescingRecorder implements AutoCloseable {
             left.remove(e.getKey());
         }
         return true;
-    }
-
-    /** SQL state class 22 (data exception) or 23 (integrity constraint): the row's values, not the store. */
-    private static boolean refusedForContent(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void flushQuietly() {
