@@ -92,6 +92,10 @@ class WebadminAuthenticationEndToEndTest {
             HttpResponse<String> ok = get(route, Optional.of(admin), Optional.empty());
             assertThat(ok.statusCode()).as(route + " " + ok.body()).isEqualTo(200);
         }
+        // The domain check's base path is guarded too (a name it refuses: no DNS needed to tell 401 from 400).
+        String check = "/mailsec/domains/a..b/check";
+        assertThat(get(check, Optional.empty(), Optional.empty()).statusCode()).as(check + " without a token").isEqualTo(401);
+        assertThat(get(check, Optional.of(admin), Optional.empty()).statusCode()).as(check).isEqualTo(400);
     }
 
     @Test

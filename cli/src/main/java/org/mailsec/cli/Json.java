@@ -31,6 +31,11 @@ final class Json {
         return instant == null ? null : RFC3339_UTC.format(instant.truncatedTo(ChronoUnit.SECONDS));
     }
 
+    /** Strings, numbers, booleans, lists and maps of them as JSON. */
+    static com.fasterxml.jackson.databind.JsonNode tree(Object value) {
+        return MAPPER.valueToTree(value);
+    }
+
     static String line(ObjectNode node) {
         try {
             return MAPPER.writeValueAsString(node);

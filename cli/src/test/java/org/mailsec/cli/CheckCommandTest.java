@@ -83,18 +83,28 @@ class CheckCommandTest {
         return run.json().get(0);
     }
 
+    /** What one part of the check found. */
+    private static JsonNode found(JsonNode report, String name, String subject) {
+        for (JsonNode part : report.get("parts")) {
+            if (part.get("name").asText().equals(name) && part.get("subject").asText().equals(subject)) {
+                return part.get("found");
+            }
+        }
+        throw new AssertionError("no part " + name + " of " + subject + " in " + report);
+    }
+
     @Test
     void signedDomainShowsDaneAndAdvisesTheMissingPieces() {
         JsonNode r = check("secure.test");
-        assertThat(r.get("mx")).hasSize(2);
-        JsonNode mx1 = r.get("mx").get(0);
-        assertThat(mx1.get("host").asText()).isEqualTo("mx1.secure.test");
-        assertThat(mx1.get("dnssec").asText()).isEqualTo("secure");
-        assertThat(mx1.get("addresses").get(0).asText()).isEqualTo("127.0.0.1");
-        assertThat(mx1.get("tlsa").get("dane").asBoolean()).isTrue();
-        assertThat(r.get("mx").get(1).get("tlsa").get("dane").asBoolean()).isFalse();
-        assertThat(r.get("tlsrpt").get("record").get("mailto").get(0).asText()).isEqualTo("tlsrpt@secure.test");
-        assertThat(r.get("dmarc").get("record").get("p").asText()).isEqualTo("reject");
+        JsonNode mx = found(r, "mx", "secure.test");
+        assertThat(mx.get("records").toString()).isEqualTo("[\"10 mx1.secure.test\",\"20 mx2.secure.test\"]");
+        assertThat(mx.get("dnssec").asText()).isEqualTo("secure");
+        assertThat(found(r, "starttls", "mx1.secure.test").get("addresses").get(0).asText()).isEqualTo("127.0.0.1");
+        assertThat(found(r, "dane", "mx1.secure.test").get("dane").asBoolean()).isTrue();
+        assertThat(found(r, "dane", "mx2.secure.test").get("dane").asBoolean()).isFalse();
+        assertThat(found(r, "tlsrpt", "secure.test").get("rua").get(0).asText()).isEqualTo("mailto:tlsrpt@secure.test");
+        assertThat(found(r, "dmarc", "secure.test").get("p").asText()).isEqualTo("reject");
+        assertThat(r.get("warnings").toString()).as("one TLSA record: the rollover hint").contains("current + next");
         assertThat(r.get("publish").toString()).contains("_25._tcp.mx2.secure.test. IN TLSA 3 1 1")
             .contains("_mta-sts.secure.test. IN TXT \\\"v=STSv1; id=");
         assertThat(r.get("errors")).isEmpty();
@@ -105,7 +115,7 @@ class CheckCommandTest {
         CliRun run = CliRun.of("check", "plain.test", "--dns", dns.hostPort(), "--trust-anchor", anchors.toString());
         assertThat(run.status()).isEqualTo(1);
         JsonNode r = run.json().get(0);
-        assertThat(r.get("mx").get(0).get("dnssec").asText()).isEqualTo("insecure");
+        assertThat(found(r, "mx", "plain.test").get("dnssec").asText()).isEqualTo("insecure");
         assertThat(r.get("errors").toString()).contains("TLSRPT record");
         assertThat(r.get("warnings").toString()).contains("not DNSSEC-signed").contains("no MTA-STS");
         assertThat(r.get("publish").toString()).contains("_dmarc.plain.test. IN TXT");
@@ -116,8 +126,8 @@ class CheckCommandTest {
         dns.breakSignature("_25._tcp.mx1.secure.test", "TLSA");
         try {
             JsonNode r = check("secure.test");
-            assertThat(r.get("mx").get(0).get("tlsa").get("dnssec").asText()).isEqualTo("bogus");
-            assertThat(r.get("errors").toString()).contains("fails DNSSEC validation");
+            assertThat(found(r, "dane", "mx1.secure.test").get("dnssec").asText()).isEqualTo("bogus");
+            assertThat(r.get("errors").toString()).contains("fail DNSSEC validation");
         } finally {
             dns.heal();
         }
@@ -151,13 +161,13 @@ class CheckCommandTest {
         JsonNode trusted = CliRun.of("check", "sts.test", "--dns", dns.hostPort(), "--trust-anchor", anchors.toString(),
             "--timeout", "2", "--allow", "127.0.0.0/8", "--mta-sts-port", port, "--webpki-roots", webPkiRoots.toString())
             .json().get(0);
-        assertThat(trusted.get("mtaSts").get("policy").get("mode").asText()).isEqualTo("enforce");
+        assertThat(found(trusted, "mta-sts", "sts.test").get("mode").asText()).isEqualTo("enforce");
         JsonNode jdkRoots = CliRun.of("check", "sts.test", "--dns", dns.hostPort(), "--trust-anchor", anchors.toString(),
             "--timeout", "2", "--allow", "127.0.0.0/8", "--mta-sts-port", port).json().get(0);
         assertThat(jdkRoots.get("errors").toString()).contains("unusable");
         JsonNode refused = CliRun.of("check", "sts.test", "--dns", dns.hostPort(), "--trust-anchor", anchors.toString(),
             "--timeout", "2", "--mta-sts-port", port, "--webpki-roots", webPkiRoots.toString()).json().get(0);
-        assertThat(refused.get("mtaSts").get("reason").asText()).isEqualTo("refused-address");
+        assertThat(found(refused, "mta-sts", "sts.test").get("reason").asText()).isEqualTo("refused-address");
         CliRun empty = CliRun.of("check", "sts.test", "--webpki-roots", anchors.toString());
         assertThat(empty.status()).isEqualTo(1);
         assertThat(empty.stderr().toString()).contains("no certificate");

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.Properties;
@@ -20,7 +21,10 @@ import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.filesystem.api.FileSystem;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.utils.PropertiesProvider;
+import org.mailsec.check.DomainCheck;
+import org.mailsec.check.StartTlsProbe;
 import org.mailsec.dane.SmtpTrustManager;
+import org.mailsec.dmarc.OrganizationalDomains;
 import org.mailsec.plan.DeliveryPlanner;
 import org.mailsec.outcome.TlsOutcomes;
 import org.mailsec.dns.CachingDnsResolver;
@@ -53,6 +57,9 @@ import org.slf4j.LoggerFactory;
 public class MailsecModule extends AbstractModule {
 
     private static final Logger LOG = LoggerFactory.getLogger(MailsecModule.class);
+    /** The bound on a whole check; a probe's connection and each reply get a third of it. */
+    static final Duration DOMAIN_CHECK_DEADLINE = Duration.ofSeconds(30);
+    static final Duration DOMAIN_CHECK_PROBE_TIMEOUT = Duration.ofSeconds(10);
 
     @Override
     protected void configure() {
@@ -194,19 +201,47 @@ public class MailsecModule extends AbstractModule {
 
     @Provides
     @Singleton
-    MtaStsPolicies mtaStsPolicies(DnsResolver resolver, PolicyCache cache, MailsecSettings settings, X509TrustManager webPki,
-                                  MetricFactory metrics, Clock clock) throws GeneralSecurityException {
+    MtaStsPolicyFetcher mtaStsPolicyFetcher(DnsResolver resolver, MailsecSettings settings, X509TrustManager webPki,
+                                            Clock clock) throws GeneralSecurityException {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, new TrustManager[] {webPki}, null);
-        MtaStsPolicyFetcher fetcher = MtaStsPolicyFetcher.builder(resolver)
+        return MtaStsPolicyFetcher.builder(resolver)
             .sslContext(context)
             .port(settings.mtaStsHttpsPort())
             .addressPolicy(settings.netAllowed())
             .timeout(settings.mtaStsFetchTimeout())
             .clock(clock)
             .build();
+    }
+
+    @Provides
+    @Singleton
+    MtaStsPolicies mtaStsPolicies(DnsResolver resolver, PolicyCache cache, MtaStsPolicyFetcher fetcher, MetricFactory metrics,
+                                  Clock clock) {
         return new MtaStsPolicies(new MtaStsLookup(resolver, fetcher), fetcher, cache, clock,
             new MetricsBridge.Policies(metrics));
+    }
+
+    /**
+     * The domain check of webadmin: STARTTLS probes on the delivery's SMTP port to addresses {@code mailsec.net.allowed}
+     * permits, saying our report identity in EHLO; DMARC rua expected to name one of our report addresses.
+     */
+    @Provides
+    @Singleton
+    DomainCheck domainCheck(DnsResolver resolver, MtaStsPolicyFetcher fetcher, X509TrustManager webPki, MailsecSettings settings,
+                            org.mailsec.reporting.ReportSettings reports, Clock clock) {
+        StartTlsProbe probe = new StartTlsProbe(settings.smtpPort(), DOMAIN_CHECK_PROBE_TIMEOUT, reports.submitter());
+        Optional<DomainCheck.ReportKey> key = reports.dkim().map(k -> {
+            try {
+                return new DomainCheck.ReportKey(k.domain(), k.selector(),
+                    Optional.of(org.mailsec.tlsrpt.ReportSigningKey.publicKey(k.key())));
+            } catch (GeneralSecurityException e) {
+                return new DomainCheck.ReportKey(k.domain(), k.selector(), Optional.empty());
+            }
+        });
+        return new DomainCheck(resolver, fetcher, webPki, OrganizationalDomains.guavaWithPrivateSuffixes(), clock,
+            new DomainCheck.Settings(DOMAIN_CHECK_DEADLINE, settings.smtpPort(), Optional.of(probe), settings.netAllowed(),
+                settings.dmarc().reportAddresses().stream().sorted().toList(), key));
     }
 
     @Provides

@@ -14,6 +14,8 @@ import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,8 +40,12 @@ public final class SmtpThroughputComparison {
 
     private static final String BOB = "bob@localhost";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    /** Recipients of a round, each a mailbox of its own. */
-    private static final int MAILBOXES = 50;
+    /**
+     * Recipients of a round, each a mailbox of its own ({@code -Dmailsec.bench.mailboxes=N}, default 200): James's
+     * memory mailbox guesses each delivered mail's thread by searching every message of the user's mailboxes, parsing
+     * their headers again, so the fewer mails a mailbox holds the less a round measures that search.
+     */
+    private static final int MAILBOXES = Integer.getInteger("mailsec.bench.mailboxes", 200);
     /**
      * Rounds not counted ({@code -Dmailsec.bench.warmup=N}, default 4): both JVMs keep compiling for the first several
      * thousand mails, and the JIT's own CPU time is most of what a round costs until then.
@@ -73,14 +79,15 @@ public final class SmtpThroughputComparison {
                 List<Double> plainDelivered = new ArrayList<>();
                 List<Double> hookedCpu = new ArrayList<>();
                 List<Double> plainCpu = new ArrayList<>();
+                Map<String, Long> hookedThreads = new TreeMap<>();
+                Map<String, Long> plainThreads = new TreeMap<>();
                 for (int round = 1 - WARM_UP; round <= rounds; round++) {
                     if (round == 1) {
                         withHook.startRecording("with");
                         without.startRecording("without");
                     }
-                    // Fresh mailboxes each round, few mails in each: James's memory mailbox searches every message of
-                    // a mailbox for each delivery (its thread lookup), a cost that grows with the mailbox and with the
-                    // header bytes of each message in it, and that is not what is measured here.
+                    // Fresh mailboxes each round, few mails in each (see MAILBOXES): the thread search grows with the
+                    // mailbox and with the header bytes of each message in it, and is not what is measured here.
                     List<String> rcpts = new ArrayList<>();
                     for (int m = 0; m < MAILBOXES; m++) {
                         rcpts.add("bob" + round + "-" + m + "@localhost");
@@ -98,6 +105,8 @@ public final class SmtpThroughputComparison {
                         plainDelivered.add(b.delivered());
                         hookedCpu.add(a.cpuMicrosPerMail());
                         plainCpu.add(b.cpuMicrosPerMail());
+                        a.threadCpuMicros().forEach((k, v) -> hookedThreads.merge(k, v, Long::sum));
+                        b.threadCpuMicros().forEach((k, v) -> plainThreads.merge(k, v, Long::sum));
                     }
                     // The round's mailboxes go: James keeps memory mailboxes in its heap, which would make each round's
                     // garbage collection dearer than the last's.
@@ -117,6 +126,7 @@ public final class SmtpThroughputComparison {
                     median(hookedDelivered) / median(plainDelivered));
                 System.out.printf("James's CPU time a mail (its whole process, /proc): with DmarcHook %.0f µs, without %.0f µs%n",
                     median(hookedCpu), median(plainCpu));
+                printThreadCpu(hookedThreads, plainThreads, (long) rounds * messages.size());
                 withHook.dumpRecording("with");
                 without.dumpRecording("without");
             } finally {
@@ -130,15 +140,31 @@ public final class SmtpThroughputComparison {
      * One server's round: the rate at which it accepted the mail over SMTP, and the rate until all of it was delivered
      * (its spool empty again). The other server is idle meanwhile.
      */
-    private record Run(double accepted, double delivered, double cpuMicrosPerMail) {
+    private record Run(double accepted, double delivered, double cpuMicrosPerMail, Map<String, Long> threadCpuMicros) {
         static Run of(Server server, List<byte[]> messages, int clients, List<String> rcpts) throws Exception {
             long cpu = server.cpuMicros();
+            Map<String, Long> threads = server.threadCpuMicros();
             long start = System.nanoTime();
             double accepted = blast(server.smtp, messages, clients, rcpts);
             server.awaitIdle();
             double delivered = messages.size() / ((System.nanoTime() - start) / 1e9);
-            return new Run(accepted, delivered, (server.cpuMicros() - cpu) / (double) messages.size());
+            Map<String, Long> used = new TreeMap<>();
+            server.threadCpuMicros().forEach((thread, micros) -> used.put(thread, micros - threads.getOrDefault(thread, 0L)));
+            return new Run(accepted, delivered, (server.cpuMicros() - cpu) / (double) messages.size(), used);
         }
+    }
+
+    /**
+     * CPU a mail by kind of thread (thread names with their numbers folded), summed over the measured rounds, the
+     * kinds that used the most first: where the hook's extra cost lands (SMTP threads, spooler, garbage collector, JIT).
+     */
+    private static void printThreadCpu(Map<String, Long> with, Map<String, Long> without, long mails) {
+        Map<String, Long> both = new TreeMap<>(with);
+        without.forEach((k, v) -> both.merge(k, v, Long::sum));
+        System.out.println("CPU µs a mail by thread kind (threads alive at both ends of a round): with DmarcHook, without");
+        both.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+            .forEach(e -> System.out.printf("  %-18s %6.0f %6.0f%n", e.getKey(), with.getOrDefault(e.getKey(), 0L) / (double) mails,
+                without.getOrDefault(e.getKey(), 0L) / (double) mails));
     }
 
     /** Sends every message over {@code clients} SMTP connections at once; mails per second. */
@@ -285,6 +311,24 @@ public final class SmtpThroughputComparison {
                 Thread.sleep(50);
             }
             throw new IllegalStateException("the spool did not drain within 600 s");
+        }
+
+        /** CPU time used so far by each kind of thread of the server's JVM (Linux /proc: names cut at 15 characters). */
+        Map<String, Long> threadCpuMicros() throws java.io.IOException {
+            Map<String, Long> kinds = new TreeMap<>();
+            try (Stream<Path> tasks = Files.list(Path.of("/proc", String.valueOf(process.pid()), "task"))) {
+                for (Path task : tasks.toList()) {
+                    try {
+                        String stat = Files.readString(task.resolve("stat"));
+                        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+                        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        kinds.merge(name, (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10_000L, Long::sum);
+                    } catch (java.nio.file.NoSuchFileException e) {
+                        // The thread ended while the list was read.
+                    }
+                }
+            }
+            return kinds;
         }
 
         /** CPU time the server's JVM has used so far, all its threads (Linux /proc, in clock ticks of 10 ms). */
