@@ -39,13 +39,17 @@ class DomainCheckEndToEndTest {
     private LoopbackDnsServer dns;
     private PolicyHttpsServer https;
     private MailsecServer james;
+    private TestPki.Identity good;
+    private TestPki.Identity next;
+    private int mxPort;
 
     @BeforeAll
     void boot(@TempDir Path tmp) throws Exception {
         TestPki.Identity root = TestPki.rootCa("domain check root");
-        TestPki.Identity good = root.issueServer("mx.good.test", "mx2.good.test");
-        TestPki.Identity next = root.issueServer("mx.good.test");
+        good = root.issueServer("mx.good.test", "mx2.good.test");
+        next = root.issueServer("mx.good.test");
         int port = LoopbackMx.freePort();
+        mxPort = port;
         mxHosts.add(LoopbackMx.start("127.0.0.2", port, good.serverContext()));
         mxHosts.add(LoopbackMx.start("127.0.0.3", port, root.issueExpired("mx.expired.test").serverContext()));
         mxHosts.add(LoopbackMx.start("127.0.0.4", port, root.issueServer("other.example").serverContext()));
@@ -96,7 +100,9 @@ class DomainCheckEndToEndTest {
             "mailsec.reports.submitter", "good.test",
             "mailsec.reports.dkim.domain", "good.test",
             "mailsec.reports.dkim.selector", "tlsrpt",
-            "mailsec.reports.dkim.key", keyFile.toString()), Optional.empty());
+            "mailsec.reports.dkim.key", keyFile.toString(),
+            "mailsec.dane.next.key", Files.writeString(tmp.resolve("next.pem"), E2e.pem(next.certificate())).toString()),
+            Optional.empty());
         var jamesDns = E2e.jamesDns();
         james = MailsecServer.start(conf, tmp.resolve("james"), binder -> binder.bind(DNSService.class).toInstance(jamesDns));
     }
@@ -205,6 +211,20 @@ class DomainCheckEndToEndTest {
             .contains("bare.test. IN TXT \\\"v=spf1 mx -all\\\"");
         // Unsigned: no DANE, so the certificate's name (mx.good.test) is an error for MTA-STS senders.
         assertThat(check.get("errors").toString()).contains("not mx.bare.test");
+    }
+
+    @Test
+    void theRecordsToPublishHaveTheKeysTheMxPresentsNowAndNext() throws Exception {
+        assertThat(E2e.put(james.webAdminPort(), "/domains/good.test", "").statusCode()).isEqualTo(204);
+        JsonNode records = E2e.get(james.webAdminPort(), "/mailsec/domains/good.test/records");
+        String tlsa = "_" + mxPort + "._tcp.mx.good.test. IN TLSA 3 1 1 ";
+        assertThat(records.get("records").toString()).contains(tlsa + hex(good)).contains(tlsa + hex(next))
+            .contains("tlsrpt._domainkey.good.test. IN TXT \\\"v=DKIM1; k=rsa; s=tlsrpt; p=")
+            .contains("_dmarc.good.test. IN TXT \\\"v=DMARC1; p=none; rua=mailto:dmarc@good.test\\\"");
+        // A DKIM key's TXT data is longer than one character-string may be: split, every piece at most 255.
+        String dkim = records.get("zone").asText().lines().filter(l -> l.startsWith("tlsrpt._domainkey")).findFirst()
+            .orElseThrow();
+        assertThat(dkim.substring(dkim.indexOf('"')).split("\" \"")).allMatch(piece -> piece.length() <= 257);
     }
 
     @Test

@@ -109,6 +109,13 @@ final class E2e {
         return rcpt;
     }
 
+    /** Submits a mail with this subject to {@code rcpt} through James's SMTP server. */
+    static void submitTo(int smtpPort, String rcpt, String subject) throws Exception {
+        MimeMessage message = message(Session.getInstance(smtpClient(smtpPort)), rcpt, Map.of());
+        message.setSubject(subject);
+        Transport.send(message);
+    }
+
     static MimeMessage message(Session session, String rcpt, Map<String, String> headers) throws Exception {
         String domain = rcpt.substring(rcpt.indexOf('@') + 1);
         MimeMessage message = new MimeMessage(session);

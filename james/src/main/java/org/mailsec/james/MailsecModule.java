@@ -22,6 +22,7 @@ import org.apache.james.filesystem.api.FileSystem;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.utils.PropertiesProvider;
 import org.mailsec.check.DomainCheck;
+import org.mailsec.check.DomainRecords;
 import org.mailsec.check.StartTlsProbe;
 import org.mailsec.dane.SmtpTrustManager;
 import org.mailsec.dmarc.OrganizationalDomains;
@@ -124,6 +125,12 @@ public class MailsecModule extends AbstractModule {
 
     @Provides
     @Singleton
+    org.mailsec.policyhost.PolicyHostingSettings policyHostingSettings(MailsecSettings settings) {
+        return settings.policyHosting();
+    }
+
+    @Provides
+    @Singleton
     org.mailsec.authentication.DmarcSettings dmarcSettings(MailsecSettings settings) {
         return settings.dmarc();
     }
@@ -222,6 +229,36 @@ public class MailsecModule extends AbstractModule {
             new MetricsBridge.Policies(metrics));
     }
 
+    /** The records our domains should publish: current MX keys probed as the domain check does, the next from a file. */
+    @Provides
+    @Singleton
+    DomainRecords domainRecords(DnsResolver resolver, MailsecSettings settings, org.mailsec.reporting.ReportSettings reports) {
+        Optional<java.security.PublicKey> next = Optional.empty();
+        if (settings.daneNextKey().isPresent()) {
+            Path file = settings.daneNextKey().get();
+            try {
+                next = Optional.of(DomainRecords.readKey(Files.readString(file)));
+            } catch (IOException | GeneralSecurityException e) {
+                throw new MailsecSettings.InvalidSettingException("mailsec.dane.next.key", file.toString(),
+                    "a PEM certificate or public key (RSA or EC): " + e.getMessage());
+            }
+        }
+        StartTlsProbe probe = new StartTlsProbe(settings.smtpPort(), DOMAIN_CHECK_PROBE_TIMEOUT, reports.submitter());
+        return new DomainRecords(resolver, new DomainRecords.Settings(settings.smtpPort(), Optional.of(probe),
+            settings.netAllowed(), next, settings.dmarc().reportAddresses().stream().sorted().toList(), reportKey(reports)));
+    }
+
+    private static Optional<DomainCheck.ReportKey> reportKey(org.mailsec.reporting.ReportSettings reports) {
+        return reports.dkim().map(k -> {
+            try {
+                return new DomainCheck.ReportKey(k.domain(), k.selector(),
+                    Optional.of(org.mailsec.tlsrpt.ReportSigningKey.publicKey(k.key())));
+            } catch (GeneralSecurityException e) {
+                return new DomainCheck.ReportKey(k.domain(), k.selector(), Optional.empty());
+            }
+        });
+    }
+
     /**
      * The domain check of webadmin: STARTTLS probes on the delivery's SMTP port to addresses {@code mailsec.net.allowed}
      * permits, saying our report identity in EHLO; DMARC rua expected to name one of our report addresses.
@@ -231,14 +268,7 @@ public class MailsecModule extends AbstractModule {
     DomainCheck domainCheck(DnsResolver resolver, MtaStsPolicyFetcher fetcher, X509TrustManager webPki, MailsecSettings settings,
                             org.mailsec.reporting.ReportSettings reports, Clock clock) {
         StartTlsProbe probe = new StartTlsProbe(settings.smtpPort(), DOMAIN_CHECK_PROBE_TIMEOUT, reports.submitter());
-        Optional<DomainCheck.ReportKey> key = reports.dkim().map(k -> {
-            try {
-                return new DomainCheck.ReportKey(k.domain(), k.selector(),
-                    Optional.of(org.mailsec.tlsrpt.ReportSigningKey.publicKey(k.key())));
-            } catch (GeneralSecurityException e) {
-                return new DomainCheck.ReportKey(k.domain(), k.selector(), Optional.empty());
-            }
-        });
+        Optional<DomainCheck.ReportKey> key = reportKey(reports);
         return new DomainCheck(resolver, fetcher, webPki, OrganizationalDomains.guavaWithPrivateSuffixes(), clock,
             new DomainCheck.Settings(DOMAIN_CHECK_DEADLINE, settings.smtpPort(), Optional.of(probe), settings.netAllowed(),
                 settings.dmarc().reportAddresses().stream().sorted().toList(), key));

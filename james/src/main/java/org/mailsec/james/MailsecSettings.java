@@ -30,7 +30,8 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
                               Duration mtaStsRefreshInterval, Duration recorderFlushInterval,
                               Reports reports, Duration receivedReportRetention, InputLimits receivedReportLimits,
                               ReceiverSettings receiver, AddressPolicy netAllowed, DmarcSettings dmarc,
-                              DmarcReports dmarcReports) {
+                              DmarcReports dmarcReports, org.mailsec.policyhost.PolicyHostingSettings policyHosting,
+                              Optional<Path> daneNextKey) {
 
     /**
      * Our DMARC aggregate reports; their organization, submitter, contact and DKIM key are the TLS reports'.
@@ -84,7 +85,31 @@ public record MailsecSettings(Properties raw, List<String> dnsServers, Duration 
             receiver(p),
             netAllowed(p),
             dmarc(p),
-            dmarcReports(p));
+            dmarcReports(p),
+            policyHosting(p),
+            file(p, "mailsec.dane.next.key"));
+    }
+
+    private static org.mailsec.policyhost.PolicyHostingSettings policyHosting(Properties p) {
+        String mode = value(p, "mailsec.mtasts.hosting.mode").isEmpty() ? "testing"
+            : value(p, "mailsec.mtasts.hosting.mode").toLowerCase(Locale.ROOT);
+        if (!List.of("enforce", "testing", "none").contains(mode)) {
+            throw new InvalidSettingException("mailsec.mtasts.hosting.mode", mode, "enforce, testing or none");
+        }
+        List<String> mx = new java.util.ArrayList<>();
+        for (String pattern : list(p, "mailsec.mtasts.hosting.mx")) {
+            String host = pattern.startsWith("*.") ? pattern.substring(2) : pattern;
+            String checked = DomainNames.hostName(host).orElseThrow(() -> new InvalidSettingException(
+                "mailsec.mtasts.hosting.mx", pattern, "MX host names, or *.domain patterns"));
+            mx.add(pattern.startsWith("*.") ? "*." + checked : checked);
+        }
+        Duration maxAge = duration(p, "mailsec.mtasts.hosting.max.age", Duration.ofDays(7), Duration.ofDays(1));
+        if (maxAge.getSeconds() > org.mailsec.mtasts.MtaStsPolicy.MAX_AGE_LIMIT) {
+            throw new InvalidSettingException("mailsec.mtasts.hosting.max.age", maxAge.toString(),
+                "at most " + org.mailsec.mtasts.MtaStsPolicy.MAX_AGE_LIMIT + " seconds (RFC 8461 §3.2)");
+        }
+        return new org.mailsec.policyhost.PolicyHostingSettings(bool(p, "mailsec.mtasts.hosting.enabled", false),
+            org.mailsec.mtasts.MtaStsPolicy.Mode.valueOf(mode.toUpperCase(Locale.ROOT)), mx, maxAge);
     }
 
     private static DmarcReports dmarcReports(Properties p) {

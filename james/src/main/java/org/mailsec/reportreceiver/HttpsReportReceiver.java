@@ -11,8 +11,6 @@ import java.time.Clock;
 import java.util.Optional;
 import javax.annotation.PreDestroy;
 import javax.inject.Inject;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.utils.UserDefinedStartable;
@@ -24,7 +22,10 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.server.handler.HandlerList;
 import org.mailsec.io.InputLimits;
+import org.mailsec.policyhost.HostedPolicies;
+import org.mailsec.policyhost.MtaStsPolicyHandler;
 import org.mailsec.store.tlsreport.IncomingTlsReports;
 import org.mailsec.store.rejected.RejectedReports;
 import org.slf4j.Logger;
@@ -48,6 +49,7 @@ public class HttpsReportReceiver implements UserDefinedStartable {
 
     private final ReceiverSettings settings;
     private final TlsReportPosts posts;
+    private final HostedPolicies policies;
     private final MetricFactory metrics;
     private final Clock clock;
     private Server server;
@@ -56,8 +58,10 @@ public class HttpsReportReceiver implements UserDefinedStartable {
 
     @Inject
     public HttpsReportReceiver(ReceiverSettings settings, InputLimits limits, IncomingTlsReports reports,
-                               RejectedReports rejectedReports, DomainList domains, MetricFactory metrics, Clock clock) {
+                               RejectedReports rejectedReports, DomainList domains, HostedPolicies policies,
+                               MetricFactory metrics, Clock clock) {
         this.settings = settings;
+        this.policies = policies;
         this.metrics = metrics;
         this.clock = clock;
         this.posts = new TlsReportPosts(settings, limits, reports, rejectedReports, domains, metrics, clock);
@@ -65,8 +69,9 @@ public class HttpsReportReceiver implements UserDefinedStartable {
 
     @Override
     public void start() {
-        if (!settings.enabled()) {
-            LOG.info("mailsec: the HTTPS TLS report receiver is off (mailsec.reports.receiver.enabled)");
+        if (!listening()) {
+            LOG.info("mailsec: the HTTPS TLS report receiver is off (mailsec.reports.receiver.enabled), and so is MTA-STS"
+                + " policy hosting (mailsec.mtasts.hosting.enabled)");
             return;
         }
         QueuedThreadPool threads = new QueuedThreadPool(WORKERS, 4);
@@ -97,7 +102,14 @@ public class HttpsReportReceiver implements UserDefinedStartable {
         server.addConnector(connector);
         server.addBean(new ConnectionLimit(MAX_CONNECTIONS, server));
         posts.guardedBy(guard);
-        server.setHandler(posts);
+        HandlerList handlers = new HandlerList();
+        if (policies.enabled()) {
+            handlers.addHandler(new MtaStsPolicyHandler(policies, metrics));
+        }
+        if (settings.enabled()) {
+            handlers.addHandler(posts);
+        }
+        server.setHandler(handlers);
         server.setStopTimeout(1_000);
         try {
             server.start();
@@ -106,13 +118,24 @@ public class HttpsReportReceiver implements UserDefinedStartable {
             throw new IllegalStateException("mailsec: cannot start the TLS report receiver on " + settings.bind() + ":"
                 + settings.port() + ": " + e.getMessage(), e);
         }
-        LOG.info("mailsec: receiving TLS reports at {}://{}:{}{}", settings.plaintext() ? "http" : "https", settings.bind(),
-            port(), settings.path());
+        String scheme = settings.plaintext() ? "http" : "https";
+        if (settings.enabled()) {
+            LOG.info("mailsec: receiving TLS reports at {}://{}:{}{}", scheme, settings.bind(), port(), settings.path());
+        }
+        if (policies.enabled()) {
+            LOG.info("mailsec: serving MTA-STS policies for James's domains at {}://mta-sts.<domain>:{}{}", scheme, port(),
+                MtaStsPolicyHandler.PATH);
+        }
+    }
+
+    /** The listener runs for the report receiver, for MTA-STS policy hosting, or for both. */
+    private boolean listening() {
+        return settings.enabled() || policies.enabled();
     }
 
     /** Why the receiver is not serving, when it should: empty when disabled or accepting connections. */
     public Optional<String> problem() {
-        if (!settings.enabled()) {
+        if (!listening()) {
             return Optional.empty();
         }
         if (server == null || !server.isRunning()) {
@@ -143,12 +166,12 @@ public class HttpsReportReceiver implements UserDefinedStartable {
         try (InputStream in = Files.newInputStream(settings.keystore().orElseThrow())) {
             keys.load(in, password);
         }
-        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        factory.init(keys, password);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(factory.getKeyManagers(), null, null);
+        // Jetty chooses among the keystore's certificates by the name the client asks for (SNI): one per
+        // mta-sts.<domain>, or a wildcard, in one PKCS#12 file.
         SslContextFactory.Server tls = new SslContextFactory.Server();
-        tls.setSslContext(context);
+        tls.setKeyStore(keys);
+        tls.setKeyStorePassword(settings.keystorePassword());
+        tls.setSniRequired(false);
         return tls;
     }
 

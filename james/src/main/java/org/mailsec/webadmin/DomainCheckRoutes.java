@@ -9,6 +9,10 @@ import org.apache.james.domainlist.api.DomainListException;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.mailsec.check.DomainCheck;
 import org.mailsec.check.DomainCheckReport;
+import org.mailsec.check.DomainRecords;
+import org.mailsec.dns.DnsException;
+import org.mailsec.mtasts.HostedPolicy;
+import org.mailsec.policyhost.HostedPolicies;
 import org.mailsec.dns.DomainNames;
 import spark.Request;
 import spark.Service;
@@ -19,6 +23,7 @@ import spark.Service;
  *   <li>{@code GET /mailsec/domains/{domain}/check}: core's {@link DomainCheck} of any domain: MX, each MX host's
  *   STARTTLS (probed live) and DANE, MTA-STS, TLSRPT, DMARC, SPF, the report DKIM key; within 30 s</li>
  *   <li>{@code GET /mailsec/domains/check}: the same for every James domain, in the domain list's order</li>
+ *   <li>{@code GET /mailsec/domains/{domain}/records}: what one of James's domains should publish (404 for another)</li>
  * </ul>
  * A name that is not a host name is a 400.
  */
@@ -27,12 +32,16 @@ public class DomainCheckRoutes extends JsonRoutes {
     public static final String BASE = "/mailsec/domains";
 
     private final DomainCheck check;
+    private final DomainRecords records;
+    private final HostedPolicies policies;
     private final DomainList domains;
 
     @Inject
-    public DomainCheckRoutes(DomainCheck check, DomainList domains) {
+    public DomainCheckRoutes(DomainCheck check, DomainRecords records, HostedPolicies policies, DomainList domains) {
         super(BASE);
         this.check = check;
+        this.records = records;
+        this.policies = policies;
         this.domains = domains;
     }
 
@@ -40,6 +49,29 @@ public class DomainCheckRoutes extends JsonRoutes {
     protected void routes(Service service) {
         get(service, BASE + "/check", request -> jamesDomains().stream().map(d -> Check.of(check.check(d))).toList());
         get(service, BASE + "/:domain/check", request -> Check.of(check.check(domain(request))));
+        get(service, BASE + "/:domain/records", request -> {
+            String domain = domain(request);
+            HostedPolicy policy = hostedPolicy(domain);
+            List<String> lines = records.of(domain, policy, policies.enabled());
+            return new Records(domain, policy.id(), policy.text(), lines, String.join("\n", lines) + "\n");
+        });
+    }
+
+    private HostedPolicy hostedPolicy(String domain) {
+        try {
+            return policies.forDomain(domain).orElseThrow(() -> ErrorResponder.builder().statusCode(404)
+                .type(ErrorResponder.ErrorType.NOT_FOUND).message(domain + " is not one of James's domains").haltError());
+        } catch (DnsException e) {
+            throw ErrorResponder.builder().statusCode(503).type(ErrorResponder.ErrorType.SERVER_ERROR)
+                .message("the MX hosts of " + domain + " cannot be looked up now: " + e.getMessage()).haltError();
+        } catch (DomainListException e) {
+            throw ErrorResponder.builder().statusCode(500).type(ErrorResponder.ErrorType.SERVER_ERROR)
+                .message("James's domain list cannot be read").cause(e).haltError();
+        }
+    }
+
+    /** What one of our domains should publish: zone-file lines, and the same as one text. */
+    record Records(String domain, String mtaStsId, String mtaStsPolicy, List<String> records, String zone) {
     }
 
     static String domain(Request request) {

@@ -70,6 +70,7 @@ class MailsecHealthCheckTest {
     private HttpsReportReceiver receiver(MailsecSettings settings) {
         receiver = new HttpsReportReceiver(settings.receiver(), settings.receivedReportLimits(),
             new JdbcIncomingTlsReports(database), new JdbcRejectedReports(database), new FixedDomainList("example.com"),
+            new org.mailsec.policyhost.HostedPolicies(settings.policyHosting(), new FixedDomainList("example.com"), null),
             new RecordingMetricFactory(), Clock.systemUTC());
         return receiver;
     }

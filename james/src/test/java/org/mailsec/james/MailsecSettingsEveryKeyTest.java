@@ -89,7 +89,8 @@ class MailsecSettingsEveryKeyTest {
             flag("mailsec.reports.enabled", s -> s.reports().enabled(), true),
             flag("mailsec.reports.send.success.only.days", s -> s.reports().sendSuccessOnly(), false),
             flag("mailsec.reports.receiver.plaintext", s -> s.receiver().plaintext(), false),
-            flag("mailsec.reports.receiver.only.our.domains", s -> s.receiver().onlyOurDomains(), true));
+            flag("mailsec.reports.receiver.only.our.domains", s -> s.receiver().onlyOurDomains(), true),
+            flag("mailsec.mtasts.hosting.enabled", s -> s.policyHosting().enabled(), false));
     }
 
     private static Arguments flag(String key, Function<MailsecSettings, Boolean> read, boolean fallback) {
@@ -385,5 +386,26 @@ class MailsecSettingsEveryKeyTest {
     void aZeroDurationIsRefusedWhereNothingCouldWorkWithIt(String key) {
         assertThat(error(key, "PT0S")).contains(key + "='PT0S'");
         assertThat(error(key, "PT0.0001S")).contains(key);
+    }
+
+    @Test
+    void hostedPoliciesAreTestingWithEachDomainsMxByDefault() {
+        MailsecSettings defaults = settings();
+        assertThat(defaults.policyHosting().mode()).isEqualTo(org.mailsec.mtasts.MtaStsPolicy.Mode.TESTING);
+        assertThat(defaults.policyHosting().mx()).isEmpty();
+        assertThat(defaults.policyHosting().maxAge()).isEqualTo(Duration.ofDays(7));
+        assertThat(settings("mailsec.mtasts.hosting.max.age", "p30d").policyHosting().maxAge()).isEqualTo(Duration.ofDays(30));
+        MailsecSettings set = settings("mailsec.mtasts.hosting.mode", " Enforce ", "mailsec.mtasts.hosting.mx",
+            "MX1.Example.com., *.mx.example.com");
+        assertThat(set.policyHosting().mode()).isEqualTo(org.mailsec.mtasts.MtaStsPolicy.Mode.ENFORCE);
+        assertThat(set.policyHosting().mx()).containsExactly("mx1.example.com", "*.mx.example.com");
+    }
+
+    @Test
+    void aHostedPolicyWithAnUnknownModeABadMxOrAMaxAgeOutsideRfc8461IsRefused() {
+        assertThat(error("mailsec.mtasts.hosting.mode", "strict")).contains("mailsec.mtasts.hosting.mode='strict'");
+        assertThat(error("mailsec.mtasts.hosting.mx", "mx..example.com")).contains("mailsec.mtasts.hosting.mx");
+        assertThat(error("mailsec.mtasts.hosting.max.age", "P400D")).contains("mailsec.mtasts.hosting.max.age");
+        assertThat(error("mailsec.mtasts.hosting.max.age", "PT1H")).contains("mailsec.mtasts.hosting.max.age");
     }
 }

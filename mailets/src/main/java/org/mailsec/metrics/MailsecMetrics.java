@@ -56,6 +56,10 @@ public final class MailsecMetrics {
     public static final String DMARC_EVALUATION_BACK_PRESSURE = "mailsec_dmarc_evaluation_back_pressure";
     /** Evaluations the store refused for their content, set aside so the rest is stored. */
     public static final String DMARC_EVALUATIONS_SET_ASIDE = "mailsec_dmarc_evaluations_set_aside";
+    /** MTA-STS policies served for James's domains; requests for another host; policies not made (DNS failed). */
+    public static final String MTASTS_POLICY_SERVED = "mailsec_mtasts_policy_served";
+    public static final String MTASTS_POLICY_UNKNOWN_HOST = "mailsec_mtasts_policy_unknown_host";
+    public static final String MTASTS_POLICY_UNAVAILABLE = "mailsec_mtasts_policy_unavailable";
 
     private MailsecMetrics() {
     }
