@@ -64,8 +64,11 @@ public final class DomainCheck {
 
     /** A certificate that expires sooner than this is a warning (automated renewal runs well before). */
     static final Duration EXPIRY_WARNING = Duration.ofDays(14);
-    /** RFC 8461 §3.2 advises max_age of weeks; less than a day protects little against a downgrade. */
-    static final Duration MIN_MAX_AGE = Duration.ofDays(1);
+    /** MX hosts checked, by preference; and the threads a check uses. */
+    static final int MAX_MX_HOSTS = 10;
+    private static final int WORKERS = 8;
+    /** Ends a certificate fault that DANE forgives; {@link #enforced} finds it by this. */
+    private static final String DANE_FORGIVES = " (DANE senders accept it; MTA-STS and other PKIX senders refuse it)";
     /** Addresses probed per MX host: the first of each family is what most senders try. */
     private static final int PROBES_PER_FAMILY = 1;
 
@@ -114,62 +117,113 @@ public final class DomainCheck {
     public DomainCheckReport check(String domain) {
         Instant start = clock.instant();
         long deadline = System.nanoTime() + settings.deadline().toNanos();
-        ExecutorService workers = Executors.newCachedThreadPool(r -> {
+        ExecutorService workers = Executors.newFixedThreadPool(WORKERS, r -> {
             Thread t = new Thread(r, "mailsec-domain-check");
             t.setDaemon(true);
             return t;
         });
         try {
+            Builder mxPart = new Builder("mx", domain);
+            MxFindings mx = await(workers.submit(() -> mx(domain, mxPart)), deadline, domain,
+                why -> new MxFindings(List.of(), false, false, Optional.of(why)));
+            Part mxBuilt = mx.failure().map(why -> new Builder("mx", domain).error(why).build()).orElseGet(mxPart::build);
+            if (mx.nxdomain()) {
+                // Nothing to publish records beside: the name must exist first.
+                return new DomainCheckReport(domain, start, List.of(mxBuilt));
+            }
             AtomicReference<MtaStsPolicy> policy = new AtomicReference<>();
-            Future<List<Part>> domainParts = workers.submit(() -> domainParts(domain, policy));
-            Builder mx = new Builder("mx", domain);
-            List<MxRecord> hosts = mx(domain, mx);
-            List<Part> parts = new ArrayList<>(List.of(mx.build()));
+            Map<String, Future<Part>> domainParts = new LinkedHashMap<>();
+            domainParts.put("mta-sts", workers.submit(() -> mtaSts(domain, policy)));
+            domainParts.put("tlsrpt", workers.submit(() -> domainTlsRpt(domain)));
+            domainParts.put("dmarc", workers.submit(() -> dmarc(domain)));
+            domainParts.put("spf", workers.submit(() -> spf(domain)));
+            settings.reportKey().filter(k -> k.domain().equals(domain))
+                .ifPresent(k -> domainParts.put("report-dkim-key", workers.submit(() -> reportKey(k))));
             Map<String, Future<List<Part>>> hostParts = new LinkedHashMap<>();
-            for (MxRecord host : hosts) {
-                hostParts.put(host.host(), workers.submit(() -> hostParts(host.host())));
+            for (MxRecord host : mx.hosts().subList(0, Math.min(MAX_MX_HOSTS, mx.hosts().size()))) {
+                hostParts.put(host.host(), workers.submit(() -> hostParts(domain, host.host(), mx.secure())));
             }
+            List<Part> parts = new ArrayList<>(List.of(mxBuilt));
             for (Map.Entry<String, Future<List<Part>>> host : hostParts.entrySet()) {
-                parts.addAll(await(host.getValue(), deadline, "starttls", host.getKey()));
+                parts.addAll(await(host.getValue(), deadline, host.getKey(),
+                    why -> List.of(new Builder("starttls", host.getKey()).error(why).build())));
             }
-            List<Part> rest = await(domainParts, deadline, "domain", domain);
-            for (Part part : rest) {
-                parts.add(part.name().equals("mta-sts") && policy.get() != null
-                    ? againstHosts(part, policy.get(), hosts) : part);
+            for (Map.Entry<String, Future<Part>> part : domainParts.entrySet()) {
+                Part done = await(part.getValue(), deadline, domain, why -> new Builder(part.getKey(), domain).error(why).build());
+                parts.add(done.name().equals("mta-sts") && policy.get() != null ? againstHosts(done, policy.get(), mx.hosts())
+                    : done);
             }
-            return new DomainCheckReport(domain, start, parts);
+            return new DomainCheckReport(domain, start, policy.get() != null && policy.get().mode() == MtaStsPolicy.Mode.ENFORCE
+                ? enforced(parts) : parts);
         } finally {
             workers.shutdownNow();
         }
     }
 
-    private List<Part> await(Future<List<Part>> future, long deadline, String name, String subject) {
+    /** A future's answer, or {@code failed} saying why there is none by the deadline. */
+    private <T> T await(Future<T> future, long deadline, String subject, java.util.function.Function<String, T> failed) {
         try {
             return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            return List.of(new Builder(name, subject).error("no answer within " + settings.deadline().toSeconds()
-                + " s: the check of " + subject + " was stopped").build());
+            return failed.apply("no answer within " + settings.deadline().toSeconds() + " s: the check of " + subject
+                + " was stopped");
         } catch (ExecutionException e) {
-            return List.of(new Builder(name, subject).error("the check failed: " + e.getCause()).build());
+            return failed.apply("the check failed: " + e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return List.of(new Builder(name, subject).error("the check was interrupted").build());
+            return failed.apply("the check was interrupted");
         }
     }
 
-    private List<MxRecord> mx(String domain, Builder part) {
+    /**
+     * Under an enforced MTA-STS policy, a certificate fault DANE would forgive still stops the senders that do MTA-STS
+     * without DANE (RFC 8461 §4.2, RFC 7672 §2.2): an error after all.
+     */
+    private static List<Part> enforced(List<Part> parts) {
+        List<Part> judged = new ArrayList<>();
+        for (Part part : parts) {
+            if (!part.name().equals("starttls") || part.warnings().stream().noneMatch(w -> w.endsWith(DANE_FORGIVES))) {
+                judged.add(part);
+                continue;
+            }
+            Builder again = new Builder(part.name(), part.subject());
+            again.found.putAll(part.found());
+            again.errors.addAll(part.errors());
+            again.instructions.addAll(part.instructions());
+            for (String warning : part.warnings()) {
+                if (warning.endsWith(DANE_FORGIVES)) {
+                    again.error(warning.substring(0, warning.length() - DANE_FORGIVES.length())
+                        + ": the MTA-STS policy is enforce, so senders without DANE refuse it");
+                } else {
+                    again.warning(warning);
+                }
+            }
+            judged.add(again.build());
+        }
+        return judged;
+    }
+
+    /** What the MX lookup found: the hosts to check, whether the answer was secure, whether the domain exists. */
+    private record MxFindings(List<MxRecord> hosts, boolean secure, boolean nxdomain, Optional<String> failure) {
+    }
+
+    private MxFindings mx(String domain, Builder part) {
         DnsAnswer<MxRecord> mx;
         try {
             mx = resolver.mx(domain);
         } catch (DnsException e) {
             part.error("MX lookup failed: " + e.getMessage());
-            return List.of();
+            return new MxFindings(List.of(), false, false, Optional.empty());
         }
         part.found("dnssec", status(mx.status()));
         if (mx.status() == DnssecStatus.BOGUS) {
             part.error("the MX records of " + domain + " fail DNSSEC validation: " + mx.bogusReason().orElse(""));
-            return List.of();
+            return new MxFindings(List.of(), false, false, Optional.empty());
+        }
+        if (mx.nxdomain()) {
+            part.error(domain + " does not exist in DNS (NXDOMAIN)");
+            return new MxFindings(List.of(), mx.secure(), true, Optional.empty());
         }
         part.found("records", mx.records().stream().map(r -> r.preference() + " " + (r.host().isEmpty() ? "." : r.host()))
             .toList());
@@ -186,15 +240,22 @@ public final class DomainCheck {
                 hosts.add(record);
             }
         }
-        return hosts;
+        hosts.sort(java.util.Comparator.comparingInt(MxRecord::preference));
+        if (hosts.size() > MAX_MX_HOSTS) {
+            part.warning(hosts.size() + " MX hosts: the " + MAX_MX_HOSTS + " of lowest preference are checked");
+        }
+        return new MxFindings(hosts, mx.secure(), false, Optional.empty());
     }
 
     /** STARTTLS, DANE and TLSRPT of one MX host. */
-    private List<Part> hostParts(String host) {
+    private List<Part> hostParts(String domain, String host, boolean mxSecure) {
         Builder starttls = new Builder("starttls", host);
         Builder dane = new Builder("dane", host);
-        List<InetAddress> addresses = addresses(host, starttls);
-        Optional<DnsAnswer<TlsaRecord>> tlsa = tlsa(host, dane);
+        boolean[] addressesSecure = {true};
+        List<InetAddress> addresses = addresses(host, starttls, addressesSecure);
+        // RFC 7672 §2.2.2: senders look for TLSA only where the MX and address records are secure.
+        boolean daneApplies = mxSecure && addressesSecure[0];
+        Optional<DnsAnswer<TlsaRecord>> tlsa = tlsa(host, dane, daneApplies);
         boolean daneCovers = tlsa.isPresent() && tlsa.get().secure() && !TlsaMatcher.usableRecords(tlsa.get().records()).isEmpty();
         List<X509Certificate> presented = List.of();
         if (settings.probe().isPresent()) {
@@ -202,15 +263,15 @@ public final class DomainCheck {
             starttls.presented = presented;
         }
         tlsa.ifPresent(answer -> judgeDane(host, answer, starttls, dane));
-        if (tlsa.isPresent() && tlsa.get().isEmpty() && tlsa.get().status() != DnssecStatus.BOGUS) {
+        if (daneApplies && tlsa.isPresent() && tlsa.get().isEmpty() && tlsa.get().status() != DnssecStatus.BOGUS) {
             suggestTlsa(host, presented, dane);
         }
         Builder tlsrpt = new Builder("tlsrpt", host);
-        tlsrpt(host, tlsrpt, daneCovers);
+        tlsrpt(domain, host, tlsrpt, daneCovers);
         return List.of(starttls.build(), dane.build(), tlsrpt.build());
     }
 
-    private List<InetAddress> addresses(String host, Builder part) {
+    private List<InetAddress> addresses(String host, Builder part, boolean[] secure) {
         List<InetAddress> addresses = new ArrayList<>();
         List<String> shown = new ArrayList<>();
         for (boolean v6 : new boolean[] {false, true}) {
@@ -218,8 +279,10 @@ public final class DomainCheck {
                 DnsAnswer<InetAddress> answer = v6 ? resolver.aaaa(host) : resolver.a(host);
                 answer.records().stream().limit(PROBES_PER_FAMILY).forEach(addresses::add);
                 answer.records().forEach(a -> shown.add(a.getHostAddress()));
+                secure[0] &= answer.secure();
             } catch (DnsException e) {
                 part.warning("the " + (v6 ? "AAAA" : "A") + " lookup of " + host + " failed: " + e.getMessage());
+                secure[0] = false;
             }
         }
         part.found("addresses", shown);
@@ -240,6 +303,12 @@ public final class DomainCheck {
                 continue;
             }
             StartTlsProbe.Result result = settings.probe().get().probe(host, address);
+            if (result.unreachable()) {
+                // This host's network, not the MX: e.g. no IPv6 route here.
+                part.warning("not probed: " + address.getHostAddress() + " cannot be reached from here ("
+                    + result.failure().orElse("") + ")");
+                continue;
+            }
             probed.add(address.getHostAddress());
             if (result.failure().isPresent()) {
                 part.error(host + " (" + address.getHostAddress() + "): " + result.failure().get()
@@ -252,7 +321,7 @@ public final class DomainCheck {
             }
             if (chain.isEmpty()) {
                 chain = result.chain();
-                judgeCertificate(host, chain, daneCovers, part);
+                judgeCertificate(host, chain, result.authType().isEmpty() ? "UNKNOWN" : result.authType(), daneCovers, part);
             }
         }
         part.found("probed", probed);
@@ -263,7 +332,7 @@ public final class DomainCheck {
      * WebPKI, names and dates of the presented leaf. Where DANE covers the host these are warnings: DANE-EE senders
      * check neither (RFC 7672 §3.1.1), but senders without DANE that enforce MTA-STS do.
      */
-    private void judgeCertificate(String host, List<X509Certificate> chain, boolean daneCovers, Builder part) {
+    private void judgeCertificate(String host, List<X509Certificate> chain, String authType, boolean daneCovers, Builder part) {
         if (chain.isEmpty()) {
             part.error(host + " presented no certificate");
             return;
@@ -275,8 +344,7 @@ public final class DomainCheck {
         long daysLeft = Duration.between(clock.instant(), notAfter).toDays();
         part.found("notAfter", notAfter.toString());
         part.found("daysLeft", daysLeft);
-        String consequence = daneCovers ? " (DANE senders accept it; MTA-STS and other PKIX senders refuse it)"
-            : ": senders enforcing MTA-STS refuse it";
+        String consequence = daneCovers ? DANE_FORGIVES : ": senders enforcing MTA-STS refuse it";
         List<String> faults = new ArrayList<>();
         if (notAfter.isBefore(clock.instant())) {
             faults.add("the certificate of " + host + " expired on " + notAfter);
@@ -290,8 +358,8 @@ public final class DomainCheck {
         }
         boolean chainValid = true;
         try {
-            // "UNKNOWN" is the key exchange the JDK itself passes for TLS 1.3, accepted for any server key.
-            webPki.checkServerTrusted(chain.toArray(X509Certificate[]::new), "UNKNOWN");
+            // The key exchange the handshake named: the JDK checks the key usage it needs ("UNKNOWN" in TLS 1.3).
+            webPki.checkServerTrusted(chain.toArray(X509Certificate[]::new), authType);
         } catch (CertificateException | IllegalArgumentException e) {
             chainValid = false;
             if (faults.stream().noneMatch(f -> f.contains("expired") || f.contains("not valid before"))) {
@@ -308,7 +376,7 @@ public final class DomainCheck {
         }
     }
 
-    private Optional<DnsAnswer<TlsaRecord>> tlsa(String host, Builder part) {
+    private Optional<DnsAnswer<TlsaRecord>> tlsa(String host, Builder part, boolean daneApplies) {
         String name = "_" + settings.smtpPort() + "._tcp." + host;
         part.found("name", name);
         try {
@@ -317,9 +385,11 @@ public final class DomainCheck {
             part.found("records", answer.records().stream().map(TlsaMatcher::format).toList());
             return Optional.of(answer);
         } catch (DnsException e) {
-            // A TLSA lookup that fails is what DANE senders treat as "defer" (RFC 7672 §2.2): mail to it waits.
-            (e.isTemporary() ? part.warnings : part.errors).add("TLSA lookup of " + name + " failed: " + e.getMessage()
-                + (e.isTemporary() ? ": DANE senders defer mail to " + host : ""));
+            // Where DANE applies, a TLSA lookup that fails makes DANE senders defer (RFC 7672 §2.2): mail waits. Elsewhere
+            // senders do not look.
+            if (daneApplies) {
+                part.error("TLSA lookup of " + name + " failed: " + e.getMessage() + ": DANE senders defer mail to " + host);
+            }
             return Optional.empty();
         }
     }
@@ -340,7 +410,8 @@ public final class DomainCheck {
             return;
         }
         if (usable.isEmpty()) {
-            part.error("no TLSA record of " + host + " is usable for SMTP (usage 2 or 3, RFC 7672 §3.1): DANE senders refuse it");
+            part.error("no TLSA record of " + host + " is usable for SMTP (usage 2 or 3, RFC 7672 §3.1): DANE senders"
+                + " cannot authenticate it (they still insist on TLS)");
             return;
         }
         List<X509Certificate> chain = starttls.presented;
@@ -353,7 +424,7 @@ public final class DomainCheck {
                     + "): DANE senders do not deliver to it");
             }
         }
-        if (usable.size() == 1) {
+        if (usable.size() == 1 && usable.get(0).usage() == TlsaMatcher.DANE_EE) {
             // RFC 7671 §8.1: publish the next key's record beside the current one before the server changes keys.
             part.warning("one usable TLSA record only: before " + host + " changes its key, publish the next key's record"
                 + " beside the current one (current + next) and wait for the old RRset's TTL");
@@ -367,7 +438,7 @@ public final class DomainCheck {
         part.instruction("_" + settings.smtpPort() + "._tcp." + host + ". IN TLSA 3 1 1 " + data);
     }
 
-    private void tlsrpt(String host, Builder part, boolean daneCovers) {
+    private void tlsrpt(String domain, String host, Builder part, boolean daneCovers) {
         String name = "_smtp._tls." + host;
         part.found("name", name);
         try {
@@ -376,26 +447,16 @@ public final class DomainCheck {
         } catch (RecordException e) {
             switch (e.kind()) {
                 case NO_RECORD -> {
-                    if (daneCovers) {
-                        // RFC 8460 §3: DANE results are reported to the MX host's own policy domain.
-                        part.warning("no TLSRPT record for " + host + ": nobody is told when DANE to it fails");
-                        part.instruction(name + ". IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@" + host + "\"");
+                    if (daneCovers && host.endsWith("." + domain)) {
+                        // RFC 8460 §3: DANE results are reported to the MX host's own policy domain; some senders
+                        // report them to the recipient domain instead, so this is advice, not a fault.
+                        part.instruction(name + ". IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@" + domain + "\"");
                     }
                 }
                 case TEMPORARY_DNS -> part.warning("TLSRPT lookup of " + name + " failed: " + e.getMessage());
                 default -> part.error("TLSRPT record " + name + ": " + e.getMessage());
             }
         }
-    }
-
-    private List<Part> domainParts(String domain, AtomicReference<MtaStsPolicy> policy) {
-        List<Part> parts = new ArrayList<>();
-        parts.add(mtaSts(domain, policy));
-        parts.add(domainTlsRpt(domain));
-        parts.add(dmarc(domain));
-        parts.add(spf(domain));
-        settings.reportKey().filter(k -> k.domain().equals(domain)).ifPresent(k -> parts.add(reportKey(k)));
-        return parts;
     }
 
     private Part mtaSts(String domain, AtomicReference<MtaStsPolicy> usable) {
@@ -422,10 +483,6 @@ public final class DomainCheck {
             if (policy.mode() == MtaStsPolicy.Mode.TESTING) {
                 part.warning("MTA-STS is in testing mode: failures are reported but mail is still delivered");
             }
-            if (policy.mode() != MtaStsPolicy.Mode.NONE && policy.maxAge().compareTo(MIN_MAX_AGE) < 0) {
-                part.warning("max_age " + policy.maxAge().getSeconds() + " s is under a day: a downgrade goes"
-                    + " unnoticed once the policy expires (RFC 8461 §3.2 advises weeks)");
-            }
         } catch (RecordException e) {
             part.found("error", e.getMessage());
             switch (e.kind()) {
@@ -444,10 +501,18 @@ public final class DomainCheck {
     /** The MTA-STS part once the MX hosts are known: each must be allowed, and each pattern should still be used. */
     private static Part againstHosts(Part part, MtaStsPolicy policy, List<MxRecord> hosts) {
         Builder judged = Builder.from(part);
+        if (policy.mode() == MtaStsPolicy.Mode.NONE) {
+            // A policy withdrawn (RFC 8461 §3.2 mode none): its mx lines no longer matter.
+            return judged.build();
+        }
         for (MxRecord host : hosts) {
             if (!policy.matches(host.host())) {
-                judged.error("MX host " + host.host() + " is not allowed by the MTA-STS policy: senders in enforce mode"
-                    + " refuse it (RFC 8461 §4.1)");
+                String text = "MX host " + host.host() + " is not allowed by the MTA-STS policy (RFC 8461 §4.1)";
+                if (policy.mode() == MtaStsPolicy.Mode.ENFORCE) {
+                    judged.error(text + ": senders refuse it");
+                } else {
+                    judged.warning(text + ": in testing mode it is reported, and still gets mail");
+                }
             }
         }
         for (String pattern : policy.mx()) {
@@ -499,10 +564,12 @@ public final class DomainCheck {
             return part.build();
         }
         DmarcRecord record = result.record().get();
-        part.found("p", record.policy().value());
+        // A record found at the organizational domain governs this one as a subdomain: sp (which defaults to p).
+        DmarcRecord.Policy applies = result.recordDomain().equals(domain) ? record.policy() : record.subdomainPolicy();
+        part.found("p", applies.value());
         part.found("rua", record.aggregateUris().stream().map(u -> u.uri().toString()).toList());
         record.warnings().forEach(w -> part.warning("DMARC record: " + w));
-        if (record.policy() == DmarcRecord.Policy.NONE) {
+        if (applies == DmarcRecord.Policy.NONE) {
             part.warning("p=none: receivers deliver mail that fails DMARC; quarantine or reject once the reports are clean");
         }
         if (record.aggregateUris().isEmpty()) {
@@ -528,7 +595,12 @@ public final class DomainCheck {
         Builder part = new Builder("spf", domain);
         try {
             // RFC 7208 §4.5: exactly one record starting "v=spf1", case-insensitively.
-            List<String> records = resolver.txt(domain).records().stream()
+            DnsAnswer<String> txt = resolver.txt(domain);
+            if (txt.status() == DnssecStatus.BOGUS) {
+                part.error("the TXT records of " + domain + " fail DNSSEC validation: receivers get no SPF record");
+                return part.build();
+            }
+            List<String> records = txt.records().stream()
                 .filter(t -> t.toLowerCase(Locale.ROOT).matches("v=spf1( .*)?")).toList();
             part.found("records", records);
             if (records.isEmpty()) {
@@ -548,7 +620,12 @@ public final class DomainCheck {
         String toPublish = key.name() + ". IN TXT \"" + key.key().map(ReportSigningKey::record)
             .orElse("v=DKIM1; k=rsa; s=tlsrpt; p=<public key of mailsec.reports.dkim.key>") + "\"";
         try {
-            List<String> records = resolver.txt(key.name()).records().stream().filter(t -> t.contains("p=")).toList();
+            DnsAnswer<String> txt = resolver.txt(key.name());
+            if (txt.status() == DnssecStatus.BOGUS) {
+                part.error("the DKIM key at " + key.name() + " fails DNSSEC validation: receivers cannot verify our reports");
+                return part.build();
+            }
+            List<String> records = txt.records().stream().filter(t -> t.contains("p=")).toList();
             if (records.isEmpty()) {
                 part.warning("no DKIM key at " + key.name() + ": receivers cannot verify the TLS reports you send");
                 part.instruction(toPublish);
