@@ -194,5 +194,21 @@ class MtaStsHostingEndToEndTest {
             .contains("mode: enforce");
         assertThat(E2e.get(sending.webAdminPort(), "/mailsec/mta-sts/policies/hosted.test").get("mode").asText())
             .isEqualTo("enforce");
+        // What Prometheus scrapes (James's meters are counters, named with _total): one TLS session, verified; on the
+        // receiving side the policy it served.
+        assertThat(metric(sending, "mailsec_tls_success_total")).isEqualTo(1.0);
+        assertThat(metric(sending, "mailsec_tls_failure_total")).isZero();
+        assertThat(metric(receiving, "mailsec_mtasts_policy_served_total")).isGreaterThanOrEqualTo(1.0);
+    }
+
+    /** One sample of {@code GET /mailsec/metrics} (Prometheus text format); 0 when absent. */
+    private static double metric(MailsecServer james, String name) throws Exception {
+        HttpResponse<String> scraped = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + james.webAdminPort() + "/mailsec/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(scraped.statusCode()).isEqualTo(200);
+        assertThat(scraped.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
+        return scraped.body().lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
+            .findFirst().orElse(0);
     }
 }
