@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class WebadminAuthenticationEndToEndTest {
 
     private static final List<String> MAILSEC_ROUTES = List.of("/mailsec/tls-results", "/mailsec/mta-sts/policies",
-        "/mailsec/suppressions/tls", "/mailsec/tls-reports", "/mailsec/dmarc-reports/rejected");
+        "/mailsec/suppressions/tls", "/mailsec/tls-reports", "/mailsec/dmarc-reports/rejected", "/mailsec/metrics");
 
     private final HttpClient http = HttpClient.newHttpClient();
     private KeyPair operatorKey;

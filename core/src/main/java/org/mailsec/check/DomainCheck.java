@@ -555,7 +555,8 @@ public final class DomainCheck {
             part.found("error", result.message());
             switch (result.status()) {
                 case NONE -> {
-                    part.warning("no DMARC record: " + result.message());
+                    part.warning(result.message().startsWith("no DMARC record") ? result.message()
+                        : "no DMARC record: " + result.message());
                     part.instruction("_dmarc." + domain + ". IN TXT \"v=DMARC1; p=none; rua=mailto:" + expected + "\"");
                 }
                 case TEMPERROR -> part.warning("DMARC lookup failed: " + result.message());
