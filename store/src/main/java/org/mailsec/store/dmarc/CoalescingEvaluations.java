@@ -5,11 +5,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.mailsec.store.BackgroundWriter;
 import org.mailsec.store.Jdbc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +45,7 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
     private final Evaluations store;
     private final int maxPending;
     private final Listener listener;
-    private final ScheduledExecutorService flusher;
+    private final BackgroundWriter flusher;
     private final ReentrantLock queueLock = new ReentrantLock();
     private final Condition drained = queueLock.newCondition();
     /** Queued mails' evaluations, oldest first, and how many evaluations they hold; guarded by queueLock. */
@@ -54,22 +53,13 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
     private int queuedCount;
     /** One writer at a time, so that what a failed write hands back stays ahead of what was queued since. */
     private final ReentrantLock flushLock = new ReentrantLock();
-    private volatile boolean closed;
-    /** When writes started failing (nanoTime), and why; 0 while they succeed. */
-    private volatile long failingSince;
-    private volatile String lastError = "";
 
     public CoalescingEvaluations(Evaluations store, Duration flushInterval, int maxPending, Listener listener) {
         this.store = store;
         this.maxPending = maxPending;
         this.listener = listener;
-        this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "mailsec-dmarc-evaluation-flusher");
-            t.setDaemon(true);
-            return t;
-        });
-        long millis = flushInterval.toMillis();
-        flusher.scheduleWithFixedDelay(this::flushQuietly, millis, millis, TimeUnit.MILLISECONDS);
+        this.flusher = new BackgroundWriter("DMARC evaluation writer", "DMARC evaluations", "mailsec-dmarc-evaluation-flusher",
+            flushInterval, this::flush);
     }
 
     /** Queues a mail's evaluations (all of them are stored together, or set aside together); returns at once. */
@@ -78,16 +68,14 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
         if (evaluations.isEmpty()) {
             return;
         }
-        if (closed) {
-            throw new IllegalStateException("the DMARC evaluation writer is closed");
-        }
+        flusher.checkOpen();
         List<Evaluation> mail = List.copyOf(evaluations);
         queueLock.lock();
         try {
             while (queuedCount >= maxPending) {
                 listener.backPressure();
-                flusher.execute(this::flushQuietly);
-                if (!drained.await(100, TimeUnit.MILLISECONDS) && closed) {
+                flusher.writeSoon();
+                if (!drained.await(100, TimeUnit.MILLISECONDS) && flusher.closed()) {
                     throw new IllegalStateException("the DMARC evaluation writer is closed");
                 }
             }
@@ -123,10 +111,7 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
             } catch (RuntimeException e) {
                 if (!Jdbc.refusedForContent(e) || !storeOneByOne(batch)) {
                     handBack(batch);
-                    if (failingSince == 0) {
-                        failingSince = System.nanoTime();
-                    }
-                    lastError = String.valueOf(e.getMessage());
+                    flusher.failed(e);
                     listener.flushFailed(rows.size(), e);
                     throw e;
                 }
@@ -134,7 +119,7 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
                 handBack(batch);
                 throw e;
             }
-            failingSince = 0;
+            flusher.succeeded();
             listener.flushed(rows.size(), System.nanoTime() - start);
         } finally {
             flushLock.unlock();
@@ -192,17 +177,6 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
         return true;
     }
 
-    private void flushQuietly() {
-        try {
-            flush();
-        } catch (RuntimeException e) {
-            LOG.warn("storing DMARC evaluations failed, keeping them for the next attempt: {}", e.getMessage());
-        } catch (Throwable t) {
-            // An Error escaping a scheduled task would cancel every later write without a word.
-            LOG.error("storing DMARC evaluations failed unexpectedly, keeping them for the next attempt", t);
-        }
-    }
-
     /** Evaluations queued and not yet stored (including those of failed writes). */
     public int pending() {
         queueLock.lock();
@@ -218,15 +192,7 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
      * it is closed. Empty when it stores what it is given.
      */
     public Optional<String> problem(Duration grace) {
-        if (closed) {
-            return Optional.of("the DMARC evaluation writer is closed");
-        }
-        long since = failingSince;
-        if (since != 0 && System.nanoTime() - since > grace.toNanos()) {
-            return Optional.of("DMARC evaluations not stored for " + Duration.ofNanos(System.nanoTime() - since).toSeconds()
-                + " s (" + pending() + " waiting): " + lastError);
-        }
-        return Optional.empty();
+        return flusher.problem(grace, pending() + " waiting");
     }
 
     @Override
@@ -283,13 +249,7 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
     /** Stops the background writer and writes what is left; throws if that last write fails. */
     @Override
     public void close() {
-        closed = true;
-        flusher.shutdown();
-        try {
-            flusher.awaitTermination(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        flusher.stop();
         flush();
     }
 }

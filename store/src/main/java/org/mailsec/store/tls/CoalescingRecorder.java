@@ -4,13 +4,12 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.mailsec.store.BackgroundWriter;
 import org.mailsec.store.Jdbc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +45,7 @@ public final class CoalescingRecorder implements AutoCloseable {
     private final TlsResultStore store;
     private final int maxPendingKeys;
     private final Listener listener;
-    private final ScheduledExecutorService flusher;
+    private final BackgroundWriter flusher;
     // Recorders share the read lock to add; the flusher takes the write lock only to swap the map.
     private final ReentrantReadWriteLock swapLock = new ReentrantReadWriteLock();
     private final ReentrantLock flushLock = new ReentrantLock();
@@ -54,22 +53,13 @@ public final class CoalescingRecorder implements AutoCloseable {
     private volatile ConcurrentHashMap<TlsResultKey, LongAdder> pending = new ConcurrentHashMap<>();
     // Counters a failed flush handed back; merged into the next flush.
     private Map<TlsResultKey, Long> retry = new HashMap<>();
-    private volatile boolean closed;
-    /** When flushes started failing (nanoTime), and why; 0 while they succeed. */
-    private volatile long failingSince;
-    private volatile String lastError = "";
 
     public CoalescingRecorder(TlsResultStore store, Duration flushInterval, int maxPendingKeys, Listener listener) {
         this.store = store;
         this.maxPendingKeys = maxPendingKeys;
         this.listener = listener;
-        this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "mailsec-tls-result-flusher");
-            t.setDaemon(true);
-            return t;
-        });
-        long millis = flushInterval.toMillis();
-        flusher.scheduleWithFixedDelay(this::flushQuietly, millis, millis, TimeUnit.MILLISECONDS);
+        this.flusher = new BackgroundWriter("TLS result recorder", "TLS results", "mailsec-tls-result-flusher", flushInterval,
+            this::flush);
     }
 
     public CoalescingRecorder(TlsResultStore store) {
@@ -78,9 +68,7 @@ public final class CoalescingRecorder implements AutoCloseable {
 
     /** Counts {@code sessions} outcomes under {@code key}; returns without touching the database. */
     public void record(TlsResultKey key, long sessions) {
-        if (closed) {
-            throw new IllegalStateException("the TLS result recorder is closed");
-        }
+        flusher.checkOpen();
         while (pending.size() >= maxPendingKeys && !pending.containsKey(key)) {
             waitForFlush();
         }
@@ -94,7 +82,7 @@ public final class CoalescingRecorder implements AutoCloseable {
 
     private void waitForFlush() {
         listener.backPressure();
-        flusher.execute(this::flushQuietly);
+        flusher.writeSoon();
         flushLock.lock();
         try {
             flushedCondition.await(100, TimeUnit.MILLISECONDS);
@@ -129,10 +117,7 @@ public final class CoalescingRecorder implements AutoCloseable {
                 store.add(increments);
             } catch (RuntimeException e) {
                 if (!Jdbc.refusedForContent(e) || !storeOneByOne(increments)) {
-                    if (failingSince == 0) {
-                        failingSince = System.nanoTime();
-                    }
-                    lastError = String.valueOf(e.getMessage());
+                    flusher.failed(e);
                     retry = increments;
                     listener.flushFailed(increments.size(), e);
                     throw e;
@@ -141,7 +126,7 @@ public final class CoalescingRecorder implements AutoCloseable {
                 retry = increments;
                 throw e;
             }
-            failingSince = 0;
+            flusher.succeeded();
             listener.flushed(increments.size(), increments.values().stream().mapToLong(Long::longValue).sum(),
                 System.nanoTime() - start);
             flushedCondition.signalAll();
@@ -176,31 +161,12 @@ public final class CoalescingRecorder implements AutoCloseable {
         return true;
     }
 
-    private void flushQuietly() {
-        try {
-            flush();
-        } catch (RuntimeException e) {
-            LOG.warn("storing TLS results failed, keeping them for the next attempt: {}", e.getMessage());
-        } catch (Throwable t) {
-            // An Error escaping a scheduled task would cancel every later flush without a word.
-            LOG.error("storing TLS results failed unexpectedly, keeping them for the next attempt", t);
-        }
-    }
-
     /**
      * Why the recorder is not healthy: flushes have failed for longer than {@code grace} (counters wait in memory),
      * or it is closed. Empty when it stores what it is given.
      */
     public java.util.Optional<String> problem(Duration grace) {
-        if (closed) {
-            return java.util.Optional.of("the TLS result recorder is closed");
-        }
-        long since = failingSince;
-        if (since != 0 && System.nanoTime() - since > grace.toNanos()) {
-            return java.util.Optional.of("TLS results not stored for " + Duration.ofNanos(System.nanoTime() - since).toSeconds()
-                + " s (" + pendingKeys() + " counters waiting): " + lastError);
-        }
-        return java.util.Optional.empty();
+        return flusher.problem(grace, pendingKeys() + " counters waiting");
     }
 
     /** Counters waiting to be written (recorded and not yet flushed, including failed flushes). */
@@ -216,13 +182,7 @@ public final class CoalescingRecorder implements AutoCloseable {
     /** Stops the flusher and writes what is left; throws if the last flush fails. */
     @Override
     public void close() {
-        closed = true;
-        flusher.shutdown();
-        try {
-            flusher.awaitTermination(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        flusher.stop();
         flush();
     }
 }
