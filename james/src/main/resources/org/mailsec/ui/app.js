@@ -214,8 +214,12 @@ const pages = {
       results))];
   },
 
-  async reports() {
-    const range = '?start=' + daysAgo(30) + '&end=' + daysAgo(-1);
+  async reports(argument) {
+    const periods = { 30: 'last 30 days', 365: 'last year', all: 'since 2000' };
+    const period = Object.prototype.hasOwnProperty.call(periods, argument) ? argument : '30';
+    const range = '?start=' + (period === 'all' ? '2000-01-01T00:00:00Z' : daysAgo(Number(period))) + '&end=' + daysAgo(-1);
+    const choose = el('select', { id: 'reports-period', onchange: e => { location.hash = 'reports/' + e.target.value; } },
+      Object.entries(periods).map(([value, text]) => el('option', { value, selected: value === period }, text)));
     const [tls, dmarc, tlsRejected, dmarcRejected] = await Promise.all([
       api('/mailsec/tls-reports' + range), api('/mailsec/dmarc-reports' + range),
       api('/mailsec/tls-reports/rejected' + range), api('/mailsec/dmarc-reports/rejected' + range)]);
@@ -227,13 +231,14 @@ const pages = {
       { title: 'received', value: r => r.received }, { title: 'from', value: r => r.from },
       { title: 'subject', value: r => r.subject }, { title: 'why', value: r => r.reason }];
     return [
-      section('TLS reports received (30 days)', table('tls-reports-table', [
+      el('p', {}, 'Reports whose period ends ', choose),
+      section('TLS reports received', table('tls-reports-table', [
         { title: 'organization', value: r => r.organization }, { title: 'policy domain', value: r => r.policyDomain },
         { title: 'begin', value: r => r.begin }, { title: 'end', value: r => r.end },
         { title: 'success', value: r => number(r.success), number: true },
         { title: 'failure', value: r => number(r.failure), number: true, className: r => r.failure ? 'status-error' : '' },
         { title: 'authenticated', value: r => r.authenticated ? 'yes' : 'no' }], tls, show('tls'))),
-      section('DMARC aggregate reports received (30 days)', table('dmarc-reports-table', [
+      section('DMARC aggregate reports received', table('dmarc-reports-table', [
         { title: 'organization', value: r => r.organization }, { title: 'domain', value: r => r.domain },
         { title: 'begin', value: r => r.begin }, { title: 'end', value: r => r.end },
         { title: 'messages', value: r => number(r.messages), number: true },
