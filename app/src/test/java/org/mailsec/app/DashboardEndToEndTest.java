@@ -233,6 +233,19 @@ class DashboardEndToEndTest {
     }
 
     @Test
+    void theDmarcReportsRowsAreSummedBySourceAddress() throws Exception {
+        // The real report is of 2024: the route over its period names the failing source, as the overview's table does
+        // for its own period (the last 7 or 30 days: nothing here).
+        JsonNode sources = E2e.get(james.webAdminPort(), "/mailsec/dmarc-reports/sources?start=2000-01-01T00:00:00Z&end=2100-01-01T00:00:00Z");
+        assertThat(sources.get("reports").asInt()).isEqualTo(1);
+        assertThat(sources.get("sources").get(0).get("dmarcFail").asLong()).isEqualTo(1);
+        assertThat(sources.get("sources").get(0).get("domains").toString()).contains("mydomain.org");
+        open("overview", "overview");
+        assertThat(rows("dmarc-failing-sources")).containsExactly(List.of("nothing"));
+        assertThat(rows("dmarc-per-day")).hasSize(7);
+    }
+
+    @Test
     void theOtherPagesLoadWithWhatTheRoutesSay() throws Exception {
         open("evaluations", "evaluations");
         assertThat(rows("evaluations-table").size()).isEqualTo(Math.max(1,

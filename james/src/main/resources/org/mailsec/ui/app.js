@@ -132,8 +132,18 @@ const pages = {
     const byDomain = sumBy(failures, r => r.recipientDomain, r => r.sessions).slice(0, 10);
     const byMx = sumBy(failures, r => r.mxHost || '(none)', r => r.sessions).slice(0, 10);
     const range = '?start=' + daysAgo(days) + '&end=' + daysAgo(-1);
-    const [tlsReports, dmarcReports] = await Promise.all([
-      api('/mailsec/tls-reports/summaries' + range), api('/mailsec/dmarc-reports/summaries' + range)]);
+    const [tlsReports, dmarcReports, sources] = await Promise.all([
+      api('/mailsec/tls-reports/summaries' + range), api('/mailsec/dmarc-reports/summaries' + range),
+      api('/mailsec/dmarc-reports/sources' + range + '&limit=10')]);
+    // DMARC over time, summed over our domains: each day's reports are those whose period covers its noon (UTC), so a
+    // report is counted on one day only, even one that runs from noon to noon.
+    const dmarcPerDay = await Promise.all(dayList.map(day => api('/mailsec/dmarc-reports/summaries?start=' + day
+      + 'T12:00:00Z&end=' + day + 'T12:00:01Z')));
+    const dmarcDayRows = dayList.map((day, i) => ({
+      day,
+      messages: dmarcPerDay[i].reduce((s, d) => s + d.messages, 0),
+      pass: dmarcPerDay[i].reduce((s, d) => s + d.dmarcPass, 0)
+    }));
     const choose = el('select', { id: 'days', onchange: e => { location.hash = 'overview/' + e.target.value; } },
       el('option', { value: '7', selected: days === 7 }, 'last 7 days'),
       el('option', { value: '30', selected: days === 30 }, 'last 30 days'));
@@ -177,7 +187,19 @@ const pages = {
           data: { labels: dmarcReports.map(s => s.domain), datasets: [
             { label: 'DMARC pass', data: dmarcReports.map(s => s.dmarcPass), backgroundColor: '#1b7f3b', stack: 'd' },
             { label: 'DMARC fail', data: dmarcReports.map(s => s.messages - s.dmarcPass), backgroundColor: '#b3261e', stack: 'd' }] }
+        }),
+        chart('chart-dmarc-per-day', {
+          type: 'line', label: 'DMARC pass and fail messages per day',
+          data: { labels: dayList, datasets: [
+            { label: 'DMARC pass', data: dmarcDayRows.map(r => r.pass), borderColor: '#1b7f3b' },
+            { label: 'DMARC fail', data: dmarcDayRows.map(r => r.messages - r.pass), borderColor: '#b3261e' }] }
         })),
+        table('dmarc-per-day', [
+          { title: 'day (reports covering its noon)', value: r => r.day },
+          { title: 'messages', value: r => number(r.messages), number: true },
+          { title: 'DMARC pass', value: r => number(r.pass), number: true },
+          { title: 'DMARC fail', value: r => number(r.messages - r.pass), number: true,
+            className: r => r.messages - r.pass ? 'status-error' : '' }], dmarcDayRows),
         table('dmarc-compliance', [
           { title: 'domain', value: s => s.domain },
           { title: 'reports', value: s => number(s.reports), number: true },
@@ -187,7 +209,13 @@ const pages = {
           { title: 'none / quarantine / reject', value: s => [s.dispositionNone, s.dispositionQuarantine, s.dispositionReject].map(number).join(' / ') },
           { title: 'DKIM fail', value: s => number(s.dkimFail), number: true },
           { title: 'SPF fail', value: s => number(s.spfFail), number: true }],
-        dmarcReports))
+        dmarcReports),
+        el('h2', {}, 'Sources failing DMARC most' + (sources.saturated ? ' (of the newest ' + sources.reports + ' reports)' : '')),
+        table('dmarc-failing-sources', [
+          { title: 'source IP', value: s => s.sourceIp }, { title: 'domains', value: s => s.domains.join(', ') },
+          { title: 'messages', value: s => number(s.messages), number: true },
+          { title: 'DMARC fail', value: s => number(s.dmarcFail), number: true, className: s => s.dmarcFail ? 'status-error' : '' }],
+        sources.sources.filter(s => s.dmarcFail > 0)))
     ];
   },
 
