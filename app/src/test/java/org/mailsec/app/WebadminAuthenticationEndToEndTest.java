@@ -92,6 +92,12 @@ class WebadminAuthenticationEndToEndTest {
             HttpResponse<String> ok = get(route, Optional.of(admin), Optional.empty());
             assertThat(ok.statusCode()).as(route + " " + ok.body()).isEqualTo(200);
         }
+        // The dashboard's shell is public (it holds no data); what its script reads is not.
+        for (String asset : List.of("/mailsec/ui", "/mailsec/ui/app.js", "/mailsec/ui/chart.umd.min.js")) {
+            HttpResponse<String> shell = get(asset, Optional.empty(), Optional.empty());
+            assertThat(shell.statusCode()).as(asset).isEqualTo(200);
+            assertThat(shell.headers().firstValue("Content-Security-Policy").orElse("")).as(asset).contains("default-src 'none'");
+        }
         // The domain check's base path is guarded too (a name it refuses: no DNS needed to tell 401 from 400).
         String check = "/mailsec/domains/a..b/check";
         assertThat(get(check, Optional.empty(), Optional.empty()).statusCode()).as(check + " without a token").isEqualTo(401);
