@@ -146,6 +146,12 @@ class MtaStsHostingEndToEndTest {
         // A name with a certificate in the keystore but not a James domain: no policy.
         Curl stranger = curl("mta-sts.other.test");
         assertThat(stranger.status()).as(stranger.output()).isEqualTo(404);
+        // A Host that is no domain name at all: a plain 404 too, nothing of the server's insides.
+        Process odd = new ProcessBuilder("curl", "-sS", "-k", "-D", "-", "-H", "Host: mta-sts.a..b",
+            "https://127.0.0.1:" + policyPort + "/.well-known/mta-sts.txt").redirectErrorStream(true).start();
+        String answer = new String(odd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(odd.waitFor()).as(answer).isZero();
+        assertThat(answer).startsWith("HTTP/1.1 404").doesNotContain("Exception").doesNotContain("at org.");
     }
 
     private record Curl(int status, String headers, String body, String output) {

@@ -54,7 +54,7 @@ public final class DomainRecords {
     public List<String> of(String domain, HostedPolicy policy, boolean hosted) {
         List<String> lines = new ArrayList<>();
         List<String> mx = mxHosts(domain, lines);
-        String tlsrpt = "\"v=TLSRPTv1; rua=mailto:tlsrpt@" + domain + "\"";
+        String tlsrpt = txt("v=TLSRPTv1; rua=mailto:tlsrpt@" + domain);
 
         lines.add("; MTA-STS (RFC 8461): the id changes whenever the policy does");
         lines.add(policy.record(domain));
@@ -74,6 +74,10 @@ public final class DomainRecords {
         lines.add("; DANE (RFC 7672), in a DNSSEC-signed zone: the key each MX host presents now"
             + (settings.nextKey().isPresent() ? ", and the next one (publish both before changing keys)" : ""));
         for (String host : mx) {
+            if (!host.equals(domain) && !host.endsWith("." + domain)) {
+                lines.add("; " + host + " is not in this zone: its own zone has its TLSA records");
+                continue;
+            }
             String owner = "_" + settings.smtpPort() + "._tcp." + host + ". IN TLSA 3 1 1 ";
             Optional<PublicKey> current = currentKey(host);
             lines.add(current.map(k -> owner + DomainCheck.spkiSha256(k))
@@ -85,14 +89,13 @@ public final class DomainRecords {
         String rua = settings.dmarcReportAddresses().isEmpty() ? "dmarc-reports@" + domain
             : settings.dmarcReportAddresses().get(0);
         lines.add("; DMARC (RFC 7489): start at p=none, then quarantine or reject once the reports are clean");
-        lines.add("_dmarc." + domain + ". IN TXT \"v=DMARC1; p=none; rua=mailto:" + rua + "\"");
+        lines.add("_dmarc." + domain + ". IN TXT " + txt("v=DMARC1; p=none; rua=mailto:" + rua));
         lines.add("; SPF (RFC 7208): the MX hosts send the domain's mail");
-        lines.add(domain + ". IN TXT \"v=spf1 mx -all\"");
+        lines.add(domain + ". IN TXT " + txt("v=spf1 mx -all"));
         settings.reportKey().filter(k -> k.domain().equals(domain)).ifPresent(k -> {
             lines.add("; the DKIM key receivers verify our TLS and DMARC reports with (RFC 8460 §3: s=tlsrpt)");
-            String record = k.key().map(ReportSigningKey::record)
-                .orElse("v=DKIM1; k=rsa; s=tlsrpt; p=<public key of mailsec.reports.dkim.key>");
-            lines.add(k.name() + ". IN TXT " + txt(record));
+            lines.add(k.key().map(key -> k.name() + ". IN TXT " + txt(ReportSigningKey.record(key)))
+                .orElse("; " + k.name() + ". IN TXT \"v=DKIM1; k=rsa; s=tlsrpt; p=<public key of mailsec.reports.dkim.key>\""));
         });
         return lines;
     }
@@ -100,6 +103,11 @@ public final class DomainRecords {
     private List<String> mxHosts(String domain, List<String> lines) {
         try {
             DnsAnswer<MxRecord> answer = resolver.mx(domain);
+            if (answer.status() == org.mailsec.dns.DnssecStatus.BOGUS || answer.nxdomain()) {
+                lines.add("; the MX records of " + domain + (answer.nxdomain() ? " do not exist (NXDOMAIN)"
+                    : " fail DNSSEC validation") + ": no per-host records");
+                return List.of();
+            }
             if (answer.isEmpty()) {
                 lines.add("; " + domain + " has no MX records: mail goes to its own addresses");
                 return List.of(domain);
@@ -164,12 +172,27 @@ public final class DomainRecords {
         throw new java.security.GeneralSecurityException("the PEM public key is neither RSA nor EC");
     }
 
-    /** TXT data as zone-file character-strings of at most 255 octets each. */
+    /**
+     * TXT data as zone-file character-strings (RFC 1035 §5.1): quoted, {@code "} and {@code \\} escaped, at most 255
+     * octets of data each (counted in UTF-8, never splitting a character).
+     */
     static String txt(String data) {
         StringBuilder out = new StringBuilder();
-        for (int i = 0; i < data.length(); i += TXT_STRING) {
-            out.append(out.isEmpty() ? "" : " ").append('"').append(data, i, Math.min(data.length(), i + TXT_STRING)).append('"');
+        StringBuilder piece = new StringBuilder();
+        int octets = 0;
+        for (int i = 0; i < data.length(); ) {
+            int c = data.codePointAt(i);
+            String ch = new String(Character.toChars(c));
+            int size = ch.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (octets + size > TXT_STRING) {
+                out.append(out.isEmpty() ? "" : " ").append('"').append(piece).append('"');
+                piece.setLength(0);
+                octets = 0;
+            }
+            piece.append(c == '"' || c == '\\' ? "\\" + ch : ch);
+            octets += size;
+            i += Character.charCount(c);
         }
-        return out.toString();
+        return out.append(out.isEmpty() ? "" : " ").append('"').append(piece).append('"').toString();
     }
 }

@@ -55,7 +55,7 @@ public final class MtaStsPolicyHandler extends AbstractHandler {
             if (host.startsWith(PREFIX)) {
                 policy = policies.forDomain(host.substring(PREFIX.length()));
             }
-        } catch (DnsException | DomainListException e) {
+        } catch (DnsException | DomainListException | RuntimeException e) {
             metrics.generate(MailsecMetrics.MTASTS_POLICY_UNAVAILABLE).increment();
             LOG.warn("mailsec: the MTA-STS policy for {} cannot be made now: {}", host, e.getMessage());
             response.setHeader("Retry-After", "60");

@@ -110,6 +110,11 @@ public class HttpsReportReceiver implements UserDefinedStartable {
             handlers.addHandler(posts);
         }
         server.setHandler(handlers);
+        // Whatever fails inside a request is a bare status on the internet, never a page with a stack trace.
+        org.eclipse.jetty.server.handler.ErrorHandler errors = new org.eclipse.jetty.server.handler.ErrorHandler();
+        errors.setShowStacks(false);
+        errors.setShowMessageInTitle(false);
+        server.setErrorHandler(errors);
         server.setStopTimeout(1_000);
         try {
             server.start();

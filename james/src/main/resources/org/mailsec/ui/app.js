@@ -31,6 +31,11 @@ async function api(path, options = {}) {
   } catch (e) {
     body = text;
   }
+  if (response.status === 401 && token()) {
+    // A token webadmin refuses is not sent again: the operator types a new one.
+    sessionStorage.removeItem('mailsec.token');
+    document.getElementById('token').focus();
+  }
   if (!response.ok) {
     const message = body && body.message ? body.message : response.status + ' ' + response.statusText;
     throw new ApiError(response.status, response.status === 401 ? 'webadmin wants a token (top right): ' + message : message);
@@ -412,7 +417,11 @@ function guarded(handler) {
   };
 }
 
+/** Counts renders: a page still loading when another is asked for (a slow domain check) is dropped when it ends. */
+let renderCount = 0;
+
 async function render() {
+  const mine = ++renderCount;
   const [name, ...rest] = (location.hash.replace(/^#/, '') || 'overview').split('/');
   const page = Object.prototype.hasOwnProperty.call(pages, name) ? name : 'overview';
   document.getElementById('error').hidden = true;
@@ -425,11 +434,19 @@ async function render() {
   charts.splice(0).forEach(c => c.destroy());
   pendingCharts.splice(0);
   try {
-    main.replaceChildren(...await pages[page](rest.join('/')));
-    for (const { canvas, config } of pendingCharts.splice(0)) {
+    const content = await pages[page](rest.join('/'));
+    if (mine !== renderCount) {
+      return;
+    }
+    main.replaceChildren(...content);
+    // Only this page's canvases: an abandoned render may have queued charts of its own.
+    for (const { canvas, config } of pendingCharts.splice(0).filter(pending => pending.canvas.isConnected)) {
       charts.push(new Chart(canvas, Object.assign({ options: { maintainAspectRatio: false, animation: false } }, config)));
     }
   } catch (error) {
+    if (mine !== renderCount) {
+      return;
+    }
     main.replaceChildren();
     showError(error);
   }
