@@ -53,12 +53,16 @@ class DomainCheckEndToEndTest {
         mxHosts.add(LoopbackMx.start("127.0.0.2", port, good.serverContext()));
         mxHosts.add(LoopbackMx.start("127.0.0.3", port, root.issueExpired("mx.expired.test").serverContext()));
         mxHosts.add(LoopbackMx.start("127.0.0.4", port, root.issueServer("other.example").serverContext()));
+        // One MX host on two addresses, the IPv6 one with a certificate that has expired.
+        mxHosts.add(LoopbackMx.start("127.0.0.5", port, root.issueServer("mx.twofaced.test").serverContext()));
+        mxHosts.add(LoopbackMx.start("::1", port, root.issueExpired("mx.twofaced.test").serverContext()));
         https = new PolicyHttpsServer(root.issueServer("mta-sts.good.test", "mta-sts.expired.test",
-            "mta-sts.wrongname.test", "mta-sts.stale.test"), Map.of());
+            "mta-sts.wrongname.test", "mta-sts.stale.test", "mta-sts.twofaced.test"), Map.of());
         policy("good.test", "mx: mx.good.test");
         policy("expired.test", "mx: mx.expired.test");
         policy("wrongname.test", "mx: mx.wrongname.test");
         policy("stale.test", "mx: mx2.good.test\r\nmx: old.stale.test");
+        policy("twofaced.test", "mx: mx.twofaced.test");
 
         KeyPair reportKey = DkimKeys.generate();
         String tlsa = "_" + port + "._tcp";
@@ -76,12 +80,14 @@ class DomainCheckEndToEndTest {
             tlsrpt._domainkey TXT %s
             expired.test._report._dmarc TXT "v=DMARC1"
             wrongname.test._report._dmarc TXT "v=DMARC1"
+            twofaced.test._report._dmarc TXT "v=DMARC1"
             stale.test._report._dmarc TXT "v=DMARC1"
             """.formatted(tlsa, hex(good), tlsa, hex(next), tlsa, hex(next),
             DkimKeys.zoneRecord(reportKey).replace("k=rsa;", "k=rsa; s=tlsrpt;")));
         dns.addSignedZone("expired.test", soa + wellKept("expired.test") + "@ MX 10 mx\nmx A 127.0.0.3\n");
         dns.addSignedZone("wrongname.test", soa + wellKept("wrongname.test") + "@ MX 10 mx\nmx A 127.0.0.4\n");
         dns.addSignedZone("stale.test", soa + wellKept("stale.test") + "@ MX 10 mx2.good.test.\n");
+        dns.addSignedZone("twofaced.test", soa + wellKept("twofaced.test") + "@ MX 10 mx\nmx A 127.0.0.5\nmx AAAA ::1\n");
         dns.addZone("bare.test", "@ MX 10 mx\nmx A 127.0.0.2\n");
 
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
@@ -92,7 +98,7 @@ class DomainCheckEndToEndTest {
         Path conf = E2e.configuration(tmp, E2e.pairs(
             "mailsec.dns.servers", dns.hostPort(),
             "mailsec.dns.trust.anchors", anchors.toString(),
-            "mailsec.net.allowed", "127.0.0.0/8",
+            "mailsec.net.allowed", "127.0.0.0/8,::1/128",
             "mailsec.delivery.smtp.port", String.valueOf(port),
             "mailsec.tls.webpki.roots", roots.toString(),
             "mailsec.mtasts.https.port", String.valueOf(https.port()),
@@ -188,6 +194,15 @@ class DomainCheckEndToEndTest {
         JsonNode check = check("wrongname.test");
         assertThat(check.get("errors")).as(check.toString()).hasSize(1);
         assertThat(check.get("errors").get(0).asText()).contains("names [other.example], not mx.wrongname.test");
+    }
+
+    @Test
+    void eachAddressOfAnMxHostIsJudgedOnItsOwn() throws Exception {
+        JsonNode check = check("twofaced.test");
+        assertThat(check.get("errors")).as(check.toString()).hasSize(1);
+        assertThat(check.get("errors").get(0).asText()).contains("certificate of mx.twofaced.test at 0:0:0:0:0:0:0:1 expired");
+        assertThat(part(check, "starttls", "mx.twofaced.test").get("found").get("probed").toString())
+            .contains("127.0.0.5").contains("0:0:0:0:0:0:0:1");
     }
 
     @Test

@@ -259,8 +259,8 @@ public final class DomainCheck {
         boolean daneCovers = tlsa.isPresent() && tlsa.get().secure() && !TlsaMatcher.usableRecords(tlsa.get().records()).isEmpty();
         List<X509Certificate> presented = List.of();
         if (settings.probe().isPresent()) {
-            presented = probe(host, addresses, daneCovers, starttls);
-            starttls.presented = presented;
+            starttls.presented = probe(host, addresses, daneCovers, starttls);
+            presented = starttls.presented.isEmpty() ? List.of() : starttls.presented.get(0).chain();
         }
         tlsa.ifPresent(answer -> judgeDane(host, answer, starttls, dane));
         if (daneApplies && tlsa.isPresent() && tlsa.get().isEmpty() && tlsa.get().status() != DnssecStatus.BOGUS) {
@@ -292,9 +292,16 @@ public final class DomainCheck {
         return addresses;
     }
 
-    /** The chain of the first address that completed a handshake (each address probed is reported). */
-    private List<X509Certificate> probe(String host, List<InetAddress> addresses, boolean daneCovers, Builder part) {
-        List<X509Certificate> chain = List.of();
+    /** A chain one address presented. */
+    private record Presented(String address, List<X509Certificate> chain) {
+    }
+
+    /**
+     * The chains of the addresses that completed a handshake, each judged (a second address presenting another
+     * certificate is judged under its address); each address probed is reported.
+     */
+    private List<Presented> probe(String host, List<InetAddress> addresses, boolean daneCovers, Builder part) {
+        List<Presented> chains = new ArrayList<>();
         List<String> probed = new ArrayList<>();
         for (InetAddress address : addresses) {
             Optional<String> refused = settings.probeAddresses().refusal(address);
@@ -319,42 +326,58 @@ public final class DomainCheck {
             if (!result.protocol().orElse("").matches("TLSv1\\.[23]")) {
                 part.warning(host + " negotiated " + result.protocol().orElse("") + ": RFC 8996 deprecates TLS before 1.2");
             }
-            if (chain.isEmpty()) {
-                chain = result.chain();
-                judgeCertificate(host, chain, result.authType().isEmpty() ? "UNKNOWN" : result.authType(), daneCovers, part);
+            String authType = result.authType().isEmpty() ? "UNKNOWN" : result.authType();
+            if (chains.isEmpty()) {
+                judgeCertificate(host, host, result.chain(), authType, daneCovers, part, true);
+                chains.add(new Presented(address.getHostAddress(), result.chain()));
+            } else if (!sameLeaf(chains.get(0).chain(), result.chain())) {
+                judgeCertificate(host, host + " at " + address.getHostAddress(), result.chain(), authType, daneCovers, part, false);
+                chains.add(new Presented(address.getHostAddress(), result.chain()));
             }
         }
         part.found("probed", probed);
-        return chain;
+        return chains;
+    }
+
+    private static boolean sameLeaf(List<X509Certificate> a, List<X509Certificate> b) {
+        return !a.isEmpty() && !b.isEmpty() && a.get(0).equals(b.get(0));
     }
 
     /**
      * WebPKI, names and dates of the presented leaf. Where DANE covers the host these are warnings: DANE-EE senders
      * check neither (RFC 7672 §3.1.1), but senders without DANE that enforce MTA-STS do.
      */
-    private void judgeCertificate(String host, List<X509Certificate> chain, String authType, boolean daneCovers, Builder part) {
+    /**
+     * @param host  the MX host, the name the certificate must carry
+     * @param label how messages name it (the host, or the host at one of its addresses)
+     * @param first whether this chain's facts go into the part's findings
+     */
+    private void judgeCertificate(String host, String label, List<X509Certificate> chain, String authType,
+                                  boolean daneCovers, Builder part, boolean first) {
         if (chain.isEmpty()) {
-            part.error(host + " presented no certificate");
+            part.error(label + " presented no certificate");
             return;
         }
         X509Certificate leaf = chain.get(0);
-        part.found("certificate", leaf.getSubjectX500Principal().getName());
-        part.found("names", HostnameMatcher.dnsNames(leaf));
         Instant notAfter = leaf.getNotAfter().toInstant();
         long daysLeft = Duration.between(clock.instant(), notAfter).toDays();
-        part.found("notAfter", notAfter.toString());
-        part.found("daysLeft", daysLeft);
+        if (first) {
+            part.found("certificate", leaf.getSubjectX500Principal().getName());
+            part.found("names", HostnameMatcher.dnsNames(leaf));
+            part.found("notAfter", notAfter.toString());
+            part.found("daysLeft", daysLeft);
+        }
         String consequence = daneCovers ? DANE_FORGIVES : ": senders enforcing MTA-STS refuse it";
         List<String> faults = new ArrayList<>();
         if (notAfter.isBefore(clock.instant())) {
-            faults.add("the certificate of " + host + " expired on " + notAfter);
+            faults.add("the certificate of " + label + " expired on " + notAfter);
         } else if (leaf.getNotBefore().toInstant().isAfter(clock.instant())) {
-            faults.add("the certificate of " + host + " is not valid before " + leaf.getNotBefore().toInstant());
+            faults.add("the certificate of " + label + " is not valid before " + leaf.getNotBefore().toInstant());
         } else if (Duration.between(clock.instant(), notAfter).compareTo(EXPIRY_WARNING) < 0) {
-            part.warning("the certificate of " + host + " expires in " + daysLeft + " days (" + notAfter + ")");
+            part.warning("the certificate of " + label + " expires in " + daysLeft + " days (" + notAfter + ")");
         }
         if (!HostnameMatcher.matchesAny(leaf, List.of(host))) {
-            faults.add("the certificate of " + host + " names " + HostnameMatcher.dnsNames(leaf) + ", not " + host);
+            faults.add("the certificate of " + label + " names " + HostnameMatcher.dnsNames(leaf) + ", not " + host);
         }
         boolean chainValid = true;
         try {
@@ -363,10 +386,12 @@ public final class DomainCheck {
         } catch (CertificateException | IllegalArgumentException e) {
             chainValid = false;
             if (faults.stream().noneMatch(f -> f.contains("expired") || f.contains("not valid before"))) {
-                faults.add("the certificate chain of " + host + " is not valid under WebPKI: " + rootMessage(e));
+                faults.add("the certificate chain of " + label + " is not valid under WebPKI: " + rootMessage(e));
             }
         }
-        part.found("webPkiValid", chainValid && faults.isEmpty());
+        if (first) {
+            part.found("webPkiValid", chainValid && faults.isEmpty());
+        }
         for (String fault : faults) {
             if (daneCovers) {
                 part.warning(fault + consequence);
@@ -414,13 +439,15 @@ public final class DomainCheck {
                 + " cannot authenticate it (they still insist on TLS)");
             return;
         }
-        List<X509Certificate> chain = starttls.presented;
-        if (!chain.isEmpty()) {
+        for (Presented presented : starttls.presented) {
+            String label = presented.address().equals(starttls.presented.get(0).address()) ? host
+                : host + " at " + presented.address();
             try {
-                DaneVerifier.Match match = DaneVerifier.verify(chain, answer.records(), List.of(host), true, clock.instant());
+                DaneVerifier.Match match = DaneVerifier.verify(presented.chain(), answer.records(), List.of(host), true,
+                    clock.instant());
                 part.found("matched", TlsaMatcher.format(match.record()));
             } catch (TlsVerificationException e) {
-                part.error("the certificate " + host + " presented matches no TLSA record (" + e.getMessage()
+                part.error("the certificate " + label + " presented matches no TLSA record (" + e.getMessage()
                     + "): DANE senders do not deliver to it");
             }
         }
@@ -673,7 +700,7 @@ public final class DomainCheck {
         private final List<String> warnings = new ArrayList<>();
         private final List<String> instructions = new ArrayList<>();
         /** The chain a STARTTLS part's probe saw, for the same host's DANE part. */
-        private List<X509Certificate> presented = List.of();
+        private List<Presented> presented = List.of();
 
         Builder(String name, String subject) {
             this.name = name;
