@@ -50,6 +50,7 @@ public class HttpsReportReceiver implements UserDefinedStartable {
     private final ReceiverSettings settings;
     private final TlsReportPosts posts;
     private final HostedPolicies policies;
+    private final DomainList domains;
     private final MetricFactory metrics;
     private final Clock clock;
     private Server server;
@@ -62,6 +63,7 @@ public class HttpsReportReceiver implements UserDefinedStartable {
                                MetricFactory metrics, Clock clock) {
         this.settings = settings;
         this.policies = policies;
+        this.domains = domains;
         this.metrics = metrics;
         this.clock = clock;
         this.posts = new TlsReportPosts(settings, limits, reports, rejectedReports, domains, metrics, clock);
@@ -130,6 +132,7 @@ public class HttpsReportReceiver implements UserDefinedStartable {
         if (policies.enabled()) {
             LOG.info("mailsec: serving MTA-STS policies for James's domains at {}://mta-sts.<domain>:{}{}", scheme, port(),
                 MtaStsPolicyHandler.PATH);
+            warnOfPolicyHostsWithoutCertificate();
         }
     }
 
@@ -165,12 +168,44 @@ public class HttpsReportReceiver implements UserDefinedStartable {
         return guard == null ? 0 : guard.openConnections();
     }
 
-    private SslContextFactory.Server tlsFactory() throws IOException, GeneralSecurityException {
-        char[] password = settings.keystorePassword().toCharArray();
+    /**
+     * RFC 8461 §3.3: senders fetch a policy only from a host whose certificate is valid for {@code mta-sts.<domain>}; a
+     * James domain the keystore has no certificate for gets no policy, which is said once at start.
+     */
+    private void warnOfPolicyHostsWithoutCertificate() {
+        if (settings.plaintext()) {
+            return;
+        }
+        try {
+            KeyStore keys = keyStore();
+            java.util.List<java.security.cert.X509Certificate> certificates = new java.util.ArrayList<>();
+            for (String alias : java.util.Collections.list(keys.aliases())) {
+                if (keys.getCertificate(alias) instanceof java.security.cert.X509Certificate certificate) {
+                    certificates.add(certificate);
+                }
+            }
+            for (org.apache.james.core.Domain domain : domains.getDomains()) {
+                String host = "mta-sts." + domain.asString();
+                if (certificates.stream().noneMatch(c -> org.mailsec.dane.HostnameMatcher.matchesAny(c, java.util.List.of(host)))) {
+                    LOG.warn("mailsec: no certificate in mailsec.reports.receiver.keystore covers {}: senders cannot fetch the"
+                        + " MTA-STS policy of {}", host, domain.asString());
+                }
+            }
+        } catch (IOException | GeneralSecurityException | org.apache.james.domainlist.api.DomainListException e) {
+            LOG.warn("mailsec: cannot tell which MTA-STS policy hosts the keystore covers: {}", e.getMessage());
+        }
+    }
+
+    private KeyStore keyStore() throws IOException, GeneralSecurityException {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(settings.keystore().orElseThrow())) {
-            keys.load(in, password);
+            keys.load(in, settings.keystorePassword().toCharArray());
         }
+        return keys;
+    }
+
+    private SslContextFactory.Server tlsFactory() throws IOException, GeneralSecurityException {
+        KeyStore keys = keyStore();
         // Jetty chooses among the keystore's certificates by the name the client asks for (SNI): one per
         // mta-sts.<domain>, or a wildcard, in one PKCS#12 file.
         SslContextFactory.Server tls = new SslContextFactory.Server();
