@@ -18,8 +18,9 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * mailsec in James's {@code /healthcheck} ({@code additional.healthchecks} in healthcheck.properties): unhealthy when
- * the store cannot be reached, when TLS results have not been stored for a minute, or when the enabled HTTPS report
- * receiver does not accept connections. A check answers within 5 seconds.
+ * the store cannot be reached, when TLS results or DMARC evaluations have not been stored for a minute, or when the
+ * enabled HTTPS listener (report receiver, MTA-STS policies) does not accept connections. A check answers within 5
+ * seconds.
  */
 public class MailsecHealthCheck implements HealthCheck {
 

@@ -27,16 +27,22 @@ public class MailsecLifecycle {
     @PreDestroy
     public void stop() {
         try {
-            recorder.close();
-        } catch (RuntimeException e) {
-            LOG.error("mailsec: TLS results still pending at shutdown could not be stored", e);
+            try {
+                recorder.close();
+            } catch (RuntimeException e) {
+                LOG.error("mailsec: TLS results still pending at shutdown could not be stored", e);
+            } finally {
+                try {
+                    evaluations.close();
+                } catch (RuntimeException e) {
+                    LOG.error("mailsec: {} DMARC evaluations still pending at shutdown could not be stored",
+                        evaluations.pending(), e);
+                }
+            }
+        } finally {
+            // Whatever went wrong above, the pool's connections are given back.
+            database.close();
         }
-        try {
-            evaluations.close();
-        } catch (RuntimeException e) {
-            LOG.error("mailsec: {} DMARC evaluations still pending at shutdown could not be stored", evaluations.pending(), e);
-        }
-        database.close();
         LOG.info("mailsec stopped");
     }
 }

@@ -5,8 +5,8 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The thread that writes a coalescing buffer to the store (TLS results, DMARC evaluations) at a fixed interval and
@@ -16,8 +16,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackgroundWriter {
 
-    private static final Logger LOG = LoggerFactory.getLogger(BackgroundWriter.class);
-
+    private final Logger log;
     private final String name;
     private final String what;
     private final Runnable write;
@@ -31,8 +30,10 @@ public final class BackgroundWriter {
      * @param name  the writer in messages ("TLS result recorder"); its thread is {@code threadName}
      * @param what  what it writes ("TLS results")
      * @param write one write of everything buffered; throws when it failed (the buffer keeps what it held)
+     * @param log   the owner's logger, which failed writes are logged to
      */
-    public BackgroundWriter(String name, String what, String threadName, Duration interval, Runnable write) {
+    public BackgroundWriter(String name, String what, String threadName, Duration interval, Runnable write, Logger log) {
+        this.log = log;
         this.name = name;
         this.what = what;
         this.write = write;
@@ -77,28 +78,34 @@ public final class BackgroundWriter {
 
     /**
      * Why the writer is not healthy: writes have failed for longer than {@code grace} (what they hold waits in memory),
-     * or it is closed; {@code waiting} says how much waits. Empty when it stores what it is given.
+     * or it is closed; {@code waiting} says how much waits (asked only then: it may wait for a write). Empty when it
+     * stores what it is given.
      */
-    public Optional<String> problem(Duration grace, String waiting) {
+    public Optional<String> problem(Duration grace, Supplier<String> waiting) {
         if (closed) {
             return Optional.of("the " + name + " is closed");
         }
         long since = failingSince;
         if (since != 0 && System.nanoTime() - since > grace.toNanos()) {
             return Optional.of(what + " not stored for " + Duration.ofNanos(System.nanoTime() - since).toSeconds()
-                + " s (" + waiting + "): " + lastError);
+                + " s (" + waiting.get() + "): " + lastError);
         }
         return Optional.empty();
     }
 
-    /** Stops the thread, after the write it is doing; the owner then writes what is left itself. */
-    public void stop() {
+    /**
+     * Stops the thread, after the write it is doing (30 s at most); the owner then writes what is left itself. True
+     * when the caller was interrupted meanwhile: the owner restores the flag after its last write, which an interrupted
+     * thread could not make (a connection pool gives none to it).
+     */
+    public boolean stop() {
         closed = true;
         thread.shutdown();
         try {
             thread.awaitTermination(30, TimeUnit.SECONDS);
+            return false;
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return true;
         }
     }
 
@@ -106,9 +113,9 @@ public final class BackgroundWriter {
         try {
             write.run();
         } catch (RuntimeException e) {
-            LOG.warn("storing {} failed, keeping them for the next attempt: {}", what, e.getMessage());
+            log.warn("storing {} failed, keeping them for the next attempt: {}", what, e.getMessage());
         } catch (Throwable t) {
-            LOG.error("storing {} failed unexpectedly, keeping them for the next attempt", what, t);
+            log.error("storing {} failed unexpectedly, keeping them for the next attempt", what, t);
         }
     }
 }

@@ -48,8 +48,10 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
     private final BackgroundWriter flusher;
     private final ReentrantLock queueLock = new ReentrantLock();
     private final Condition drained = queueLock.newCondition();
-    /** Queued mails' evaluations, oldest first, and how many evaluations they hold; guarded by queueLock. */
+    /** Queued mails' evaluations, oldest first, and how many evaluations wait (queued or in flight); guarded by queueLock. */
     private List<List<Evaluation>> queued = new ArrayList<>();
+    /** The mails of the write in flight; guarded by queueLock. */
+    private List<List<Evaluation>> inFlight = List.of();
     private int queuedCount;
     /** One writer at a time, so that what a failed write hands back stays ahead of what was queued since. */
     private final ReentrantLock flushLock = new ReentrantLock();
@@ -59,7 +61,7 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
         this.maxPending = maxPending;
         this.listener = listener;
         this.flusher = new BackgroundWriter("DMARC evaluation writer", "DMARC evaluations", "mailsec-dmarc-evaluation-flusher",
-            flushInterval, this::flush);
+            flushInterval, this::flush, LOG);
     }
 
     /** Queues a mail's evaluations (all of them are stored together, or set aside together); returns at once. */
@@ -68,16 +70,16 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
         if (evaluations.isEmpty()) {
             return;
         }
-        flusher.checkOpen();
         List<Evaluation> mail = List.copyOf(evaluations);
         queueLock.lock();
         try {
+            // Checked under the lock the last write takes: nothing is queued after it.
+            flusher.checkOpen();
             while (queuedCount >= maxPending) {
                 listener.backPressure();
                 flusher.writeSoon();
-                if (!drained.await(100, TimeUnit.MILLISECONDS) && flusher.closed()) {
-                    throw new IllegalStateException("the DMARC evaluation writer is closed");
-                }
+                drained.await(100, TimeUnit.MILLISECONDS);
+                flusher.checkOpen();
             }
             queued.add(mail);
             queuedCount += mail.size();
@@ -96,7 +98,11 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
         return store.add(evaluation);
     }
 
-    /** Writes everything queued so far; throws if the store fails (the evaluations stay queued for the next write). */
+    /**
+     * Writes everything queued so far; throws if the store fails (what is not stored stays queued, in order, ahead of
+     * what came since). A batch refused for its content is written one mail at a time and the mails refused again are
+     * set aside; an outage on the way keeps the mails not yet stored, and throws.
+     */
     public void flush() {
         flushLock.lock();
         try {
@@ -104,77 +110,81 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
             if (batch.isEmpty()) {
                 return;
             }
-            List<Evaluation> rows = batch.stream().flatMap(List::stream).toList();
+            // What is still to be stored, whatever happens (an Error included): finish() hands it back.
+            List<List<Evaluation>> left = batch;
+            int rows = count(batch);
             long start = System.nanoTime();
             try {
-                store.addAll(rows);
-            } catch (RuntimeException e) {
-                if (!Jdbc.refusedForContent(e) || !storeOneByOne(batch)) {
-                    handBack(batch);
-                    flusher.failed(e);
-                    listener.flushFailed(rows.size(), e);
-                    throw e;
+                try {
+                    store.addAll(batch.stream().flatMap(List::stream).toList());
+                    left = List.of();
+                } catch (RuntimeException e) {
+                    if (!Jdbc.refusedForContent(e)) {
+                        throw failed(e, rows);
+                    }
+                    for (int i = 0; i < batch.size(); i++) {
+                        List<Evaluation> mail = batch.get(i);
+                        try {
+                            store.addAll(mail);
+                        } catch (RuntimeException error) {
+                            if (!Jdbc.refusedForContent(error)) {
+                                throw failed(error, count(left));
+                            }
+                            listener.setAside(mail, error);
+                            LOG.error("DMARC evaluations of a mail from {} for {} refused by the store and set aside: {}",
+                                mail.get(0).sourceIp(), mail.get(0).policyDomain(), error.getMessage());
+                        }
+                        left = batch.subList(i + 1, batch.size());
+                    }
                 }
-            } catch (Error e) {
-                handBack(batch);
-                throw e;
+                flusher.succeeded();
+                listener.flushed(rows, System.nanoTime() - start);
+            } finally {
+                finish(batch, left);
             }
-            flusher.succeeded();
-            listener.flushed(rows.size(), System.nanoTime() - start);
         } finally {
             flushLock.unlock();
         }
     }
 
+    private RuntimeException failed(RuntimeException e, int rows) {
+        flusher.failed(e);
+        listener.flushFailed(rows, e);
+        return e;
+    }
+
+    private static int count(List<List<Evaluation>> mails) {
+        return mails.stream().mapToInt(List::size).sum();
+    }
+
+    /** The queue becomes the write in flight; it still counts as queued (back-pressure) and is seen by anyAccepted. */
     private List<List<Evaluation>> take() {
         queueLock.lock();
         try {
-            List<List<Evaluation>> batch = queued;
+            inFlight = queued;
             queued = new ArrayList<>();
-            queuedCount = 0;
-            drained.signalAll();
-            return batch;
+            return inFlight;
         } finally {
             queueLock.unlock();
         }
     }
 
-    /** A failed write's evaluations go back ahead of those queued since. */
-    private void handBack(List<List<Evaluation>> batch) {
+    /** The write is over: what it stored (or set aside) leaves the count; what it did not goes back ahead of the rest. */
+    private void finish(List<List<Evaluation>> batch, List<List<Evaluation>> left) {
         queueLock.lock();
         try {
-            batch.addAll(queued);
-            queued = batch;
-            queuedCount = batch.stream().mapToInt(List::size).sum();
+            List<List<Evaluation>> back = new ArrayList<>(left);
+            back.addAll(queued);
+            queued = back;
+            inFlight = List.of();
+            int done = count(batch) - count(left);
+            queuedCount -= done;
+            if (done > 0) {
+                drained.signalAll();
+            }
         } finally {
             queueLock.unlock();
         }
-    }
-
-    /**
-     * After a batch refused for its content: each mail's evaluations alone. Those refused again for their content are
-     * set aside; any other failure (the store went away) hands the mails not yet stored back. False when nothing could
-     * be stored (the caller hands back the whole batch).
-     */
-    private boolean storeOneByOne(List<List<Evaluation>> batch) {
-        for (int i = 0; i < batch.size(); i++) {
-            List<Evaluation> mail = batch.get(i);
-            try {
-                store.addAll(mail);
-            } catch (RuntimeException error) {
-                if (!Jdbc.refusedForContent(error)) {
-                    if (i == 0) {
-                        return false;
-                    }
-                    handBack(new ArrayList<>(batch.subList(i, batch.size())));
-                    return true;
-                }
-                listener.setAside(mail, error);
-                LOG.error("DMARC evaluations of a mail from {} for {} refused by the store and set aside: {}",
-                    mail.get(0).sourceIp(), mail.get(0).policyDomain(), error.getMessage());
-            }
-        }
-        return true;
     }
 
     /** Evaluations queued and not yet stored (including those of failed writes). */
@@ -192,7 +202,7 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
      * it is closed. Empty when it stores what it is given.
      */
     public Optional<String> problem(Duration grace) {
-        return flusher.problem(grace, pending() + " waiting");
+        return flusher.problem(grace, () -> pending() + " waiting");
     }
 
     @Override
@@ -224,8 +234,10 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
     public boolean anyAccepted(String policyDomain) {
         queueLock.lock();
         try {
-            if (queued.stream().flatMap(List::stream)
-                    .anyMatch(e -> e.policyDomain().equals(policyDomain) && !e.disposition().equals("reject"))) {
+            // What is queued or being written, as the store's "disposition <> 'reject'" would see it (NULL is not).
+            if (java.util.stream.Stream.concat(queued.stream(), inFlight.stream()).flatMap(List::stream)
+                    .anyMatch(e -> e.policyDomain().equals(policyDomain) && e.disposition() != null
+                        && !e.disposition().equals("reject"))) {
                 return true;
             }
         } finally {
@@ -249,7 +261,24 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
     /** Stops the background writer and writes what is left; throws if that last write fails. */
     @Override
     public void close() {
-        flusher.stop();
-        flush();
+        boolean interrupted = flusher.stop();
+        try {
+            // Not behind a write that hangs: shutdown goes on, and says what it could not store.
+            if (!flushLock.tryLock(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("a write of DMARC evaluations still runs after 30 s");
+            }
+            try {
+                flush();
+            } finally {
+                flushLock.unlock();
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+            throw new IllegalStateException("interrupted while storing the last DMARC evaluations", e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

@@ -59,7 +59,7 @@ public final class CoalescingRecorder implements AutoCloseable {
         this.maxPendingKeys = maxPendingKeys;
         this.listener = listener;
         this.flusher = new BackgroundWriter("TLS result recorder", "TLS results", "mailsec-tls-result-flusher", flushInterval,
-            this::flush);
+            this::flush, LOG);
     }
 
     public CoalescingRecorder(TlsResultStore store) {
@@ -71,9 +71,12 @@ public final class CoalescingRecorder implements AutoCloseable {
         flusher.checkOpen();
         while (pending.size() >= maxPendingKeys && !pending.containsKey(key)) {
             waitForFlush();
+            flusher.checkOpen();
         }
         swapLock.readLock().lock();
         try {
+            // Checked under the lock the last flush's swap takes: nothing is counted after it.
+            flusher.checkOpen();
             pending.computeIfAbsent(key, k -> new LongAdder()).add(sessions);
         } finally {
             swapLock.readLock().unlock();
@@ -166,7 +169,7 @@ public final class CoalescingRecorder implements AutoCloseable {
      * or it is closed. Empty when it stores what it is given.
      */
     public java.util.Optional<String> problem(Duration grace) {
-        return flusher.problem(grace, pendingKeys() + " counters waiting");
+        return flusher.problem(grace, () -> pendingKeys() + " counters waiting");
     }
 
     /** Counters waiting to be written (recorded and not yet flushed, including failed flushes). */
@@ -182,7 +185,24 @@ public final class CoalescingRecorder implements AutoCloseable {
     /** Stops the flusher and writes what is left; throws if the last flush fails. */
     @Override
     public void close() {
-        flusher.stop();
-        flush();
+        boolean interrupted = flusher.stop();
+        try {
+            // Not behind a flush that hangs: shutdown goes on, and says what it could not store.
+            if (!flushLock.tryLock(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("a flush of TLS results still runs after 30 s");
+            }
+            try {
+                flush();
+            } finally {
+                flushLock.unlock();
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+            throw new IllegalStateException("interrupted while storing the last TLS results", e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

@@ -107,6 +107,37 @@ class CoalescingEvaluationsTest {
         }
     }
 
+    /** A batch refused for one mail's content, then an outage while the mails are written one by one. */
+    @Test
+    void anOutageWhileMailsAreWrittenOneByOneKeepsTheRestAndSaysSo() {
+        try (Database db = Database.open(TestDatabases.fresh(StoreConfig.Dialect.H2))) {
+            JdbcEvaluations real = new JdbcEvaluations(db);
+            AtomicInteger outages = new AtomicInteger(1);
+            Evaluations flaky = new ForwardingEvaluations(real) {
+                @Override
+                public void addAll(List<Evaluation> evaluations) {
+                    if (evaluations.size() == 1 && evaluations.get(0).policyDomain().equals("example.org")
+                            && outages.getAndDecrement() > 0) {
+                        throw new StoreException("database unavailable");
+                    }
+                    super.addAll(evaluations);
+                }
+            };
+            CoalescingEvaluations writer = new CoalescingEvaluations(flaky, NEVER, 1000, new CoalescingEvaluations.Listener() { });
+            writer.addAll(List.of(evaluation("example.com", NOW, "none")));
+            writer.addAll(List.of(withoutDisposition(evaluation("example.net", NOW, "none"))));
+            writer.addAll(List.of(evaluation("example.org", NOW, "none")));
+            assertThatThrownBy(writer::flush).isInstanceOf(StoreException.class);
+            assertThat(real.policyDomains()).containsExactly("example.com");
+            assertThat(writer.pending()).as("the mail the outage stopped, the set-aside one gone").isEqualTo(1);
+            assertThat(writer.problem(Duration.ZERO)).get().asString().contains("1 waiting");
+            writer.flush();
+            assertThat(real.policyDomains()).containsExactly("example.com", "example.org");
+            assertThat(writer.problem(Duration.ZERO)).isEmpty();
+            writer.close();
+        }
+    }
+
     @Test
     void aFullQueueMakesAddersWaitForAWrite() throws Exception {
         try (Database db = Database.open(TestDatabases.fresh(StoreConfig.Dialect.H2))) {
