@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 
@@ -94,18 +95,36 @@ public final class BackgroundWriter {
     }
 
     /**
-     * Stops the thread, after the write it is doing (30 s at most); the owner then writes what is left itself. True
-     * when the caller was interrupted meanwhile: the owner restores the flag after its last write, which an interrupted
-     * thread could not make (a connection pool gives none to it).
+     * Stops the thread, after the write it is doing (30 s at most), then makes the last write on the caller's thread
+     * under the owner's write lock — not behind a write that hangs (30 s at most): shutdown goes on, and the exception
+     * says what could not be stored. An interrupt is kept for after that write, which an interrupted thread could not
+     * make (a connection pool gives none to it).
      */
-    public boolean stop() {
+    public void close(ReentrantLock writeLock, Runnable lastWrite) {
         closed = true;
         thread.shutdown();
+        boolean interrupted = false;
         try {
             thread.awaitTermination(30, TimeUnit.SECONDS);
-            return false;
         } catch (InterruptedException e) {
-            return true;
+            interrupted = true;
+        }
+        try {
+            if (!writeLock.tryLock(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("a write of " + what + " still runs after 30 s");
+            }
+            try {
+                lastWrite.run();
+            } finally {
+                writeLock.unlock();
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+            throw new IllegalStateException("interrupted while storing the last " + what, e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

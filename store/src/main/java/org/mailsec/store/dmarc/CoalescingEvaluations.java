@@ -261,24 +261,6 @@ public final class CoalescingEvaluations implements Evaluations, AutoCloseable {
     /** Stops the background writer and writes what is left; throws if that last write fails. */
     @Override
     public void close() {
-        boolean interrupted = flusher.stop();
-        try {
-            // Not behind a write that hangs: shutdown goes on, and says what it could not store.
-            if (!flushLock.tryLock(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("a write of DMARC evaluations still runs after 30 s");
-            }
-            try {
-                flush();
-            } finally {
-                flushLock.unlock();
-            }
-        } catch (InterruptedException e) {
-            interrupted = true;
-            throw new IllegalStateException("interrupted while storing the last DMARC evaluations", e);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        flusher.close(flushLock, this::flush);
     }
 }

@@ -185,24 +185,6 @@ public final class CoalescingRecorder implements AutoCloseable {
     /** Stops the flusher and writes what is left; throws if the last flush fails. */
     @Override
     public void close() {
-        boolean interrupted = flusher.stop();
-        try {
-            // Not behind a flush that hangs: shutdown goes on, and says what it could not store.
-            if (!flushLock.tryLock(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("a flush of TLS results still runs after 30 s");
-            }
-            try {
-                flush();
-            } finally {
-                flushLock.unlock();
-            }
-        } catch (InterruptedException e) {
-            interrupted = true;
-            throw new IllegalStateException("interrupted while storing the last TLS results", e);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        flusher.close(flushLock, this::flush);
     }
 }
