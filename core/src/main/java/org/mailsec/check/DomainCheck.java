@@ -1,8 +1,6 @@
 package org.mailsec.check;
 
 import java.net.InetAddress;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -187,10 +185,8 @@ public final class DomainCheck {
                 judged.add(part);
                 continue;
             }
-            Builder again = new Builder(part.name(), part.subject());
-            again.found.putAll(part.found());
-            again.errors.addAll(part.errors());
-            again.instructions.addAll(part.instructions());
+            Builder again = Builder.from(part);
+            again.warnings.clear();
             for (String warning : part.warnings()) {
                 if (warning.endsWith(DANE_FORGIVES)) {
                     again.error(warning.substring(0, warning.length() - DANE_FORGIVES.length())
@@ -267,7 +263,13 @@ public final class DomainCheck {
             suggestTlsa(host, presented, dane);
         }
         Builder tlsrpt = new Builder("tlsrpt", host);
-        tlsrpt(domain, host, tlsrpt, daneCovers);
+        tlsrpt(host, tlsrpt, () -> {
+            if (daneCovers && host.endsWith("." + domain)) {
+                // RFC 8460 §3: DANE results are reported to the MX host's own policy domain; some senders report them
+                // to the recipient domain instead, so this is advice, not a fault.
+                tlsrpt.instruction(tlsrptRecord(host, domain));
+            }
+        });
         return List.of(starttls.build(), dane.build(), tlsrpt.build());
     }
 
@@ -465,25 +467,24 @@ public final class DomainCheck {
         part.instruction("_" + settings.smtpPort() + "._tcp." + host + ". IN TLSA 3 1 1 " + data);
     }
 
-    private void tlsrpt(String domain, String host, Builder part, boolean daneCovers) {
-        String name = "_smtp._tls." + host;
+    /** The TLSRPT record at {@code _smtp._tls.<owner>} into the part; {@code missing} says what its absence means. */
+    private void tlsrpt(String owner, Builder part, Runnable missing) {
+        String name = "_smtp._tls." + owner;
         part.found("name", name);
         try {
-            TlsRptRecord record = new TlsRptLookup(resolver).lookup(host);
+            TlsRptRecord record = new TlsRptLookup(resolver).lookup(owner);
             part.found("rua", record.rua().stream().map(Object::toString).toList());
         } catch (RecordException e) {
             switch (e.kind()) {
-                case NO_RECORD -> {
-                    if (daneCovers && host.endsWith("." + domain)) {
-                        // RFC 8460 §3: DANE results are reported to the MX host's own policy domain; some senders
-                        // report them to the recipient domain instead, so this is advice, not a fault.
-                        part.instruction(name + ". IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@" + domain + "\"");
-                    }
-                }
+                case NO_RECORD -> missing.run();
                 case TEMPORARY_DNS -> part.warning("TLSRPT lookup of " + name + " failed: " + e.getMessage());
                 default -> part.error("TLSRPT record " + name + ": " + e.getMessage());
             }
         }
+    }
+
+    private static String tlsrptRecord(String owner, String domain) {
+        return "_smtp._tls." + owner + ". IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@" + domain + "\"";
     }
 
     private Part mtaSts(String domain, AtomicReference<MtaStsPolicy> usable) {
@@ -553,20 +554,10 @@ public final class DomainCheck {
 
     private Part domainTlsRpt(String domain) {
         Builder part = new Builder("tlsrpt", domain);
-        part.found("name", "_smtp._tls." + domain);
-        try {
-            TlsRptRecord record = new TlsRptLookup(resolver).lookup(domain);
-            part.found("rua", record.rua().stream().map(Object::toString).toList());
-        } catch (RecordException e) {
-            switch (e.kind()) {
-                case NO_RECORD -> {
-                    part.warning("no TLSRPT record: nobody tells you when TLS to your MX hosts fails");
-                    part.instruction("_smtp._tls." + domain + ". IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@" + domain + "\"");
-                }
-                case TEMPORARY_DNS -> part.warning("TLSRPT lookup failed: " + e.getMessage());
-                default -> part.error("TLSRPT record: " + e.getMessage());
-            }
-        }
+        tlsrpt(domain, part, () -> {
+            part.warning("no TLSRPT record: nobody tells you when TLS to your MX hosts fails");
+            part.instruction(tlsrptRecord(domain, domain));
+        });
         return part.build();
     }
 
@@ -671,13 +662,9 @@ public final class DomainCheck {
         return part.build();
     }
 
-    /** The hex SHA-256 of a public key's SubjectPublicKeyInfo: TLSA selector 1, matching type 1. */
+    /** The association data of a key's DANE-EE {@code 3 1 1} record, in lower-case hex as zone files are written. */
     static String spkiSha256(PublicKey key) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getEncoded()));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return HexFormat.of().formatHex(TlsaMatcher.daneEe(key).data());
     }
 
     private static String status(DnssecStatus status) {

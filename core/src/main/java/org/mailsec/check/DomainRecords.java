@@ -49,7 +49,8 @@ public final class DomainRecords {
     }
 
     /**
-     * @param policy   the MTA-STS policy served for the domain, and whether mailsec serves it
+     * @param policy the MTA-STS policy of the domain
+     * @param hosted whether mailsec's HTTPS listener serves it
      */
     public List<String> of(String domain, HostedPolicy policy, boolean hosted) {
         List<String> lines = new ArrayList<>();

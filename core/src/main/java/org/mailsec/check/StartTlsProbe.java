@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -237,18 +238,21 @@ public final class StartTlsProbe {
         }
 
         @Override
-        public void checkClientTrusted(X509Certificate[] presented, String authType, Socket socket) {
-            throw new UnsupportedOperationException("a client only");
+        public void checkClientTrusted(X509Certificate[] presented, String authType, Socket socket) throws CertificateException {
+            // The probe is a client: no client certificate is ever presented to it.
+            throw new CertificateException("the probe trusts no client");
         }
 
         @Override
-        public void checkClientTrusted(X509Certificate[] presented, String authType, SSLEngine engine) {
-            throw new UnsupportedOperationException("a client only");
+        public void checkClientTrusted(X509Certificate[] presented, String authType, SSLEngine engine) throws CertificateException {
+            // The probe is a client: no client certificate is ever presented to it.
+            throw new CertificateException("the probe trusts no client");
         }
 
         @Override
-        public void checkClientTrusted(X509Certificate[] presented, String authType) {
-            throw new UnsupportedOperationException("a client only");
+        public void checkClientTrusted(X509Certificate[] presented, String authType) throws CertificateException {
+            // The probe is a client: no client certificate is ever presented to it.
+            throw new CertificateException("the probe trusts no client");
         }
 
         @Override

@@ -61,6 +61,11 @@ public final class TlsaMatcher {
         return actual != null && MessageDigest.isEqual(actual, expected);
     }
 
+    /** The DANE-EE record {@code 3 1 1} of a key: usage 3, its SubjectPublicKeyInfo, SHA-256 (RFC 7671 §5.1). */
+    public static TlsaRecord daneEe(java.security.PublicKey key) {
+        return new TlsaRecord(DANE_EE, 1, 1, digest("SHA-256", key.getEncoded()));
+    }
+
     private static byte[] digest(String algorithm, byte[] data) {
         try {
             return MessageDigest.getInstance(algorithm).digest(data);

@@ -229,10 +229,18 @@ public class MailsecModule extends AbstractModule {
             new MetricsBridge.Policies(metrics));
     }
 
+    /** How the domain check and the records read what MX hosts present: the delivery's port, our report identity in EHLO. */
+    @Provides
+    @Singleton
+    StartTlsProbe startTlsProbe(MailsecSettings settings, org.mailsec.reporting.ReportSettings reports) {
+        return new StartTlsProbe(settings.smtpPort(), DOMAIN_CHECK_PROBE_TIMEOUT, reports.submitter());
+    }
+
     /** The records our domains should publish: current MX keys probed as the domain check does, the next from a file. */
     @Provides
     @Singleton
-    DomainRecords domainRecords(DnsResolver resolver, MailsecSettings settings, org.mailsec.reporting.ReportSettings reports) {
+    DomainRecords domainRecords(DnsResolver resolver, StartTlsProbe probe, MailsecSettings settings,
+                                org.mailsec.reporting.ReportSettings reports) {
         Optional<java.security.PublicKey> next = Optional.empty();
         if (settings.daneNextKey().isPresent()) {
             Path file = settings.daneNextKey().get();
@@ -243,7 +251,6 @@ public class MailsecModule extends AbstractModule {
                     "a PEM certificate or public key (RSA or EC): " + e.getMessage());
             }
         }
-        StartTlsProbe probe = new StartTlsProbe(settings.smtpPort(), DOMAIN_CHECK_PROBE_TIMEOUT, reports.submitter());
         return new DomainRecords(resolver, new DomainRecords.Settings(settings.smtpPort(), Optional.of(probe),
             settings.netAllowed(), next, settings.dmarc().reportAddresses().stream().sorted().toList(), reportKey(reports)));
     }
@@ -260,14 +267,13 @@ public class MailsecModule extends AbstractModule {
     }
 
     /**
-     * The domain check of webadmin: STARTTLS probes on the delivery's SMTP port to addresses {@code mailsec.net.allowed}
-     * permits, saying our report identity in EHLO; DMARC rua expected to name one of our report addresses.
+     * The domain check of webadmin: STARTTLS probes to addresses {@code mailsec.net.allowed} permits; DMARC rua expected
+     * to name one of our report addresses.
      */
     @Provides
     @Singleton
-    DomainCheck domainCheck(DnsResolver resolver, MtaStsPolicyFetcher fetcher, X509TrustManager webPki, MailsecSettings settings,
-                            org.mailsec.reporting.ReportSettings reports, Clock clock) {
-        StartTlsProbe probe = new StartTlsProbe(settings.smtpPort(), DOMAIN_CHECK_PROBE_TIMEOUT, reports.submitter());
+    DomainCheck domainCheck(DnsResolver resolver, MtaStsPolicyFetcher fetcher, X509TrustManager webPki, StartTlsProbe probe,
+                            MailsecSettings settings, org.mailsec.reporting.ReportSettings reports, Clock clock) {
         Optional<DomainCheck.ReportKey> key = reportKey(reports);
         return new DomainCheck(resolver, fetcher, webPki, OrganizationalDomains.guavaWithPrivateSuffixes(), clock,
             new DomainCheck.Settings(DOMAIN_CHECK_DEADLINE, settings.smtpPort(), Optional.of(probe), settings.netAllowed(),

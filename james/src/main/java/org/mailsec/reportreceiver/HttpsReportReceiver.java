@@ -85,10 +85,13 @@ public class HttpsReportReceiver implements UserDefinedStartable {
         http.setSendDateHeader(false);
         http.setRequestHeaderSize(8 * 1024);
         HttpConnectionFactory plain = new HttpConnectionFactory(http);
+        // Read once: the TLS factory serves from it, and policy hosting checks which names it covers.
+        KeyStore keys = null;
         try {
-            connector = settings.plaintext()
+            keys = settings.plaintext() ? null : keyStore();
+            connector = keys == null
                 ? new ServerConnector(server, 1, 1, plain)
-                : new ServerConnector(server, 1, 1, new SslConnectionFactory(tlsFactory(), "http/1.1"), plain);
+                : new ServerConnector(server, 1, 1, new SslConnectionFactory(tlsFactory(keys), "http/1.1"), plain);
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException("mailsec: cannot read mailsec.reports.receiver.keystore "
                 + settings.keystore().map(Object::toString).orElse("") + ": " + e.getMessage(), e);
@@ -132,7 +135,9 @@ public class HttpsReportReceiver implements UserDefinedStartable {
         if (policies.enabled()) {
             LOG.info("mailsec: serving MTA-STS policies for James's domains at {}://mta-sts.<domain>:{}{}", scheme, port(),
                 MtaStsPolicyHandler.PATH);
-            warnOfPolicyHostsWithoutCertificate();
+            if (keys != null) {
+                warnOfPolicyHostsWithoutCertificate(keys);
+            }
         }
     }
 
@@ -172,12 +177,8 @@ public class HttpsReportReceiver implements UserDefinedStartable {
      * RFC 8461 §3.3: senders fetch a policy only from a host whose certificate is valid for {@code mta-sts.<domain>}; a
      * James domain the keystore has no certificate for gets no policy, which is said once at start.
      */
-    private void warnOfPolicyHostsWithoutCertificate() {
-        if (settings.plaintext()) {
-            return;
-        }
+    private void warnOfPolicyHostsWithoutCertificate(KeyStore keys) {
         try {
-            KeyStore keys = keyStore();
             java.util.List<java.security.cert.X509Certificate> certificates = new java.util.ArrayList<>();
             for (String alias : java.util.Collections.list(keys.aliases())) {
                 if (keys.getCertificate(alias) instanceof java.security.cert.X509Certificate certificate) {
@@ -191,7 +192,7 @@ public class HttpsReportReceiver implements UserDefinedStartable {
                         + " MTA-STS policy of {}", host, domain.asString());
                 }
             }
-        } catch (IOException | GeneralSecurityException | org.apache.james.domainlist.api.DomainListException e) {
+        } catch (GeneralSecurityException | org.apache.james.domainlist.api.DomainListException e) {
             LOG.warn("mailsec: cannot tell which MTA-STS policy hosts the keystore covers: {}", e.getMessage());
         }
     }
@@ -204,8 +205,7 @@ public class HttpsReportReceiver implements UserDefinedStartable {
         return keys;
     }
 
-    private SslContextFactory.Server tlsFactory() throws IOException, GeneralSecurityException {
-        KeyStore keys = keyStore();
+    private SslContextFactory.Server tlsFactory(KeyStore keys) {
         // Jetty chooses among the keystore's certificates by the name the client asks for (SNI): one per
         // mta-sts.<domain>, or a wildcard, in one PKCS#12 file.
         SslContextFactory.Server tls = new SslContextFactory.Server();
