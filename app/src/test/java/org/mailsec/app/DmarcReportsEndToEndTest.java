@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -79,9 +78,7 @@ class DmarcReportsEndToEndTest {
         dns.addSignedZone("suppressed.test", soa + sender
             + "_dmarc TXT \"v=DMARC1; p=none; rua=mailto:dmarc@suppressed.test\"\n");
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
-        Path keyFile = Files.writeString(tmp.resolve("report-key.pem"), "-----BEGIN PRIVATE KEY-----\n"
-            + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(reportKey.getPrivate().getEncoded())
-            + "\n-----END PRIVATE KEY-----\n");
+        Path keyFile = Files.writeString(tmp.resolve("report-key.pem"), DkimKeys.privateKeyPem(reportKey));
         Path conf = E2e.configuration(tmp, E2e.pairs(
             "mailsec.dns.servers", dns.hostPort(),
             "mailsec.dns.trust.anchors", anchors.toString(),

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -92,9 +91,7 @@ class DomainCheckEndToEndTest {
 
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());
         Path roots = Files.writeString(tmp.resolve("roots.pem"), E2e.pem(root.certificate()));
-        Path keyFile = Files.writeString(tmp.resolve("report-key.pem"), "-----BEGIN PRIVATE KEY-----\n"
-            + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(reportKey.getPrivate().getEncoded())
-            + "\n-----END PRIVATE KEY-----\n");
+        Path keyFile = Files.writeString(tmp.resolve("report-key.pem"), DkimKeys.privateKeyPem(reportKey));
         Path conf = E2e.configuration(tmp, E2e.pairs(
             "mailsec.dns.servers", dns.hostPort(),
             "mailsec.dns.trust.anchors", anchors.toString(),

@@ -235,9 +235,7 @@ class SecureDeliveryEndToEndTest {
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(2048);
         dkimKeys = rsa.generateKeyPair();
-        Path dkimKey = Files.writeString(tmp.resolve("dkim.pem"), "-----BEGIN PRIVATE KEY-----\n"
-            + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(dkimKeys.getPrivate().getEncoded())
-            + "\n-----END PRIVATE KEY-----\n");
+        Path dkimKey = Files.writeString(tmp.resolve("dkim.pem"), org.mailsec.testing.DkimKeys.privateKeyPem(dkimKeys));
         dns.servfail(tlsa + ".servfail.test");
 
         Path anchors = Files.writeString(tmp.resolve("anchors.txt"), dns.trustAnchorText());

@@ -17,6 +17,12 @@ public final class DkimKeys {
         return generator.generateKeyPair();
     }
 
+    /** The private key as PKCS#8 PEM, as an operator gives it in {@code mailsec.reports.dkim.key}. */
+    public static String privateKeyPem(KeyPair key) {
+        return "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n";
+    }
+
     /**
      * The key record "v=DKIM1; k=rsa; p=…" as the data of a zone-file TXT line: quoted character-strings of
      * at most 200 bytes, since one may not exceed 255.
