@@ -24,7 +24,11 @@ final class Inbox {
 
     /** One of the user's folders (e.g. Spam), read over IMAP. */
     static <T> T read(int imapPort, String user, String password, String folder, Reader<T> reader) throws Exception {
-        Store store = Session.getInstance(new Properties()).getStore("imap");
+        Properties props = new Properties();
+        // A read James never answers (seen once while a bounce was being stored) fails instead of hanging the suite.
+        props.put("mail.imap.connectiontimeout", "10000");
+        props.put("mail.imap.timeout", "20000");
+        Store store = Session.getInstance(props).getStore("imap");
         store.connect("127.0.0.1", imapPort, user, password);
         try {
             Folder inbox = store.getFolder(folder);

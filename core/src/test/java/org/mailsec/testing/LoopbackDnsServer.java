@@ -162,6 +162,18 @@ public final class LoopbackDnsServer implements AutoCloseable {
         return this;
     }
 
+    /** New records for a signed zone, signed with the zone's own key (an operator's edit and re-signing). */
+    public LoopbackDnsServer updateSignedZone(String origin, String zoneText) throws IOException {
+        Name apex = name(origin);
+        Zone zone = zones.stream().filter(z -> z.origin.equals(apex) && z.signer != null).findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("no signed zone " + origin));
+        List<Record> records = parse(origin, zoneText);
+        records.add(zone.signer.dnskey);
+        zones.remove(zone);
+        zones.add(new Zone(apex, records, zone.signer, zone.denial, zone.anchored));
+        return this;
+    }
+
     /**
      * A signed zone delegated from {@code parent} (a signed zone of this server): the parent gets NS and DS records
      * for it and is re-signed, and the child is no trust anchor of its own — validation goes down the DS chain.

@@ -26,6 +26,8 @@ import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
 import javax.net.ssl.X509TrustManager;
 import org.apache.james.core.MailAddress;
+import org.apache.james.metrics.api.Metric;
+import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.transport.mailets.remote.delivery.ExecutionResult;
 import org.apache.james.transport.mailets.remote.delivery.MailDelivrerToHost;
 import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfiguration;
@@ -37,6 +39,7 @@ import org.apache.mailet.base.Converter7Bit;
 import org.mailsec.tlsrpt.PolicyType;
 import org.mailsec.dane.SmtpTrustManager;
 import org.mailsec.dane.TlsPolicy;
+import org.mailsec.metrics.MailsecMetrics;
 import org.mailsec.plan.DeliveryPlan;
 import org.mailsec.plan.HostPlan;
 import org.mailsec.outcome.ReportPolicy;
@@ -50,7 +53,9 @@ import org.slf4j.LoggerFactory;
  * Delivers to one MX host the way its {@link HostPlan} says: STARTTLS always attempted, certificates checked
  * by the host's policy (DANE, PKIX + name, or none), plaintext refused where a policy requires TLS, and the
  * outcome of every TLS negotiation counted. A host that fails the policy makes James try the next MX (the
- * failure is thrown wrapping an {@link IOException}, James's signal for "next host").
+ * failure is thrown wrapping an {@link IOException}, James's signal for "next host"). A delivered mail leaves
+ * its connection to the next mail for the same host and policy ({@link SmtpConnections}); new connections may
+ * resume an earlier TLS session under the same policy ({@link TlsSessions}).
  */
 public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
 
@@ -65,15 +70,24 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
     private final Clock clock;
     private final Properties baseProperties;
     private final ConcurrentLinkedQueue<Session> sessions = new ConcurrentLinkedQueue<>();
+    private final TlsSessions tlsSessions;
+    private final SmtpConnections connections;
+    private final Metric resumedSessions;
+    private final Metric reusedConnections;
 
     public SecureMailDelivrerToHost(RemoteDeliveryConfiguration configuration, MailetContext mailetContext,
-                                    TlsOutcomes outcomes, X509TrustManager pkix, Clock clock) {
+                                    TlsOutcomes outcomes, X509TrustManager pkix, Clock clock,
+                                    SmtpConnections.Limits reuse, TlsSessions tlsSessions, MetricFactory metrics) {
         super(configuration, mailetContext);
+        this.resumedSessions = metrics.generate(MailsecMetrics.TLS_SESSIONS_RESUMED);
+        this.reusedConnections = metrics.generate(MailsecMetrics.SMTP_CONNECTIONS_REUSED);
         this.configuration = configuration;
         this.converter7Bit = new Converter7Bit(mailetContext);
         this.outcomes = outcomes;
         this.pkix = pkix;
         this.clock = clock;
+        this.tlsSessions = tlsSessions;
+        this.connections = new SmtpConnections(reuse, this::quit);
         this.baseProperties = configuration.createFinalJavaxProperties();
         // Identity checks belong to the policy's trust manager; STARTTLS is always tried, required per host.
         baseProperties.put("mail.smtp.ssl.checkserveridentity", "false");
@@ -95,7 +109,38 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
         }
         String ip = server.getHost();
         int port = server.getPort();
+        SmtpConnections.Key key = new SmtpConnections.Key(domain, host.mx(), ip, port, host.tlsPolicy(),
+            host.enforcement(), requireTls, configuration.getHeloNameProvider().getHeloName());
+        // A connection kept from an earlier mail had its session counted, and its TLS judged, when it was opened.
+        SmtpConnections.Connection connection = connections.take(key).orElse(null);
+        if (connection == null) {
+            connection = open(mail, host, domain, ownReport, requireTls, key);
+        } else {
+            reusedConnections.increment();
+        }
+        boolean delivered = false;
+        try {
+            send(mail, connection, addresses, requireTls);
+            connection.sent();
+            delivered = true;
+            LOG.info("Mail {} delivered to {} at {} ({}{}) for {}", mail.getName(), host.mx(), ip,
+                connection.transport.isSSL() ? "TLS" : "plaintext",
+                connection.mails() > 1 ? ", mail " + connection.mails() + " on this connection" : "", mail.getRecipients());
+            return ExecutionResult.success();
+        } finally {
+            if (delivered) {
+                connections.give(connection);
+            } else {
+                quit(connection);
+            }
+        }
+    }
 
+    /** A new connection to the host, its TLS negotiated, judged by the host's policy and counted. */
+    private SmtpConnections.Connection open(Mail mail, HostPlan host, String domain, boolean ownReport,
+                                            boolean requireTls, SmtpConnections.Key key) throws MessagingException {
+        String ip = key.ip();
+        int port = key.port();
         Attempt attempt = connect(mail, host, ip, port, requireTls, true);
         if (attempt.failure.isPresent()) {
             TlsFailures.Failure failure = attempt.failure.get();
@@ -111,21 +156,19 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
                 throw nextHost("connection to " + host.mx() + " (" + ip + ") failed");
             }
         }
-        SMTPTransport transport = attempt.transport;
+        SmtpConnections.Connection connection = new SmtpConnections.Connection(key, attempt.session, attempt.transport,
+            attempt.factory, System.nanoTime());
         try {
             checkTls(host, domain, ownReport, ip, attempt);
-            if (requireTls && !transport.supportsExtension(REQUIRETLS)) {
+            if (requireTls && !attempt.transport.supportsExtension(REQUIRETLS)) {
                 String why = "REQUIRETLS: " + host.mx() + " does not support REQUIRETLS";
                 CurrentPlan.requireTlsUnmet(why);
                 throw nextHost(why);
             }
-            send(mail, transport, addresses);
-            LOG.info("Mail {} delivered to {} at {} ({}) for {}", mail.getName(), host.mx(), ip,
-                transport.isSSL() ? "TLS" : "plaintext", mail.getRecipients());
-            return ExecutionResult.success();
-        } finally {
-            close(mail, host, transport);
-            release(attempt.session);
+            return connection;
+        } catch (MessagingException | RuntimeException e) {
+            quit(connection);
+            throw e;
         }
     }
 
@@ -150,6 +193,8 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
         Optional<TlsFailures.Failure> failure = outcome.flatMap(SmtpTrustManager.Outcome::failure)
             .flatMap(TlsFailures::classify);
         if (failure.isPresent()) {
+            // A report-only policy let the connection go on; its session must not be resumed as if verified.
+            attempt.factory.forget();
             outcomes.failure(host.report(), domain, ownReport, failure.get().type(), failure.get().reasonCode(), connection);
         } else {
             outcomes.success(host.report(), domain, ownReport, connection);
@@ -162,13 +207,35 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
 
     private Attempt connect(Mail mail, HostPlan host, String ip, int port, boolean requireTlsExtension, boolean tryTls)
             throws MessagingException {
-        StartTlsSocketFactory factory = new StartTlsSocketFactory(host.mx(), host.tlsPolicy(), host.reportOnly(), pkix, clock);
+        Attempt attempt = connectOnce(mail, host, ip, port, requireTlsExtension, tryTls);
+        if (attempt.transport == null || !attempt.factory.resumed()) {
+            return attempt;
+        }
+        if (attempt.factory.verifyResumed()) {
+            resumedSessions.increment();
+        } else {
+            // The chain the session was made with fails the policy now (expired since, say): not counted, not
+            // used; a full handshake shows what the server presents today.
+            LOG.debug("resumed TLS session with {} ({}) no longer passes its policy; connecting again", host.mx(), ip);
+            quit(attempt.session, attempt.transport);
+            attempt = connectOnce(mail, host, ip, port, requireTlsExtension, tryTls);
+            if (attempt.transport != null && attempt.factory.resumed() && !attempt.factory.verifyResumed()) {
+                quit(attempt.session, attempt.transport);
+                throw nextHost("TLS with " + host.mx() + " (" + ip + ") resumed a session that fails its policy");
+            }
+        }
+        return attempt;
+    }
+
+    private Attempt connectOnce(Mail mail, HostPlan host, String ip, int port, boolean requireTlsExtension,
+                                boolean tryTls) throws MessagingException {
+        StartTlsSocketFactory factory = new StartTlsSocketFactory(host.mx(), host.tlsPolicy(), host.reportOnly(), pkix,
+            clock, tlsSessions);
         Session session = borrow();
         Properties props = session.getProperties();
         props.put("mail.smtp.starttls.enable", String.valueOf(tryTls));
         // An object-valued factory is only honoured when it sits in the Session's own properties.
         props.put("mail.smtp.ssl.socketFactory", factory);
-        props.put("mail.smtp.from", mail.getMaybeSender().asString());
         if (requireTlsExtension) {
             props.put("mail.smtp.mailextension", REQUIRETLS);
         }
@@ -214,7 +281,11 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
             new ReportPolicy(name, false, PolicyType.NO_POLICY_FOUND, List.of(), "", false));
     }
 
-    private void send(Mail mail, SMTPTransport transport, Collection<InternetAddress> addresses) throws MessagingException {
+    private void send(Mail mail, SmtpConnections.Connection connection, Collection<InternetAddress> addresses,
+                      boolean requireTls) throws MessagingException {
+        SMTPTransport transport = connection.transport;
+        // Read by javax.mail at MAIL FROM; the session belongs to this connection alone.
+        connection.session.getProperties().put("mail.smtp.from", mail.getMaybeSender().asString());
         MimeMessage message = adapt(mail.getMessage(), transport);
         Optional<DsnParameters> dsn = mail.dsnParameters();
         if (dsn.isEmpty()) {
@@ -236,7 +307,8 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
                 smtpMessage.setReturnOption(ret == DsnParameters.Ret.FULL ? RETURN_FULL : RETURN_HDRS));
             dsn.get().getEnvIdParameter().ifPresent(envId -> {
                 if (transport.supportsExtension("DSN")) {
-                    smtpMessage.setMailExtension("ENVID=" + envId.asString());
+                    // The message's extension replaces the session's: REQUIRETLS must be repeated here.
+                    smtpMessage.setMailExtension((requireTls ? REQUIRETLS + " " : "") + "ENVID=" + envId.asString());
                 }
             });
             transport.sendMessage(smtpMessage, group.getValue().toArray(InternetAddress[]::new));
@@ -276,13 +348,24 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
         return message;
     }
 
-    private void close(Mail mail, HostPlan host, SMTPTransport transport) {
+    /** Ends a connection: QUIT, then its session goes back for the next connection. */
+    private void quit(SmtpConnections.Connection connection) {
+        quit(connection.session, connection.transport);
+    }
+
+    private void quit(Session session, SMTPTransport transport) {
         try {
             transport.close();
-        } catch (MessagingException e) {
+        } catch (MessagingException | RuntimeException e) {
             // QUIT failed after the transaction: the message was delivered (as James's own deliverer decides).
-            LOG.debug("closing the connection to {} for {} failed: {}", host.mx(), mail.getName(), e.getMessage());
+            LOG.debug("closing the connection to {} failed: {}", transport.getURLName(), e.getMessage());
         }
+        release(session);
+    }
+
+    /** Closes the connections kept for reuse (at the mailet's end). */
+    public void closeConnections() {
+        connections.close();
     }
 
     private Session borrow() {

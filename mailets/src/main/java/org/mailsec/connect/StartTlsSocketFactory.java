@@ -3,14 +3,17 @@ package org.mailsec.connect;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.security.GeneralSecurityException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.mailsec.dane.SmtpTrustManager;
 import org.mailsec.dane.TlsPolicy;
@@ -19,27 +22,27 @@ import org.mailsec.dane.TlsPolicy;
  * The socket factory of one SMTP connection, handed to javax.mail as an object in the Session properties.
  * javax.mail calls {@link #createSocket(Socket, String, int, boolean)} only after the server offered STARTTLS
  * and accepted it, which is how delivery knows STARTTLS was offered. The TLS layer is given the MX host
- * name (SNI, name checks) while the TCP connection goes to the address from DNS.
+ * name (SNI, name checks) while the TCP connection goes to the address from DNS. Its TLS context comes from
+ * {@link TlsSessions}, so the handshake may resume an earlier session under the same policy.
  */
 final class StartTlsSocketFactory extends SSLSocketFactory {
 
     private final String mx;
     private final SmtpTrustManager verifier;
-    private final SSLSocketFactory delegate;
+    private final X509ExtendedTrustManager trust;
+    private final TlsSessions sessions;
+    private final TlsSessions.Context context;
     private volatile boolean offered;
     private volatile String sendingIp = "";
+    private volatile SSLSocket tls;
 
-    StartTlsSocketFactory(String mx, TlsPolicy policy, boolean reportOnly, X509TrustManager pkix, Clock clock) {
+    StartTlsSocketFactory(String mx, TlsPolicy policy, boolean reportOnly, X509TrustManager pkix, Clock clock,
+                          TlsSessions sessions) {
         this.mx = mx;
         this.verifier = new SmtpTrustManager(policy, pkix, clock);
-        TrustManager trust = reportOnly ? new ReportOnlyTrustManager(verifier) : verifier;
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {trust}, null);
-            this.delegate = context.getSocketFactory();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("no TLS in this JVM", e);
-        }
+        this.trust = reportOnly ? new ReportOnlyTrustManager(verifier) : verifier;
+        this.sessions = sessions;
+        this.context = sessions.context(policy, reportOnly);
     }
 
     boolean starttlsOffered() {
@@ -54,17 +57,78 @@ final class StartTlsSocketFactory extends SSLSocketFactory {
         return verifier.outcome();
     }
 
+    /**
+     * After a completed handshake: true when it resumed an earlier session, so the server presented no
+     * certificate and the trust manager was not called.
+     */
+    boolean resumed() {
+        SSLSocket socket = tls;
+        return socket != null && verifier.outcome().isEmpty() && socket.getSession().isValid();
+    }
+
+    /**
+     * Checks the chain a resumed session was established with against this connection's policy, now: DANE
+     * against the current TLSA records, PKIX path and validity at this instant, the names. What resumption does
+     * not repeat is the server's proof of its private key, which the session's secret stands for. Returns false
+     * (and forgets the session) when the chain no longer passes, so the caller connects again with a full
+     * handshake rather than judge the server by a certificate it may have replaced.
+     */
+    boolean verifyResumed() {
+        SSLSocket socket = tls;
+        try {
+            Certificate[] peer = socket.getSession().getPeerCertificates();
+            X509Certificate[] chain = new X509Certificate[peer.length];
+            for (int i = 0; i < peer.length; i++) {
+                chain[i] = (X509Certificate) peer[i];
+            }
+            trust.checkServerTrusted(chain, authType(socket.getSession()), socket);
+        } catch (SSLPeerUnverifiedException | CertificateException | ClassCastException e) {
+            forget();
+            return false;
+        } finally {
+            context.unbind(socket);
+        }
+        boolean passed = verifier.outcome().map(SmtpTrustManager.Outcome::verified).orElse(false);
+        if (passed) {
+            sessions.countResumed();
+        } else {
+            forget();
+        }
+        return passed;
+    }
+
+    /** The session is never resumed: its verification failed (and a report-only policy let it go on). */
+    void forget() {
+        SSLSocket socket = tls;
+        if (socket != null) {
+            socket.getSession().invalidate();
+            context.unbind(socket);
+        }
+    }
+
+    /** What JSSE would have passed as {@code authType}: the key exchange for TLS 1.2, {@code UNKNOWN} for 1.3. */
+    private static String authType(SSLSession session) {
+        String suite = session.getCipherSuite();
+        if (!"TLSv1.2".equals(session.getProtocol()) || !suite.startsWith("TLS_")) {
+            return "UNKNOWN";
+        }
+        int with = suite.indexOf("_WITH_");
+        return with < 0 ? "UNKNOWN" : suite.substring("TLS_".length(), with);
+    }
+
     @Override
     public Socket createSocket(Socket plain, String host, int port, boolean autoClose) throws IOException {
         offered = true;
         InetAddress local = plain.getLocalAddress();
         sendingIp = local == null ? "" : local.getHostAddress();
-        SSLSocket tls = (SSLSocket) delegate.createSocket(plain, mx, port, autoClose);
-        SSLParameters parameters = tls.getSSLParameters();
+        SSLSocket socket = (SSLSocket) context.factory().createSocket(plain, mx, port, autoClose);
+        SSLParameters parameters = socket.getSSLParameters();
         // Name checks are the trust manager's (policy-dependent); no HTTPS-style endpoint identification.
         parameters.setEndpointIdentificationAlgorithm(null);
-        tls.setSSLParameters(parameters);
-        return tls;
+        socket.setSSLParameters(parameters);
+        context.bind(socket, trust);
+        tls = socket;
+        return socket;
     }
 
     @Override
@@ -89,11 +153,11 @@ final class StartTlsSocketFactory extends SSLSocketFactory {
 
     @Override
     public String[] getDefaultCipherSuites() {
-        return delegate.getDefaultCipherSuites();
+        return context.factory().getDefaultCipherSuites();
     }
 
     @Override
     public String[] getSupportedCipherSuites() {
-        return delegate.getSupportedCipherSuites();
+        return context.factory().getSupportedCipherSuites();
     }
 }

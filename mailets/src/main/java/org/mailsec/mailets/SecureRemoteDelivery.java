@@ -2,6 +2,7 @@ package org.mailsec.mailets;
 
 import com.google.common.collect.HashMultimap;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -19,6 +20,8 @@ import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfigur
 import org.apache.mailet.Mail;
 import org.apache.mailet.ProcessingState;
 import org.apache.mailet.base.GenericMailet;
+import org.mailsec.connect.SmtpConnections;
+import org.mailsec.connect.TlsSessions;
 import org.mailsec.queue.SecureDelivery;
 import org.mailsec.queue.TransportSecurity;
 import org.slf4j.Logger;
@@ -61,9 +64,48 @@ public class SecureRemoteDelivery extends GenericMailet {
         configuration = new RemoteDeliveryConfiguration(getMailetConfig(), domainList);
         queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
         int concurrency = concurrency(getInitParameter("deliveryThreads"));
-        delivery = new SecureDelivery(queue, configuration, dnsService, metricFactory, getMailetContext(), security);
+        delivery = new SecureDelivery(queue, configuration, dnsService, metricFactory, getMailetContext(), security,
+            connectionReuse(), new TlsSessions(flag("tlsSessionCache", true), TlsSessions.DEFAULT_LIFETIME));
         delivery.start(concurrency);
         LOG.info("SecureRemoteDelivery started on queue {}", configuration.getOutGoingQueueName().asString());
+    }
+
+    /** {@code connectionReuseLimit} mails a connection, idle {@code connectionIdleTimeout} s, {@code connectionMaxAge} s. */
+    private SmtpConnections.Limits connectionReuse() throws MessagingException {
+        SmtpConnections.Limits defaults = SmtpConnections.Limits.DEFAULT;
+        int mails = positive("connectionReuseLimit", defaults.mailsPerConnection());
+        int idle = positive("connectionIdleTimeout", (int) defaults.idleTimeout().toSeconds());
+        int age = positive("connectionMaxAge", (int) defaults.maxAge().toSeconds());
+        return new SmtpConnections.Limits(mails, Duration.ofSeconds(idle), Duration.ofSeconds(age));
+    }
+
+    private int positive(String name, int defaultValue) throws MessagingException {
+        String value = getInitParameter(name);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new MessagingException("SecureRemoteDelivery: " + name + " must be a positive number, not '" + value + "'");
+    }
+
+    private boolean flag(String name, boolean defaultValue) throws MessagingException {
+        String value = getInitParameter(name);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new MessagingException("SecureRemoteDelivery: " + name + " must be true or false, not '"
+                + value + "'");
+        };
     }
 
     private static int concurrency(String value) throws MessagingException {

@@ -20,6 +20,10 @@ public final class MailsecMetrics {
     public static final String DELIVERY_TRIAL = "mailsec_delivery_trial";
     /** Timer: planning one delivery (DNS, MTA-STS, DANE). */
     public static final String DELIVERY_PLAN = "mailsec_delivery_plan";
+    /** New connections whose TLS handshake resumed an earlier session (and whose chain passed the policy again). */
+    public static final String TLS_SESSIONS_RESUMED = "mailsec_tls_sessions_resumed";
+    /** Mails sent over a connection kept from an earlier mail (no new connection, no new TLS session). */
+    public static final String SMTP_CONNECTIONS_REUSED = "mailsec_smtp_connections_reused";
     /** Mails with our own TLS reports given up after their attempts (never bounced). */
     public static final String REPORT_MAILS_DROPPED = "mailsec_report_mails_dropped";
 

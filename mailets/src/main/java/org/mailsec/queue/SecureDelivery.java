@@ -2,6 +2,8 @@ package org.mailsec.queue;
 
 import org.mailsec.connect.PolicyAwareDnsService;
 import org.mailsec.connect.SecureMailDelivrerToHost;
+import org.mailsec.connect.SmtpConnections;
+import org.mailsec.connect.TlsSessions;
 import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.api.MailQueue;
@@ -19,12 +21,21 @@ import org.apache.mailet.MailetContext;
 public final class SecureDelivery {
 
     private final DeliveryLoop loop;
+    private final SecureMailDelivrerToHost toHost;
 
+    /** One connection per mail and a full TLS handshake each time, as James's RemoteDelivery. */
     public SecureDelivery(MailQueue queue, RemoteDeliveryConfiguration configuration, DNSService dnsService,
                           MetricFactory metrics, MailetContext context, TransportSecurity security) {
+        this(queue, configuration, dnsService, metrics, context, security, SmtpConnections.Limits.NO_REUSE,
+            new TlsSessions(false, TlsSessions.DEFAULT_LIFETIME));
+    }
+
+    public SecureDelivery(MailQueue queue, RemoteDeliveryConfiguration configuration, DNSService dnsService,
+                          MetricFactory metrics, MailetContext context, TransportSecurity security,
+                          SmtpConnections.Limits reuse, TlsSessions tlsSessions) {
         Bouncer bouncer = new Bouncer(configuration, context);
-        SecureMailDelivrerToHost toHost = new SecureMailDelivrerToHost(configuration, context, security.outcomes(),
-            security.pkix(), security.clock());
+        this.toHost = new SecureMailDelivrerToHost(configuration, context, security.outcomes(),
+            security.pkix(), security.clock(), reuse, tlsSessions, metrics);
         MailDelivrer mailDelivrer = new MailDelivrer(configuration, toHost, new PolicyAwareDnsService(dnsService), bouncer,
             context);
         this.loop = new DeliveryLoop(queue, configuration, mailDelivrer, security.planner(), bouncer, context, metrics,
@@ -37,6 +48,7 @@ public final class SecureDelivery {
 
     public void stop() {
         loop.stop();
+        toHost.closeConnections();
     }
 
     /** One synchronous attempt, outside the queue (tests and benchmarks). */

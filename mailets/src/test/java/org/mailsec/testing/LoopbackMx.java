@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.subethamail.smtp.MessageContext;
@@ -32,7 +31,7 @@ public final class LoopbackMx implements AutoCloseable {
 
     private final SMTPServer server;
     private final List<Received> messages = new CopyOnWriteArrayList<>();
-    private final AtomicInteger connections = new AtomicInteger();
+    private final java.util.Set<String> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private LoopbackMx(String address, int port, SSLContext tls, boolean advertiseRequireTls) throws IOException {
@@ -69,8 +68,9 @@ public final class LoopbackMx implements AutoCloseable {
         return List.copyOf(messages);
     }
 
+    /** Connections (SMTP sessions) that carried at least one mail transaction since the last {@link #clear()}. */
     public int connections() {
-        return connections.get();
+        return sessions.size();
     }
 
     /** Waits until {@code count} messages arrived. */
@@ -93,7 +93,7 @@ public final class LoopbackMx implements AutoCloseable {
 
     public void clear() {
         messages.clear();
-        connections.set(0);
+        sessions.clear();
     }
 
     @Override
@@ -102,7 +102,7 @@ public final class LoopbackMx implements AutoCloseable {
     }
 
     private MessageHandler handler(MessageContext context) {
-        connections.incrementAndGet();
+        sessions.add(context.getSessionId());
         return new MessageHandler() {
             private String from;
             private final List<String> recipients = new ArrayList<>();
