@@ -1,14 +1,10 @@
 package org.mailsec.io;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -19,7 +15,8 @@ import java.util.Deque;
  * values, checked token by token before anything is built from them. James 3.8.1 brings Jackson 2.14,
  * which has no {@code StreamReadConstraints}: its tree reader would build millions of nested arrays, or
  * parse a number of a million digits, from a few kilobytes of gzip. Use this for every JSON document from
- * outside, including JSON found inside a field of another document.
+ * outside, including JSON found inside a field of another document. The checks are {@link BoundedJsonParser}'s,
+ * which readers that need no tree use directly.
  */
 public final class BoundedJson {
 
@@ -44,7 +41,6 @@ public final class BoundedJson {
         }
     }
 
-    private static final JsonFactory FACTORY = new JsonFactory();
     private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(false);
 
     private BoundedJson() {
@@ -56,22 +52,18 @@ public final class BoundedJson {
 
     /** The document's first value; what follows it is ignored, as Jackson's own tree reader does. */
     public static JsonNode read(byte[] json, Limits limits) throws RejectedInputException {
-        try (JsonParser parser = FACTORY.createParser(json)) {
-            return tree(parser, limits);
-        } catch (IOException | NumberFormatException e) {
-            throw new RejectedInputException("invalid JSON: " + firstLine(e.getMessage()));
+        try (BoundedJsonParser parser = BoundedJsonParser.of(json, limits)) {
+            return tree(parser);
         }
     }
 
-    private static JsonNode tree(JsonParser parser, Limits limits) throws IOException, RejectedInputException {
+    private static JsonNode tree(BoundedJsonParser parser) throws RejectedInputException {
         Deque<JsonNode> open = new ArrayDeque<>();
         String field = null;
-        int values = 0;
         JsonToken token;
-        while ((token = parser.nextToken()) != null) {
+        while ((token = parser.next()) != null) {
             if (token == JsonToken.FIELD_NAME) {
-                field = parser.getCurrentName();
-                checkString(field.length(), limits, "field name");
+                field = parser.fieldName();
                 continue;
             }
             if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
@@ -81,10 +73,7 @@ public final class BoundedJson {
                 }
                 continue;
             }
-            if (++values > limits.maxValues()) {
-                throw new RejectedInputException("JSON with more than " + limits.maxValues() + " values");
-            }
-            JsonNode node = value(parser, token, limits);
+            JsonNode node = value(parser, token);
             if (open.isEmpty()) {
                 if (!node.isContainerNode()) {
                     return node;
@@ -95,61 +84,28 @@ public final class BoundedJson {
                 ((ArrayNode) open.peek()).add(node);
             }
             if (node.isContainerNode()) {
-                if (open.size() >= limits.maxDepth()) {
-                    throw new RejectedInputException("JSON nested deeper than " + limits.maxDepth() + " levels");
-                }
                 open.push(node);
             }
         }
         throw new RejectedInputException(open.isEmpty() ? "no JSON value" : "truncated JSON");
     }
 
-    private static JsonNode value(JsonParser parser, JsonToken token, Limits limits) throws IOException, RejectedInputException {
-        switch (token) {
-            case START_OBJECT:
-                return NODES.objectNode();
-            case START_ARRAY:
-                return NODES.arrayNode();
-            case VALUE_STRING:
-                checkString(parser.getTextLength(), limits, "string");
-                return NODES.textNode(parser.getText());
-            case VALUE_NUMBER_INT:
-                checkNumber(parser, limits);
-                String digits = parser.getText();
-                return digits.length() <= 18 ? NODES.numberNode(Long.parseLong(digits)) : NODES.numberNode(new BigInteger(digits));
-            case VALUE_NUMBER_FLOAT:
-                checkNumber(parser, limits);
-                // Kept exact: BigDecimal holds huge exponents (1e999999) without expanding them, and a count of
-                // 5.0000000000000001 must not round to 5 on its way to the reader.
-                return NODES.numberNode(new BigDecimal(parser.getText()));
-            case VALUE_TRUE:
-                return NODES.booleanNode(true);
-            case VALUE_FALSE:
-                return NODES.booleanNode(false);
-            case VALUE_NULL:
-                return NODES.nullNode();
-            default:
-                throw new RejectedInputException("unexpected JSON token " + token);
-        }
-    }
-
-    private static void checkString(int length, Limits limits, String what) throws RejectedInputException {
-        if (length > limits.maxStringChars()) {
-            throw new RejectedInputException("JSON " + what + " longer than " + limits.maxStringChars() + " characters");
-        }
-    }
-
-    private static void checkNumber(JsonParser parser, Limits limits) throws IOException, RejectedInputException {
-        if (parser.getTextLength() > limits.maxNumberChars()) {
-            throw new RejectedInputException("JSON number longer than " + limits.maxNumberChars() + " characters");
-        }
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable";
-        }
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
+    private static JsonNode value(BoundedJsonParser parser, JsonToken token) throws RejectedInputException {
+        return switch (token) {
+            case START_OBJECT -> NODES.objectNode();
+            case START_ARRAY -> NODES.arrayNode();
+            case VALUE_STRING -> NODES.textNode(parser.text());
+            case VALUE_NUMBER_INT -> {
+                String digits = parser.text();
+                yield digits.length() <= 18 ? NODES.numberNode(Long.parseLong(digits)) : NODES.numberNode(new BigInteger(digits));
+            }
+            // Kept exact: BigDecimal holds huge exponents (1e999999) without expanding them, and a count of
+            // 5.0000000000000001 must not round to 5 on its way to the reader.
+            case VALUE_NUMBER_FLOAT -> NODES.numberNode(parser.decimal());
+            case VALUE_TRUE -> NODES.booleanNode(true);
+            case VALUE_FALSE -> NODES.booleanNode(false);
+            case VALUE_NULL -> NODES.nullNode();
+            default -> throw new RejectedInputException("unexpected JSON token " + token);
+        };
     }
 }

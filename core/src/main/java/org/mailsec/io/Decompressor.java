@@ -60,14 +60,32 @@ public final class Decompressor {
     }
 
     private byte[] gunzip(byte[] bytes, String name, long max) throws RejectedInputException {
-        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
-            return BoundedStreams.readAtMost(in, max, "decompressed " + describe(name));
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes), INFLATE_BUFFER)) {
+            return BoundedStreams.readAtMost(in, max, "decompressed " + describe(name), announcedSize(bytes));
         } catch (EOFException e) {
             throw new RejectedInputException(describe(name) + " is a truncated gzip stream", e);
         } catch (IOException e) {
             throw new RejectedInputException(describe(name) + " is not valid gzip: " + e.getMessage(), e);
         }
     }
+
+    /**
+     * RFC 1952 §2.3.1 ISIZE: the last member's uncompressed size modulo 2^32, a hint for the buffer only. A size
+     * deflate cannot reach from this many bytes (its best ratio is about 1032:1) is not believed, so a lying trailer
+     * cannot make a few bytes allocate much.
+     */
+    private static long announcedSize(byte[] gzip) {
+        if (gzip.length < 18) {
+            return 0;
+        }
+        int n = gzip.length;
+        long size = (gzip[n - 4] & 0xffL) | (gzip[n - 3] & 0xffL) << 8 | (gzip[n - 2] & 0xffL) << 16
+            | (gzip[n - 1] & 0xffL) << 24;
+        return size <= (long) n * 1032 ? size : 0;
+    }
+
+    /** Input handed to the inflater at a time (the JDK's default is 512 bytes). */
+    private static final int INFLATE_BUFFER = 16 * 1024;
 
     private void unzip(byte[] bytes, String name, int depth, long[] budgetUsed, List<Payload> out)
             throws RejectedInputException {

@@ -32,23 +32,41 @@ public final class ReportCounts {
                 // A double has already rounded: 5.0000000000000001 would pass as 5 (BoundedJson keeps decimals exact).
                 throw refused(kind, field, node.asText(), "is not an exact number");
             }
-            BigDecimal value = node.decimalValue();
-            if (value.signum() < 0) {
-                throw refused(kind, field, node.asText(), "is negative");
-            }
-            // Magnitude before anything that could cost: 1e999999999 compares by its exponent.
-            if (value.compareTo(MAX_DECIMAL) > 0) {
-                throw refused(kind, field, node.asText(), "is more than " + MAX);
-            }
-            if (value.signum() != 0 && value.stripTrailingZeros().scale() > 0) {
-                throw refused(kind, field, node.asText(), "is not a whole number");
-            }
-            return value.longValueExact();
+            return fromDecimal(kind, field, node.decimalValue(), node.asText());
         }
         if (node.isTextual()) {
             return fromText(kind, field, node.asText());
         }
         throw refused(kind, field, node.toString(), "is not a number");
+    }
+
+    /** The count at the parser's current value (read past it); JSON null is 0. */
+    public static long fromJson(String kind, String field, BoundedJsonParser json) throws RejectedInputException {
+        return switch (json.current()) {
+            case VALUE_NULL -> 0;
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> fromDecimal(kind, field, json.decimal(), json.text());
+            case VALUE_STRING -> fromText(kind, field, json.text());
+            case START_ARRAY, START_OBJECT -> {
+                String shown = json.current() == com.fasterxml.jackson.core.JsonToken.START_ARRAY ? "[…]" : "{…}";
+                json.skipValue();
+                throw refused(kind, field, shown, "is not a number");
+            }
+            default -> throw refused(kind, field, json.text(), "is not a number");
+        };
+    }
+
+    private static long fromDecimal(String kind, String field, BigDecimal value, String shown) throws RejectedInputException {
+        if (value.signum() < 0) {
+            throw refused(kind, field, shown, "is negative");
+        }
+        // Magnitude before anything that could cost: 1e999999999 compares by its exponent.
+        if (value.compareTo(MAX_DECIMAL) > 0) {
+            throw refused(kind, field, shown, "is more than " + MAX);
+        }
+        if (value.signum() != 0 && value.stripTrailingZeros().scale() > 0) {
+            throw refused(kind, field, shown, "is not a whole number");
+        }
+        return value.longValueExact();
     }
 
     /** The count written in {@code text} (an XML element's content); absent is 0. Linear in the text's length. */

@@ -1,24 +1,16 @@
 package org.mailsec.tlsrpt;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import org.mailsec.io.BoundedJson;
 import org.mailsec.io.RejectedInputException;
 import org.mailsec.io.ReportCounts;
-import org.mailsec.io.ReportInstants;
 import org.mailsec.tlsrpt.TlsReport.FailureDetail;
 import org.mailsec.tlsrpt.TlsReport.Policy;
 import org.mailsec.tlsrpt.TlsReport.PolicyResult;
@@ -46,181 +38,9 @@ public final class TlsReportJson {
     private TlsReportJson() {
     }
 
+    /** The report in {@code json}, read as a stream ({@link TlsReportStream}), within {@link BoundedJson.Limits#REPORT}. */
     public static TlsReport read(byte[] json) throws RejectedInputException {
-        JsonNode root;
-        try {
-            root = BoundedJson.read(json, BoundedJson.Limits.REPORT);
-        } catch (RejectedInputException e) {
-            throw new RejectedInputException("not a TLS report: " + e.getMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw new RejectedInputException("not a TLS report: JSON is not an object");
-        }
-        String reportId = text(root, "report-id");
-        if (reportId == null) {
-            throw new RejectedInputException("not a TLS report: missing report-id");
-        }
-        JsonNode range = root.get("date-range");
-        if (range == null || !range.isObject()) {
-            throw new RejectedInputException("not a TLS report: missing date-range");
-        }
-        JsonNode policies = root.get("policies");
-        if (policies == null || !policies.isArray()) {
-            throw new RejectedInputException("not a TLS report: missing policies");
-        }
-        if (policies.size() > MAX_POLICIES) {
-            throw new RejectedInputException("refused TLS report: " + policies.size() + " policies, more than "
-                + MAX_POLICIES);
-        }
-        List<PolicyResult> results = new ArrayList<>();
-        for (JsonNode p : policies) {
-            results.add(policyResult(p));
-        }
-        String org = text(root, "organization-name");
-        return new TlsReport(org == null ? "" : org, date(range, "start-datetime"), date(range, "end-datetime"),
-            text(root, "contact-info"), reportId, results);
-    }
-
-    private static PolicyResult policyResult(JsonNode node) throws RejectedInputException {
-        if (!node.isObject()) {
-            throw new RejectedInputException("invalid TLS report: a policies entry is not an object");
-        }
-        JsonNode p = node.path("policy");
-        Policy policy = new Policy(orEmpty(text(p, "policy-type")), policyStrings(p.get("policy-string")),
-            orEmpty(text(p, "policy-domain")), mxHosts(p.get("mx-host")));
-        JsonNode summary = node.path("summary");
-        List<FailureDetail> details = new ArrayList<>();
-        JsonNode fd = node.get("failure-details");
-        if (fd != null && fd.isArray()) {
-            if (fd.size() > MAX_FAILURE_DETAILS) {
-                throw new RejectedInputException("refused TLS report: a policy with " + fd.size()
-                    + " failure-details, more than " + MAX_FAILURE_DETAILS);
-            }
-            for (JsonNode d : fd) {
-                details.add(new FailureDetail(orEmpty(text(d, "result-type")), text(d, "sending-mta-ip"),
-                    text(d, "receiving-mx-hostname"), text(d, "receiving-mx-helo"), text(d, "receiving-ip"),
-                    count(d, "failed-session-count"), text(d, "additional-information"),
-                    // RFC 8460 as first published called it failure-error-code (erratum 6241).
-                    text(d, "failure-reason-code") != null ? text(d, "failure-reason-code") : text(d, "failure-error-code")));
-            }
-        }
-        return new TlsReport.PolicyResult(policy, count(summary, "total-successful-session-count"),
-            count(summary, "total-failure-session-count"), details);
-    }
-
-    private static final int MAX_POLICY_STRINGS = 1_000;
-
-    /** Policy strings are an array; Microsoft sends tlsa policies as one string holding a JSON array. */
-    private static List<String> policyStrings(JsonNode node) {
-        List<String> out = new ArrayList<>();
-        if (node == null || node.isNull()) {
-            return out;
-        }
-        if (node.isArray()) {
-            node.forEach(n -> out.add(n.asText()));
-            return out;
-        }
-        String s = node.asText().strip();
-        if (s.startsWith("[")) {
-            try {
-                // JSON inside a string is read with the same bounds as the report around it.
-                JsonNode inner = BoundedJson.read(s, BoundedJson.Limits.REPORT);
-                if (inner.isArray() && inner.size() <= MAX_POLICY_STRINGS) {
-                    inner.forEach(n -> out.add(n.asText()));
-                    return out;
-                }
-            } catch (RejectedInputException e) {
-                // not JSON after all, or hostile: keep the string as it is
-            }
-        }
-        out.add(s);
-        return out;
-    }
-
-    /** mx-host is an array, a single string, absent, or with "mx: " pasted in front. */
-    private static List<String> mxHosts(JsonNode node) {
-        List<String> out = new ArrayList<>();
-        if (node == null || node.isNull()) {
-            return out;
-        }
-        if (node.isArray()) {
-            node.forEach(n -> addMxHost(out, n.asText()));
-        } else {
-            addMxHost(out, node.asText());
-        }
-        return out;
-    }
-
-    private static void addMxHost(List<String> out, String value) {
-        String v = value.strip();
-        if (v.regionMatches(true, 0, "mx:", 0, 3)) {
-            v = v.substring(3).strip();
-        }
-        if (!v.isEmpty()) {
-            out.add(v);
-        }
-    }
-
-    private static Instant date(JsonNode range, String field) throws RejectedInputException {
-        JsonNode node = range.get(field);
-        if (node == null || node.isNull()) {
-            throw new RejectedInputException("not a TLS report: missing date-range " + field);
-        }
-        String s = node.asText().strip();
-        Instant instant;
-        if (node.isNumber()) {
-            instant = node.canConvertToLong() ? ReportInstants.ofEpochSecond(node.asLong()) : null;
-        } else {
-            instant = parseDate(s);
-        }
-        if (instant == null) {
-            throw new RejectedInputException("invalid TLS report: date-range " + field + " '" + abbreviate(s) + "' is not a date");
-        }
-        return ReportInstants.require(instant, "invalid TLS report: date-range " + field);
-    }
-
-    /** A time with second 60 (RFC 3339 §5.6 time-second): a leap second, in whatever offset it is written. */
-    private static final java.util.regex.Pattern LEAP_SECOND =
-        java.util.regex.Pattern.compile("^(\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}:)60((?:\\.\\d+)?(?:[Zz]|[+-]\\d{2}:\\d{2})?)$");
-
-    private static Instant parseDate(String s) {
-        java.util.regex.Matcher leap = LEAP_SECOND.matcher(s);
-        if (leap.matches()) {
-            // Leap seconds are inserted at 23:59:60 UTC only (RFC 3339 §5.7); the JDK has no 60th second, so the
-            // instant is taken as 23:59:59 UTC, the last second before (as java.time's ISO_INSTANT does).
-            Instant before = parseDate(leap.group(1) + "59" + leap.group(2));
-            boolean endOfUtcDay = before != null
-                && java.time.LocalTime.ofInstant(before, ZoneOffset.UTC).withNano(0).equals(java.time.LocalTime.of(23, 59, 59));
-            return endOfUtcDay ? before : null;
-        }
-        try {
-            return OffsetDateTime.parse(s).toInstant();
-        } catch (DateTimeParseException e) {
-            try {
-                // Microsoft (2023-2024) sends no zone: RFC 8460 means UTC.
-                return LocalDateTime.parse(s.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
-            } catch (DateTimeParseException e2) {
-                return null;
-            }
-        }
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "…";
-    }
-
-    /** A session count: a whole number from 0 to {@link ReportCounts#MAX}, or the report is refused. */
-    private static long count(JsonNode node, String field) throws RejectedInputException {
-        return ReportCounts.fromJson("TLS report", field, node.get(field));
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode n = node.get(field);
-        return n == null || n.isNull() || n.isContainerNode() ? null : n.asText();
-    }
-
-    private static String orEmpty(String s) {
-        return s == null ? "" : s;
+        return TlsReportStream.read(json);
     }
 
     /** The report as RFC 8460 JSON, fields in the RFC's order. */

@@ -1,36 +1,25 @@
 package org.mailsec.dmarc.report;
 
-import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLOutputFactory;
-import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
-import javax.xml.stream.XMLStreamReader;
 import javax.xml.stream.XMLStreamWriter;
 import org.mailsec.dmarc.report.AggregateReport.DkimAuth;
-import org.mailsec.dmarc.report.AggregateReport.Identifiers;
 import org.mailsec.dmarc.report.AggregateReport.Metadata;
 import org.mailsec.dmarc.report.AggregateReport.PolicyEvaluated;
 import org.mailsec.dmarc.report.AggregateReport.PolicyPublished;
 import org.mailsec.dmarc.report.AggregateReport.Reason;
-import org.mailsec.dmarc.report.AggregateReport.Row;
 import org.mailsec.dmarc.report.AggregateReport.SpfAuth;
 import org.mailsec.io.RejectedInputException;
 import org.mailsec.io.ReportCounts;
-import org.mailsec.io.ReportInstants;
 
 /**
  * DMARC aggregate report XML, both RFC 7489's and RFC 9990's (namespaces are ignored, element names are
@@ -39,9 +28,6 @@ import org.mailsec.io.ReportInstants;
  */
 public final class AggregateReportXml {
 
-    static final int MAX_DEPTH = 32;
-    /** A 2,286-record report has about 60,000 elements; this bounds a hostile file's tree to tens of MB. */
-    static final int MAX_ELEMENTS = 500_000;
     /** Records per report: the largest real report in the test data has 2,286; ten times that is refused. */
     public static final int MAX_RECORDS = 25_000;
     /** Messages one row may claim: a trillion; 25,000 rows of it still fit a long. */
@@ -70,10 +56,7 @@ public final class AggregateReportXml {
         if (text.isBlank()) {
             throw new RejectedInputException("not a DMARC report: empty");
         }
-        XmlElement root = tree(text);
-        XmlElement feedback = root.find("feedback")
-            .orElseThrow(() -> new RejectedInputException("not a DMARC report: no <feedback> element"));
-        return map(feedback);
+        return AggregateReportStream.read(INPUT, text);
     }
 
     /**
@@ -104,154 +87,6 @@ public final class AggregateReportXml {
         } catch (CharacterCodingException e) {
             return new String(xml, StandardCharsets.UTF_8);
         }
-    }
-
-    private static XmlElement tree(String text) throws RejectedInputException {
-        XmlElement document = new XmlElement("#document");
-        Deque<XmlElement> stack = new ArrayDeque<>();
-        stack.push(document);
-        int elements = 0;
-        XMLStreamReader reader = null;
-        try {
-            reader = INPUT.createXMLStreamReader(new StringReader(text));
-            while (reader.hasNext()) {
-                int event = reader.next();
-                switch (event) {
-                    case XMLStreamConstants.DTD -> throw new RejectedInputException(
-                        "not a DMARC report: XML with a DOCTYPE is refused (entity expansion / external entities)");
-                    case XMLStreamConstants.ENTITY_REFERENCE -> throw new RejectedInputException(
-                        "not a DMARC report: undeclared entity '&" + reader.getLocalName() + ";'");
-                    case XMLStreamConstants.START_ELEMENT -> {
-                        if (stack.size() > MAX_DEPTH) {
-                            throw new RejectedInputException("not a DMARC report: XML nested deeper than " + MAX_DEPTH);
-                        }
-                        if (++elements > MAX_ELEMENTS) {
-                            throw new RejectedInputException("not a DMARC report: more than " + MAX_ELEMENTS + " elements");
-                        }
-                        XmlElement e = new XmlElement(reader.getLocalName());
-                        stack.peek().add(e);
-                        stack.push(e);
-                    }
-                    case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> {
-                        if (!reader.isWhiteSpace()) {
-                            stack.peek().appendText(reader.getText(), 10_000);
-                        }
-                    }
-                    case XMLStreamConstants.END_ELEMENT -> {
-                        XmlElement closed = stack.pop();
-                        if (closed.name.equals("feedback")) {
-                            return document; // whatever follows (an unclosed wrapper, junk) is not ours
-                        }
-                    }
-                    default -> {
-                        // comments, processing instructions: nothing to keep
-                    }
-                }
-            }
-            return document;
-        } catch (XMLStreamException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNumber();
-            throw new RejectedInputException("not a DMARC report: invalid XML" + where + ": " + shortMessage(e));
-        } finally {
-            if (reader != null) {
-                try {
-                    reader.close();
-                } catch (XMLStreamException e) {
-                    // nothing left to release
-                }
-            }
-        }
-    }
-
-    private static String shortMessage(XMLStreamException e) {
-        String m = e.getMessage() == null ? "unreadable" : e.getMessage();
-        int i = m.indexOf("Message: ");
-        return (i >= 0 ? m.substring(i + 9) : m).strip();
-    }
-
-    private static AggregateReport map(XmlElement feedback) throws RejectedInputException {
-        XmlElement meta = feedback.child("report_metadata")
-            .orElseThrow(() -> new RejectedInputException("not a DMARC report: missing report_metadata"));
-        String reportId = meta.text("report_id");
-        if (reportId == null) {
-            throw new RejectedInputException("not a DMARC report: missing report_id");
-        }
-        XmlElement range = meta.child("date_range").orElse(new XmlElement("date_range"));
-        List<String> errors = meta.all("error").stream().map(XmlElement::text).filter(s -> s != null).toList();
-        Metadata metadata = new Metadata(orEmpty(meta.text("org_name")), meta.text("email"),
-            meta.text("extra_contact_info"), reportId, epoch(range.text("begin")), epoch(range.text("end")), errors,
-            meta.text("generator"));
-
-        XmlElement pp = feedback.child("policy_published").orElse(new XmlElement("policy_published"));
-        PolicyPublished policy = new PolicyPublished(AggregateReport.lower(pp.text("domain")),
-            AggregateReport.lower(pp.text("adkim")), AggregateReport.lower(pp.text("aspf")),
-            AggregateReport.lower(pp.text("p")), AggregateReport.lower(pp.text("sp")),
-            AggregateReport.lower(pp.text("np")), integer(pp.text("pct")), AggregateReport.lower(pp.text("fo")),
-            AggregateReport.lower(pp.text("testing")), AggregateReport.lower(pp.text("discovery_method")));
-
-        List<XmlElement> recordElements = feedback.all("record");
-        if (recordElements.size() > MAX_RECORDS) {
-            throw new RejectedInputException("refused DMARC report: " + recordElements.size() + " records, more than "
-                + MAX_RECORDS);
-        }
-        List<AggregateReport.Record> records = new ArrayList<>();
-        for (XmlElement r : recordElements) {
-            XmlElement row = r.child("row").orElse(new XmlElement("row"));
-            XmlElement pe = row.child("policy_evaluated").orElse(new XmlElement("policy_evaluated"));
-            List<Reason> reasons = pe.all("reason").stream()
-                .map(x -> new Reason(AggregateReport.lower(x.text("type")), x.text("comment"))).toList();
-            PolicyEvaluated evaluated = new PolicyEvaluated(AggregateReport.lower(pe.text("disposition")),
-                AggregateReport.lower(pe.text("dkim")), AggregateReport.lower(pe.text("spf")), reasons);
-            XmlElement ids = r.child("identifiers").orElse(new XmlElement("identifiers"));
-            XmlElement auth = r.child("auth_results").orElse(new XmlElement("auth_results"));
-            records.add(new AggregateReport.Record(
-                new Row(row.text("source_ip"), count(row), evaluated),
-                new Identifiers(ids.text("header_from"), ids.text("envelope_from"), ids.text("envelope_to")),
-                auth.all("dkim").stream().map(x -> new DkimAuth(x.text("domain"), x.text("selector"),
-                    AggregateReport.lower(x.text("result")), x.text("human_result"))).toList(),
-                auth.all("spf").stream().map(x -> new SpfAuth(x.text("domain"), AggregateReport.lower(x.text("scope")),
-                    AggregateReport.lower(x.text("result")))).toList()));
-        }
-        List<String> extensions = feedback.child("extensions").map(x -> x.children().stream().map(c -> c.name).toList())
-            .orElse(List.of());
-        return new AggregateReport(feedback.text("version"), metadata, policy, records, extensions);
-    }
-
-    private static Instant epoch(String s) throws RejectedInputException {
-        if (s == null) {
-            return null;
-        }
-        Instant instant;
-        try {
-            instant = ReportInstants.ofEpochSecond(Long.parseLong(s.strip()));
-        } catch (NumberFormatException e) {
-            instant = null;
-        }
-        if (instant == null) {
-            String shown = s.length() <= 40 ? s : s.substring(0, 40) + "…";
-            throw new RejectedInputException("invalid DMARC report: date_range '" + shown + "' is not a Unix time in 1970-2200");
-        }
-        return instant;
-    }
-
-    /** A row's message count: a whole number from 0 to {@link ReportCounts#MAX}, or the report is refused. */
-    private static long count(XmlElement row) throws RejectedInputException {
-        if (row.child("count").map(XmlElement::cut).orElse(false)) {
-            throw new RejectedInputException("refused DMARC report: count is longer than any count can be");
-        }
-        return ReportCounts.fromText("DMARC report", "count", row.text("count"));
-    }
-
-    private static Integer integer(String s) {
-        try {
-            return s == null ? null : Integer.valueOf(s.strip());
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
-    private static String orEmpty(String s) {
-        return s == null ? "" : s;
     }
 
     /**

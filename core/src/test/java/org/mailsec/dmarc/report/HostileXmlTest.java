@@ -101,10 +101,32 @@ class HostileXmlTest {
     }
 
     @Test
-    void tooManyElementsAreRefusedBeforeTheTreeGrowsLarge() {
-        String xml = "<feedback><report_metadata><report_id>1</report_id></report_metadata>" + "<a/>".repeat(600_000) + "</feedback>";
+    void elementsTheReportDoesNotKeepAreReadPastAndCostNoMemory() throws Exception {
+        String xml = "<feedback><report_metadata><report_id>1</report_id></report_metadata>" + "<a/>".repeat(600_000)
+            + "<record><row><count>3</count></row></record></feedback>";
+        AggregateReport report = reader.read(xml.getBytes(StandardCharsets.UTF_8), "many.xml").get(0);
+        assertThat(report.metadata().reportId()).isEqualTo("1");
+        assertThat(report.messages()).isEqualTo(3);
+    }
+
+    /** The tree reader this replaced ended the report at the end of any element named feedback, nested or not. */
+    @Test
+    void anElementNamedFeedbackInsideTheReportDoesNotEndIt() throws Exception {
+        String xml = "<feedback><report_metadata><report_id>1</report_id></report_metadata>"
+            + "<policy_published><domain>example.com</domain><feedback/><p>reject</p></policy_published>"
+            + "<record><row><count>4</count></row></record></feedback>";
+        AggregateReport report = reader.read(xml.getBytes(StandardCharsets.UTF_8), "nested.xml").get(0);
+        assertThat(report.policy().p()).isEqualTo("reject");
+        assertThat(report.messages()).isEqualTo(4);
+    }
+
+    @Test
+    void tooManyResultsKeptAreRefused() {
+        String xml = "<feedback><report_metadata><report_id>1</report_id></report_metadata><record><auth_results>"
+            + "<dkim/>".repeat(AggregateReportStream.MAX_RESULTS + 1)
+            + "</auth_results></record></feedback>";
         assertThatThrownBy(() -> reader.read(xml.getBytes(StandardCharsets.UTF_8), "many.xml"))
-            .isInstanceOf(RejectedInputException.class).hasMessageContaining("more than 500000 elements");
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("more than 500000 records and results");
     }
 
     @Test
