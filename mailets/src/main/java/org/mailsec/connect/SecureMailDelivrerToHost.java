@@ -92,6 +92,8 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
         // Identity checks belong to the policy's trust manager; STARTTLS is always tried, required per host.
         baseProperties.put("mail.smtp.ssl.checkserveridentity", "false");
         baseProperties.put("mail.smtp.starttls.required", "false");
+        // QUIT without waiting for the answer: closing kept connections at shutdown must not wait on slow peers.
+        baseProperties.put("mail.smtp.quitwait", "false");
     }
 
     @Override
@@ -110,21 +112,36 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
         String ip = server.getHost();
         int port = server.getPort();
         SmtpConnections.Key key = new SmtpConnections.Key(domain, host.mx(), ip, port, host.tlsPolicy(),
-            host.enforcement(), requireTls, configuration.getHeloNameProvider().getHeloName());
+            host.enforcement(), host.report(), ownReport, requireTls, configuration.getHeloNameProvider().getHeloName());
         // A connection kept from an earlier mail had its session counted, and its TLS judged, when it was opened.
-        SmtpConnections.Connection connection = connections.take(key).orElse(null);
-        if (connection == null) {
-            connection = open(mail, host, domain, ownReport, requireTls, key);
-        } else {
+        Optional<SmtpConnections.Connection> kept = connections.take(key);
+        if (kept.isPresent()) {
             reusedConnections.increment();
+            try {
+                return deliver(mail, kept.get(), addresses, requireTls);
+            } catch (MessagingException e) {
+                if (!nothingSent(e)) {
+                    throw e;
+                }
+                // RSET passed, yet the transaction failed before any recipient was taken (a server that limits
+                // mails per connection, or closed it): the mail deserves a connection of its own.
+                LOG.debug("mail {} failed on a kept connection to {} ({}): {}; trying a new one", mail.getName(),
+                    host.mx(), ip, e.getMessage());
+            }
         }
+        return deliver(mail, open(mail, host, domain, ownReport, requireTls, key), addresses, requireTls);
+    }
+
+    /** Sends the mail on {@code connection}, then keeps the connection for the next mail or closes it. */
+    private ExecutionResult deliver(Mail mail, SmtpConnections.Connection connection, Collection<InternetAddress> addresses,
+                                    boolean requireTls) throws MessagingException {
         boolean delivered = false;
         try {
             send(mail, connection, addresses, requireTls);
             connection.sent();
             delivered = true;
-            LOG.info("Mail {} delivered to {} at {} ({}{}) for {}", mail.getName(), host.mx(), ip,
-                connection.transport.isSSL() ? "TLS" : "plaintext",
+            LOG.info("Mail {} delivered to {} at {} ({}{}) for {}", mail.getName(), connection.key.mx(),
+                connection.key.ip(), connection.transport.isSSL() ? "TLS" : "plaintext",
                 connection.mails() > 1 ? ", mail " + connection.mails() + " on this connection" : "", mail.getRecipients());
             return ExecutionResult.success();
         } finally {
@@ -134,6 +151,21 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
                 quit(connection);
             }
         }
+    }
+
+    /** The failure came before any recipient was accepted or refused: no part of the mail was sent. */
+    private static boolean nothingSent(MessagingException e) {
+        for (Exception next = e; next != null; next = next instanceof MessagingException m ? m.getNextException() : null) {
+            if (next instanceof com.sun.mail.smtp.SMTPAddressFailedException
+                    || next instanceof com.sun.mail.smtp.SMTPAddressSucceededException) {
+                return false;
+            }
+            if (next instanceof javax.mail.SendFailedException sent && sent.getValidSentAddresses() != null
+                    && sent.getValidSentAddresses().length > 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A new connection to the host, its TLS negotiated, judged by the host's policy and counted. */
@@ -156,8 +188,8 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
                 throw nextHost("connection to " + host.mx() + " (" + ip + ") failed");
             }
         }
-        SmtpConnections.Connection connection = new SmtpConnections.Connection(key, attempt.session, attempt.transport,
-            attempt.factory, System.nanoTime());
+        SmtpConnections.Connection connection = connections.opened(key, attempt.session, attempt.transport,
+            attempt.factory);
         try {
             checkTls(host, domain, ownReport, ip, attempt);
             if (requireTls && !attempt.transport.supportsExtension(REQUIRETLS)) {
@@ -190,6 +222,14 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
             return;
         }
         Optional<SmtpTrustManager.Outcome> outcome = attempt.factory.outcome();
+        if (outcome.isEmpty()) {
+            // TLS without a verification of ours (connect() re-checks every resumed session): never a success.
+            outcomes.failure(host.report(), domain, ownReport, ResultType.VALIDATION_FAILURE, "tls-unverified", connection);
+            if (host.tlsRequired()) {
+                throw nextHost("TLS with " + host.mx() + " (" + ip + ") was not verified");
+            }
+            return;
+        }
         Optional<TlsFailures.Failure> failure = outcome.flatMap(SmtpTrustManager.Outcome::failure)
             .flatMap(TlsFailures::classify);
         if (failure.isPresent()) {
@@ -207,30 +247,30 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
 
     private Attempt connect(Mail mail, HostPlan host, String ip, int port, boolean requireTlsExtension, boolean tryTls)
             throws MessagingException {
-        Attempt attempt = connectOnce(mail, host, ip, port, requireTlsExtension, tryTls);
+        Attempt attempt = connectOnce(mail, host, ip, port, requireTlsExtension, tryTls, false);
         if (attempt.transport == null || !attempt.factory.resumed()) {
             return attempt;
         }
-        if (attempt.factory.verifyResumed()) {
-            resumedSessions.increment();
-        } else {
-            // The chain the session was made with fails the policy now (expired since, say): not counted, not
-            // used; a full handshake shows what the server presents today.
-            LOG.debug("resumed TLS session with {} ({}) no longer passes its policy; connecting again", host.mx(), ip);
-            quit(attempt.session, attempt.transport);
-            attempt = connectOnce(mail, host, ip, port, requireTlsExtension, tryTls);
-            if (attempt.transport != null && attempt.factory.resumed() && !attempt.factory.verifyResumed()) {
-                quit(attempt.session, attempt.transport);
-                throw nextHost("TLS with " + host.mx() + " (" + ip + ") resumed a session that fails its policy");
+        try {
+            if (attempt.factory.verifyResumed()) {
+                resumedSessions.increment();
+                return attempt;
             }
+        } catch (RuntimeException e) {
+            quit(attempt.session, attempt.transport);
+            throw nextHost("TLS with " + host.mx() + " (" + ip + ") could not be checked: " + e, e);
         }
-        return attempt;
+        // The chain the session was made with fails the policy now (expired since, say): not counted, not used;
+        // a full handshake, on a context with nothing to resume, shows what the server presents today.
+        LOG.debug("resumed TLS session with {} ({}) no longer passes its policy; connecting again", host.mx(), ip);
+        quit(attempt.session, attempt.transport);
+        return connectOnce(mail, host, ip, port, requireTlsExtension, tryTls, true);
     }
 
     private Attempt connectOnce(Mail mail, HostPlan host, String ip, int port, boolean requireTlsExtension,
-                                boolean tryTls) throws MessagingException {
+                                boolean tryTls, boolean fullHandshake) throws MessagingException {
         StartTlsSocketFactory factory = new StartTlsSocketFactory(host.mx(), host.tlsPolicy(), host.reportOnly(), pkix,
-            clock, tlsSessions);
+            clock, tlsSessions, fullHandshake);
         Session session = borrow();
         Properties props = session.getProperties();
         props.put("mail.smtp.starttls.enable", String.valueOf(tryTls));

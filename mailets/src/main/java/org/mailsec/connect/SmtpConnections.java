@@ -18,6 +18,7 @@ import java.util.function.LongSupplier;
 import javax.mail.MessagingException;
 import javax.mail.Session;
 import org.mailsec.dane.TlsPolicy;
+import org.mailsec.outcome.ReportPolicy;
 import org.mailsec.plan.HostPlan;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>The key holds the recipient domain as well as the host, address, port and TLS policy: a connection opened
  * under one domain's policy is never used for a domain whose policy differs, and every domain's TLS report counts
  * the sessions its own mail used (RFC 8460 counts sessions, one per connection, which is when delivery counts
- * them). A connection carries at most {@link Limits#mailsPerConnection()} mails, lives at most
+ * them); a connection opened for one of mailsec's own reports (whose sessions reports leave out) never carries
+ * other mail. A connection carries at most {@link Limits#mailsPerConnection()} mails, lives at most
  * {@link Limits#maxAge()}, and is closed ({@code QUIT}) once idle for {@link Limits#idleTimeout()}.
  */
 public final class SmtpConnections implements AutoCloseable {
@@ -66,7 +68,8 @@ public final class SmtpConnections implements AutoCloseable {
 
     /** What must be equal for a connection to carry another mail. */
     record Key(String recipientDomain, String mx, String ip, int port, TlsPolicy policy,
-               HostPlan.Enforcement enforcement, boolean requireTls, String helo) {
+               HostPlan.Enforcement enforcement, ReportPolicy report, boolean ownReport, boolean requireTls,
+               String helo) {
     }
 
     /** One open connection, used by one delivery at a time. */
@@ -77,9 +80,11 @@ public final class SmtpConnections implements AutoCloseable {
         final StartTlsSocketFactory factory;
         private final long openedNanos;
         private long idleSinceNanos;
+        private boolean idled;
         private int mails;
 
-        Connection(Key key, Session session, SMTPTransport transport, StartTlsSocketFactory factory, long openedNanos) {
+        private Connection(Key key, Session session, SMTPTransport transport, StartTlsSocketFactory factory,
+                           long openedNanos) {
             this.key = key;
             this.session = session;
             this.transport = transport;
@@ -166,12 +171,13 @@ public final class SmtpConnections implements AutoCloseable {
     /** A connection whose mail was delivered: kept for the next mail when it may carry more, else closed. */
     void give(Connection connection) {
         long now = nanos.getAsLong();
-        boolean keep = limits.reuse() && connection.mails < limits.mailsPerConnection()
-            && !expired(connection, now) && connection.transport.isConnected();
+        // No liveness check here (javax.mail's isConnected() is a NOOP round trip): take() sends RSET anyway.
+        boolean keep = limits.reuse() && connection.mails < limits.mailsPerConnection() && !expired(connection, now);
         if (keep) {
             synchronized (this) {
                 if (!closed && idleCount < MAX_IDLE) {
                     connection.idleSinceNanos = now;
+                    connection.idled = true;
                     idle.computeIfAbsent(connection.key, k -> new ArrayDeque<>()).addFirst(connection);
                     idleCount++;
                     return;
@@ -181,6 +187,11 @@ public final class SmtpConnections implements AutoCloseable {
         closer.accept(connection);
     }
 
+    /** A connection just opened under {@code key}, timed by this cache's clock. */
+    Connection opened(Key key, Session session, SMTPTransport transport, StartTlsSocketFactory factory) {
+        return new Connection(key, session, transport, factory, nanos.getAsLong());
+    }
+
     /** Connections waiting for a mail now. */
     synchronized int idle() {
         return idleCount;
@@ -188,7 +199,7 @@ public final class SmtpConnections implements AutoCloseable {
 
     private boolean expired(Connection connection, long now) {
         return now - connection.openedNanos >= limits.maxAge().toNanos()
-            || (connection.idleSinceNanos != 0 && now - connection.idleSinceNanos >= limits.idleTimeout().toNanos());
+            || (connection.idled && now - connection.idleSinceNanos >= limits.idleTimeout().toNanos());
     }
 
     void closeExpired() {

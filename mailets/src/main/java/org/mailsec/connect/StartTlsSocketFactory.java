@@ -36,13 +36,14 @@ final class StartTlsSocketFactory extends SSLSocketFactory {
     private volatile String sendingIp = "";
     private volatile SSLSocket tls;
 
+    /** With {@code fullHandshake}, a context of its own: no earlier session can be resumed. */
     StartTlsSocketFactory(String mx, TlsPolicy policy, boolean reportOnly, X509TrustManager pkix, Clock clock,
-                          TlsSessions sessions) {
+                          TlsSessions sessions, boolean fullHandshake) {
         this.mx = mx;
         this.verifier = new SmtpTrustManager(policy, pkix, clock);
         this.trust = reportOnly ? new ReportOnlyTrustManager(verifier) : verifier;
         this.sessions = sessions;
-        this.context = sessions.context(policy, reportOnly);
+        this.context = fullHandshake ? sessions.fresh() : sessions.context(policy, reportOnly);
     }
 
     boolean starttlsOffered() {
@@ -59,11 +60,11 @@ final class StartTlsSocketFactory extends SSLSocketFactory {
 
     /**
      * After a completed handshake: true when it resumed an earlier session, so the server presented no
-     * certificate and the trust manager was not called.
+     * certificate and the trust manager was not called. (Not whether the session is still valid: under TLS 1.2 all
+     * connections resuming one session share its object, which another connection may invalidate meanwhile.)
      */
     boolean resumed() {
-        SSLSocket socket = tls;
-        return socket != null && verifier.outcome().isEmpty() && socket.getSession().isValid();
+        return tls != null && verifier.outcome().isEmpty();
     }
 
     /**
@@ -82,7 +83,7 @@ final class StartTlsSocketFactory extends SSLSocketFactory {
                 chain[i] = (X509Certificate) peer[i];
             }
             trust.checkServerTrusted(chain, authType(socket.getSession()), socket);
-        } catch (SSLPeerUnverifiedException | CertificateException | ClassCastException e) {
+        } catch (SSLPeerUnverifiedException | CertificateException | RuntimeException e) {
             forget();
             return false;
         } finally {

@@ -85,6 +85,11 @@ public final class TlsSessions {
         resumed.incrementAndGet();
     }
 
+    /** A context of its own, with no session to resume: a full handshake is certain. */
+    Context fresh() {
+        return new Context((int) lifetime.toSeconds());
+    }
+
     int size() {
         synchronized (contexts) {
             return contexts.size();

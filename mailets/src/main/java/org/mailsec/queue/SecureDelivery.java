@@ -47,8 +47,11 @@ public final class SecureDelivery {
     }
 
     public void stop() {
-        loop.stop();
-        toHost.closeConnections();
+        try {
+            loop.stop();
+        } finally {
+            toHost.closeConnections();
+        }
     }
 
     /** One synchronous attempt, outside the queue (tests and benchmarks). */
