@@ -123,10 +123,8 @@ public final class BoundedJsonParser implements AutoCloseable {
         try {
             return switch (current) {
                 case VALUE_STRING -> parser.getText();
-                case VALUE_NUMBER_INT -> {
-                    String digits = parser.getText();
-                    yield digits.length() <= 18 ? Long.toString(Long.parseLong(digits)) : new BigInteger(digits).toString();
-                }
+                case VALUE_NUMBER_INT -> parser.getTextLength() <= 18 ? Long.toString(parser.getLongValue())
+                    : new BigInteger(parser.getText()).toString();
                 case VALUE_NUMBER_FLOAT -> new BigDecimal(parser.getText()).toString();
                 case VALUE_TRUE -> "true";
                 case VALUE_FALSE -> "false";
@@ -134,6 +132,18 @@ public final class BoundedJsonParser implements AutoCloseable {
                 default -> throw new IllegalStateException("not a scalar: " + current);
             };
         } catch (IOException | NumberFormatException e) {
+            throw invalid(e);
+        }
+    }
+
+    /** The current whole number when it has at most 18 digits (so it fits a long); null otherwise. */
+    public Long smallLong() throws RejectedInputException {
+        try {
+            if (current != JsonToken.VALUE_NUMBER_INT || parser.getTextLength() > 18) {
+                return null;
+            }
+            return parser.getLongValue();
+        } catch (IOException e) {
             throw invalid(e);
         }
     }

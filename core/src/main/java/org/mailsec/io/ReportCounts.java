@@ -42,6 +42,11 @@ public final class ReportCounts {
 
     /** The count at the parser's current value (read past it); JSON null is 0. */
     public static long fromJson(String kind, String field, BoundedJsonParser json) throws RejectedInputException {
+        Long small = json.smallLong();
+        if (small != null) {
+            // The common case, without a BigDecimal: a plain integer of at most 18 digits.
+            return fromDecimal(kind, field, small, null);
+        }
         return switch (json.current()) {
             case VALUE_NULL -> 0;
             case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> fromDecimal(kind, field, json.decimal(), json.text());
@@ -53,6 +58,16 @@ public final class ReportCounts {
             }
             default -> throw refused(kind, field, json.text(), "is not a number");
         };
+    }
+
+    private static long fromDecimal(String kind, String field, long value, String shown) throws RejectedInputException {
+        if (value < 0) {
+            throw refused(kind, field, Long.toString(value), "is negative");
+        }
+        if (value > MAX) {
+            throw refused(kind, field, Long.toString(value), "is more than " + MAX);
+        }
+        return value;
     }
 
     private static long fromDecimal(String kind, String field, BigDecimal value, String shown) throws RejectedInputException {

@@ -435,6 +435,10 @@ final class TlsReportStream {
         java.util.regex.Pattern.compile("^(\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}:)60((?:\\.\\d+)?(?:[Zz]|[+-]\\d{2}:\\d{2})?)$");
 
     private static Instant parseDate(String s) {
+        Instant plain = plainUtc(s);
+        if (plain != null) {
+            return plain;
+        }
         java.util.regex.Matcher leap = LEAP_SECOND.matcher(s);
         if (leap.matches()) {
             // Leap seconds are inserted at 23:59:60 UTC only (RFC 3339 §5.7); the JDK has no 60th second, so the
@@ -454,6 +458,42 @@ final class TlsReportStream {
                 return null;
             }
         }
+    }
+
+    /**
+     * {@code yyyy-MM-ddTHH:mm:ssZ}, what nearly every sender writes, read without the general parser; null for any
+     * other form (fractions, offsets, leap seconds, no zone), which the general path reads.
+     */
+    private static Instant plainUtc(String s) {
+        if (s.length() != 20 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
+                || s.charAt(16) != ':' || s.charAt(19) != 'Z') {
+            return null;
+        }
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 2);
+        int day = digits(s, 8, 2);
+        int hour = digits(s, 11, 2);
+        int minute = digits(s, 14, 2);
+        int second = digits(s, 17, 2);
+        if (year < 0 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59
+                || day > java.time.YearMonth.of(year, month).lengthOfMonth() || hour < 0 || minute < 0 || second < 0) {
+            return null;
+        }
+        long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+        return Instant.ofEpochSecond(days * 86_400 + hour * 3_600L + minute * 60L + second);
+    }
+
+    /** The number written by {@code count} ASCII digits at {@code from}, or -1. */
+    private static int digits(String s, int from, int count) {
+        int n = 0;
+        for (int i = from; i < from + count; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
     }
 
     private static String abbreviate(String s) {
