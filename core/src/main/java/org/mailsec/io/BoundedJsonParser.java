@@ -65,10 +65,8 @@ public final class BoundedJsonParser implements AutoCloseable {
                 }
                 depth++;
             }
-            case VALUE_STRING -> {
-                countValue();
-                checkString(parser.getTextLength(), "string");
-            }
+            // A string's length is checked when it is read (text()): one that is skipped is never decoded nor held.
+            case VALUE_STRING -> countValue();
             case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
                 countValue();
                 if (parser.getTextLength() > limits.maxNumberChars()) {
@@ -78,6 +76,29 @@ public final class BoundedJsonParser implements AutoCloseable {
             case VALUE_TRUE, VALUE_FALSE, VALUE_NULL -> countValue();
             default -> throw new InvalidJson("unexpected JSON token " + token);
         }
+    }
+
+    /**
+     * Inside an object: the next field's name (its value is the next token), or null at the object's end. Jackson
+     * reads the name and the colon in one step here, faster than a FIELD_NAME token and its name apart.
+     */
+    public String nextField() throws RejectedInputException {
+        String name;
+        try {
+            name = parser.nextFieldName();
+        } catch (IOException e) {
+            throw invalid(e);
+        }
+        current = parser.currentToken();
+        if (name != null) {
+            checkString(name.length(), "field name");
+            return name;
+        }
+        if (current == JsonToken.END_OBJECT) {
+            depth--;
+            return null;
+        }
+        throw new InvalidJson(current == null ? "truncated JSON" : "invalid JSON: " + current + " where a field name belongs");
     }
 
     /** The next token, which must exist: the end of the input inside a value is truncated JSON. */
@@ -122,7 +143,11 @@ public final class BoundedJsonParser implements AutoCloseable {
     public String text() throws RejectedInputException {
         try {
             return switch (current) {
-                case VALUE_STRING -> parser.getText();
+                case VALUE_STRING -> {
+                    String text = parser.getText();
+                    checkString(text.length(), "string");
+                    yield text;
+                }
                 case VALUE_NUMBER_INT -> parser.getTextLength() <= 18 ? Long.toString(parser.getLongValue())
                     : new BigInteger(parser.getText()).toString();
                 case VALUE_NUMBER_FLOAT -> new BigDecimal(parser.getText()).toString();

@@ -68,8 +68,7 @@ final class TlsReportStream {
             json.skipValue();
             throw new RejectedInputException("not a TLS report: JSON is not an object");
         }
-        while (json.nextRequired() != JsonToken.END_OBJECT) {
-            String field = json.fieldName();
+        for (String field = json.nextField(); field != null; field = json.nextField()) {
             json.nextRequired();
             switch (field) {
                 case "organization-name" -> organization = scalarText();
@@ -127,8 +126,7 @@ final class TlsReportStream {
             return null;
         }
         DateRange dates = new DateRange();
-        while (json.nextRequired() != JsonToken.END_OBJECT) {
-            String field = json.fieldName();
+        for (String field = json.nextField(); field != null; field = json.nextField()) {
             json.nextRequired();
             switch (field) {
                 case "start-datetime" -> dates.start = dateValue();
@@ -194,8 +192,7 @@ final class TlsReportStream {
         Policy policy = new Policy("", List.of(), "", List.of());
         Summary summary = Summary.NONE;
         Details details = Details.NONE;
-        while (json.nextRequired() != JsonToken.END_OBJECT) {
-            String field = json.fieldName();
+        for (String field = json.nextField(); field != null; field = json.nextField()) {
             json.nextRequired();
             switch (field) {
                 case "policy" -> policy = policy();
@@ -219,8 +216,7 @@ final class TlsReportStream {
         List<String> strings = List.of();
         String domain = null;
         List<String> mxHosts = List.of();
-        while (json.nextRequired() != JsonToken.END_OBJECT) {
-            String field = json.fieldName();
+        for (String field = json.nextField(); field != null; field = json.nextField()) {
             json.nextRequired();
             switch (field) {
                 case "policy-type" -> type = scalarText();
@@ -297,8 +293,7 @@ final class TlsReportStream {
         long failure = 0;
         RejectedInputException successFault = null;
         RejectedInputException failureFault = null;
-        while (json.nextRequired() != JsonToken.END_OBJECT) {
-            String field = json.fieldName();
+        for (String field = json.nextField(); field != null; field = json.nextField()) {
             json.nextRequired();
             switch (field) {
                 case "total-successful-session-count" -> {
@@ -372,8 +367,7 @@ final class TlsReportStream {
         String information = null;
         String reasonCode = null;
         String errorCode = null;
-        while (json.nextRequired() != JsonToken.END_OBJECT) {
-            String field = json.fieldName();
+        for (String field = json.nextField(); field != null; field = json.nextField()) {
             json.nextRequired();
             switch (field) {
                 case "result-type" -> resultType = scalarText();
