@@ -289,37 +289,17 @@ final class TlsReportStream {
             json.skipValue();
             return Summary.NONE;
         }
-        long success = 0;
-        long failure = 0;
-        RejectedInputException successFault = null;
-        RejectedInputException failureFault = null;
+        Count success = Count.NONE;
+        Count failure = Count.NONE;
         for (String field = json.nextField(); field != null; field = json.nextField()) {
             json.nextRequired();
             switch (field) {
-                case "total-successful-session-count" -> {
-                    try {
-                        success = count(field);
-                        successFault = null;
-                    } catch (BoundedJsonParser.InvalidJson e) {
-                        throw e;
-                    } catch (RejectedInputException e) {
-                        successFault = e;
-                    }
-                }
-                case "total-failure-session-count" -> {
-                    try {
-                        failure = count(field);
-                        failureFault = null;
-                    } catch (BoundedJsonParser.InvalidJson e) {
-                        throw e;
-                    } catch (RejectedInputException e) {
-                        failureFault = e;
-                    }
-                }
+                case "total-successful-session-count" -> success = countOrFault(field);
+                case "total-failure-session-count" -> failure = countOrFault(field);
                 default -> json.skipValue();
             }
         }
-        return new Summary(success, failure, successFault != null ? successFault : failureFault);
+        return new Summary(success.value(), failure.value(), success.fault() != null ? success.fault() : failure.fault());
     }
 
     private Details failureDetails() throws RejectedInputException {
@@ -362,8 +342,7 @@ final class TlsReportStream {
         String mxHostname = null;
         String mxHelo = null;
         String receivingIp = null;
-        long count = 0;
-        RejectedInputException countFault = null;
+        Count count = Count.NONE;
         String information = null;
         String reasonCode = null;
         String errorCode = null;
@@ -375,16 +354,7 @@ final class TlsReportStream {
                 case "receiving-mx-hostname" -> mxHostname = scalarText();
                 case "receiving-mx-helo" -> mxHelo = scalarText();
                 case "receiving-ip" -> receivingIp = scalarText();
-                case "failed-session-count" -> {
-                    try {
-                        count = count(field);
-                        countFault = null;
-                    } catch (BoundedJsonParser.InvalidJson e) {
-                        throw e;
-                    } catch (RejectedInputException e) {
-                        countFault = e;
-                    }
-                }
+                case "failed-session-count" -> count = countOrFault(field);
                 case "additional-information" -> information = scalarText();
                 case "failure-reason-code" -> reasonCode = scalarText();
                 // RFC 8460 as first published called it failure-error-code (erratum 6241).
@@ -392,16 +362,27 @@ final class TlsReportStream {
                 default -> json.skipValue();
             }
         }
-        if (countFault != null) {
-            throw countFault;
+        if (count.fault() != null) {
+            throw count.fault();
         }
-        return new FailureDetail(orEmpty(resultType), sendingIp, mxHostname, mxHelo, receivingIp, count, information,
+        return new FailureDetail(orEmpty(resultType), sendingIp, mxHostname, mxHelo, receivingIp, count.value(), information,
             reasonCode != null ? reasonCode : errorCode);
     }
 
-    /** A session count: a whole number from 0 to {@link ReportCounts#MAX}, or the report is refused. */
-    private long count(String field) throws RejectedInputException {
-        return ReportCounts.fromJson("TLS report", field, json);
+    /** A count read, or the refusal it earned (held until the report has been read; the last occurrence counts). */
+    private record Count(long value, RejectedInputException fault) {
+        static final Count NONE = new Count(0, null);
+    }
+
+    /** A session count: a whole number from 0 to {@link ReportCounts#MAX}, or the refusal of the report. */
+    private Count countOrFault(String field) throws RejectedInputException {
+        try {
+            return new Count(ReportCounts.fromJson("TLS report", field, json), null);
+        } catch (BoundedJsonParser.InvalidJson e) {
+            throw e;
+        } catch (RejectedInputException e) {
+            return new Count(0, e);
+        }
     }
 
     private static Instant date(DateValue value, String field) throws RejectedInputException {

@@ -65,12 +65,13 @@ public final class DmarcReportRunBenchmark {
 
             System.gc();
             ReportBenchParts.resetPeaks();
+            ReportBenchParts.watchCollections();
             long start = System.nanoTime();
             DmarcReportRun.Summary summary = run.run(END, ReportRun.Pacer.NONE, workers);
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("%,d reports (%s, %d workers, DKIM %s) in %.1f s: %.0f reports/s, %,d bytes handed over;"
                     + " peak heap %.0f MB (max %.0f MB); evaluations left %d%n", summary.mailed(), summary, workers,
-                dkim ? "on" : "off", seconds, summary.mailed() / seconds, queue.bytes.get(), ReportBenchParts.peakHeap() / 1e6,
+                dkim ? "on" : "off", seconds, summary.mailed() / seconds, queue.bytes.get(), ReportBenchParts.peakHeap() / 1e6, ReportBenchParts.peakLiveHeap() / 1e6,
                 Runtime.getRuntime().maxMemory() / 1e6, evaluations.pending(END.plusSeconds(1)).size());
         } finally {
             try (var files = Files.walk(dir)) {

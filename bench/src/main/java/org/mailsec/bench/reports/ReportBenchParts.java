@@ -97,6 +97,32 @@ final class ReportBenchParts {
         }
     }
 
+    private static final AtomicLong LIVE_AFTER_GC = new AtomicLong();
+
+    /**
+     * Starts watching garbage collections: {@link #peakLiveHeap()} is then the most heap any collection left in use,
+     * what the run really held (the pools' peaks also count garbage not collected yet).
+     */
+    static void watchCollections() {
+        for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            ((javax.management.NotificationEmitter) gc).addNotificationListener((notification, handback) -> {
+                if (!notification.getType().equals(
+                        com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
+                    return;
+                }
+                com.sun.management.GarbageCollectionNotificationInfo info = com.sun.management.GarbageCollectionNotificationInfo
+                    .from((javax.management.openmbean.CompositeData) notification.getUserData());
+                long used = info.getGcInfo().getMemoryUsageAfterGc().values().stream()
+                    .mapToLong(java.lang.management.MemoryUsage::getUsed).sum();
+                LIVE_AFTER_GC.accumulateAndGet(used, Math::max);
+            }, null, null);
+        }
+    }
+
+    static long peakLiveHeap() {
+        return LIVE_AFTER_GC.get();
+    }
+
     static long peakHeap() {
         long peak = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {

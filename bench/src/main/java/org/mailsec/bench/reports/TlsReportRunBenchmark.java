@@ -66,12 +66,13 @@ public final class TlsReportRunBenchmark {
 
             System.gc();
             ReportBenchParts.resetPeaks();
+            ReportBenchParts.watchCollections();
             long start = System.nanoTime();
             TlsReportRun.Summary summary = run.runNow(DAY, workers);
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("%,d reports (%s, %d workers, DKIM %s) in %.1f s: %.0f reports/s, %,d bytes handed over;"
-                    + " peak heap %.0f MB (max %.0f MB)%n", summary.mailed(), summary, workers, dkim ? "on" : "off", seconds,
-                summary.mailed() / seconds, queue.bytes.get(), ReportBenchParts.peakHeap() / 1e6,
+                    + " peak heap %.0f MB, most left live by a collection %.0f MB (max %.0f MB)%n", summary.mailed(), summary, workers, dkim ? "on" : "off", seconds,
+                summary.mailed() / seconds, queue.bytes.get(), ReportBenchParts.peakHeap() / 1e6, ReportBenchParts.peakLiveHeap() / 1e6,
                 Runtime.getRuntime().maxMemory() / 1e6);
         } finally {
             try (var files = Files.walk(dir)) {
