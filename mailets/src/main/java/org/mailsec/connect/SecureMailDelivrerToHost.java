@@ -338,10 +338,14 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
             int notify = notifyOf(dsn.get(), address);
             byNotify.computeIfAbsent(notify, n -> new ArrayList<>()).add(address);
         }
-        for (Map.Entry<Integer, List<InternetAddress>> group : byNotify.entrySet()) {
+        List<List<InternetAddress>> groups = new ArrayList<>(byNotify.values());
+        List<InternetAddress> delivered = new ArrayList<>();
+        for (int g = 0; g < groups.size(); g++) {
+            List<InternetAddress> group = groups.get(g);
             SMTPMessage smtpMessage = new SMTPMessage(message);
-            if (group.getKey() != 0) {
-                smtpMessage.setNotifyOptions(group.getKey());
+            int notify = notifyOf(dsn.get(), group.get(0));
+            if (notify != 0) {
+                smtpMessage.setNotifyOptions(notify);
             }
             dsn.get().getRetParameter().ifPresent(ret ->
                 smtpMessage.setReturnOption(ret == DsnParameters.Ret.FULL ? RETURN_FULL : RETURN_HDRS));
@@ -351,7 +355,42 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
                     smtpMessage.setMailExtension((requireTls ? REQUIRETLS + " " : "") + "ENVID=" + envId.asString());
                 }
             });
-            transport.sendMessage(smtpMessage, group.getValue().toArray(InternetAddress[]::new));
+            try {
+                transport.sendMessage(smtpMessage, group.toArray(InternetAddress[]::new));
+            } catch (MessagingException e) {
+                if (groups.size() == 1) {
+                    throw e;
+                }
+                throw partly(e, delivered, groups.subList(g, groups.size()));
+            }
+            delivered.addAll(group);
+        }
+    }
+
+    /**
+     * One NOTIFY group failed: James must learn of every recipient, or it would send the groups delivered before
+     * again, or forget the groups not tried yet.
+     */
+    private static javax.mail.SendFailedException partly(MessagingException e, List<InternetAddress> delivered,
+                                                         List<List<InternetAddress>> rest) {
+        List<javax.mail.Address> sent = new ArrayList<>(delivered);
+        List<javax.mail.Address> unsent = new ArrayList<>();
+        List<javax.mail.Address> invalid = new ArrayList<>();
+        if (e instanceof javax.mail.SendFailedException failed) {
+            addAll(sent, failed.getValidSentAddresses());
+            addAll(unsent, failed.getValidUnsentAddresses());
+            addAll(invalid, failed.getInvalidAddresses());
+        } else {
+            unsent.addAll(rest.get(0));
+        }
+        rest.subList(1, rest.size()).forEach(unsent::addAll);
+        return new javax.mail.SendFailedException(e.getMessage(), e, sent.toArray(javax.mail.Address[]::new),
+            unsent.toArray(javax.mail.Address[]::new), invalid.toArray(javax.mail.Address[]::new));
+    }
+
+    private static void addAll(List<javax.mail.Address> to, javax.mail.Address[] addresses) {
+        if (addresses != null) {
+            to.addAll(List.of(addresses));
         }
     }
 

@@ -238,6 +238,37 @@ class ConnectionReuseTest {
         assertThat(sessionsCounted("dane.test", "mx.dane.test")).isEqualTo(2);
     }
 
+    /** Recipients of different NOTIFY options go in separate transactions; one group's refusal is its own. */
+    @Test
+    void aRefusedNotifyGroupNeitherRepeatsNorLosesTheOther() throws Exception {
+        SecureDelivery delivery = delivery(SmtpConnections.Limits.DEFAULT);
+        mx.refuse("b@dane.test");
+        MailAddress a = new MailAddress("a@dane.test");
+        MailAddress b = new MailAddress("b@dane.test");
+        MailImpl mail = mail("dsn", "a@dane.test");
+        mail.setRecipients(List.of(a, b));
+        mail.setDsnParameters(org.apache.mailet.DsnParameters.of(java.util.Optional.empty(), java.util.Optional.empty(),
+            com.google.common.collect.ImmutableMap.of(
+                a, org.apache.mailet.DsnParameters.RecipientDsnParameters.of(
+                    java.util.EnumSet.of(org.apache.mailet.DsnParameters.Notify.SUCCESS)),
+                b, org.apache.mailet.DsnParameters.RecipientDsnParameters.of(
+                    java.util.EnumSet.of(org.apache.mailet.DsnParameters.Notify.FAILURE)))).get());
+        delivery.attempt(mail);
+        assertThat(context.getSentMails()).as("b bounced").singleElement()
+            .satisfies(bounce -> assertThat(bounce.getRecipients()).containsExactly(b));
+        boolean aDelivered = mx.messages().stream().anyMatch(r -> r.recipients().contains("a@dane.test"));
+        if (!aDelivered) {
+            // b's group went first: a was not tried, and James must know it, to try it again.
+            assertThat(mail.getRecipients()).as("left for a retry, not lost").containsExactly(a);
+            assertThat(queue.getSize()).isEqualTo(1);
+            delivery.attempt(mail);
+        }
+        delivery.attempt(mail("next", "c@dane.test"));
+        mx.await(2, Duration.ofSeconds(10));
+        assertThat(mx.messages()).flatExtracting(LoopbackMx.Received::recipients).as("each once")
+            .containsExactlyInAnyOrder("a@dane.test", "c@dane.test");
+    }
+
     @Test
     void aMailForTwoRecipientsAndTheNextMailShareTheConnection() throws Exception {
         SecureDelivery delivery = delivery(SmtpConnections.Limits.DEFAULT);

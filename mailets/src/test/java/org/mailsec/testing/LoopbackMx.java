@@ -22,8 +22,9 @@ import org.subethamail.smtp.server.Session;
  */
 public final class LoopbackMx implements AutoCloseable {
 
-    /** A message as the MX received it. */
-    public record Received(String mailFrom, List<String> recipients, byte[] data, boolean tls, String tlsProtocol) {
+    /** A message as the MX received it; {@code session} names the SMTP connection it came over. */
+    public record Received(String mailFrom, List<String> recipients, byte[] data, boolean tls, String tlsProtocol,
+                           String session) {
         public String text() {
             return new String(data, java.nio.charset.StandardCharsets.UTF_8);
         }
@@ -125,7 +126,8 @@ public final class LoopbackMx implements AutoCloseable {
                 Session session = (Session) context;
                 boolean tls = session.isTLSStarted();
                 String protocol = tls && session.getSocket() instanceof SSLSocket s ? s.getSession().getProtocol() : "";
-                messages.add(new Received(from, List.copyOf(recipients), data.readAllBytes(), tls, protocol));
+                messages.add(new Received(from, List.copyOf(recipients), data.readAllBytes(), tls, protocol,
+                    context.getSessionId()));
                 return null;
             }
 
