@@ -9,7 +9,9 @@ import java.math.BigInteger;
 
 /**
  * Jackson's streaming parser over untrusted JSON, every token checked against {@link BoundedJson.Limits} before
- * anything is made of it: nesting depth, string and field-name length, number length, and the count of values.
+ * anything is made of it: nesting depth, field-name length, number length, and the count of values; a string's
+ * length when it is read ({@link #text()}): a string that is skipped is never decoded nor held, so a long one in a
+ * field nobody reads is no refusal.
  * Readers that map JSON straight into their own model use it instead of a tree ({@link BoundedJson} builds its
  * tree on it), so no part of a document is held that the model does not keep.
  */
@@ -144,13 +146,12 @@ public final class BoundedJsonParser implements AutoCloseable {
         try {
             return switch (current) {
                 case VALUE_STRING -> {
-                    String text = parser.getText();
-                    checkString(text.length(), "string");
-                    yield text;
+                    checkString(parser.getTextLength(), "string");
+                    yield parser.getText();
                 }
                 case VALUE_NUMBER_INT -> parser.getTextLength() <= 18 ? Long.toString(parser.getLongValue())
                     : new BigInteger(parser.getText()).toString();
-                case VALUE_NUMBER_FLOAT -> new BigDecimal(parser.getText()).toString();
+                case VALUE_NUMBER_FLOAT -> decimalText(new BigDecimal(parser.getText()));
                 case VALUE_TRUE -> "true";
                 case VALUE_FALSE -> "false";
                 case VALUE_NULL -> "null";
@@ -170,6 +171,18 @@ public final class BoundedJsonParser implements AutoCloseable {
             return parser.getLongValue();
         } catch (IOException e) {
             throw invalid(e);
+        }
+    }
+
+    /** A decimal as Jackson's tree gives its text (trailing zeros stripped: 1.50 is "1.5", 0.0 is "0"). */
+    private static String decimalText(BigDecimal value) {
+        if (value.signum() == 0) {
+            return "0";
+        }
+        try {
+            return value.stripTrailingZeros().toString();
+        } catch (ArithmeticException e) {
+            return value.toString();
         }
     }
 

@@ -36,7 +36,7 @@ public final class BoundedStreams {
                 return exact;
             }
             // Longer than announced: go on the bounded way with what was read.
-            ByteArrayOutputStream out = new ByteArrayOutputStream(exact.length * 2);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(exact.length + 64 * 1024);
             out.write(exact);
             out.write(next);
             return readRest(in, max, what, out, exact.length + 1L);

@@ -71,8 +71,8 @@ public final class Decompressor {
 
     /**
      * RFC 1952 §2.3.1 ISIZE: the last member's uncompressed size modulo 2^32, a hint for the buffer only. A size
-     * deflate cannot reach from this many bytes (its best ratio is about 1032:1) is not believed, so a lying trailer
-     * cannot make a few bytes allocate much.
+     * more than {@value #BELIEVED_RATIO} times the compressed bytes is not believed (reports compress 10-30 times;
+     * deflate could reach 1032), so a lying trailer cannot make a few bytes allocate much.
      */
     private static long announcedSize(byte[] gzip) {
         if (gzip.length < 18) {
@@ -81,8 +81,10 @@ public final class Decompressor {
         int n = gzip.length;
         long size = (gzip[n - 4] & 0xffL) | (gzip[n - 3] & 0xffL) << 8 | (gzip[n - 2] & 0xffL) << 16
             | (gzip[n - 1] & 0xffL) << 24;
-        return size <= (long) n * 1032 ? size : 0;
+        return size <= (long) n * BELIEVED_RATIO ? size : 0;
     }
+
+    private static final int BELIEVED_RATIO = 64;
 
     /** Input handed to the inflater at a time (the JDK's default is 512 bytes). */
     private static final int INFLATE_BUFFER = 16 * 1024;

@@ -395,7 +395,11 @@ final class TlsReportStream {
             BigDecimal n = value.number();
             boolean fitsLong = n.compareTo(BigDecimal.valueOf(Long.MIN_VALUE)) >= 0
                 && n.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) <= 0;
-            instant = fitsLong ? ReportInstants.ofEpochSecond(n.longValue()) : null;
+            // Seconds with their fraction cut off, as a tree's asLong() gave them; |n| < 1 first, by its digits:
+            // longValue() of 1e-999999999 would compute 10^999999999 on JDK 17.
+            long seconds = !fitsLong || n.signum() == 0 || n.precision() <= n.scale() ? 0
+                : n.setScale(0, java.math.RoundingMode.DOWN).longValueExact();
+            instant = fitsLong ? ReportInstants.ofEpochSecond(seconds) : null;
         } else {
             instant = parseDate(s);
         }

@@ -97,6 +97,39 @@ class HostileTlsReportTest {
         }
     }
 
+    /** Epoch seconds with a fraction keep their whole seconds, however the fraction is written, in bounded time. */
+    @Test
+    void aFractionOfASecondWithAHugeNegativeExponentIsReadAtOnce() {
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), () -> {
+            for (String tiny : new String[] {"1e-999999999", "-1e-999999999", "5e-500000000", "0.0"}) {
+                assertThat(read(report("[]", tiny, "1")).start()).as(tiny).isEqualTo(java.time.Instant.EPOCH);
+            }
+            assertThat(read(report("[]", "1795996800.75", "1")).start())
+                .isEqualTo(java.time.Instant.parse("2026-11-30T00:00:00Z"));
+        });
+    }
+
+    /** Text from a number is the number's (1.50 is 1.5): what the tree reader before gave, what the store holds. */
+    @Test
+    void aNumberWhereTextBelongsIsItsCanonicalText() throws Exception {
+        String json = report("[]", "\"2026-11-20T00:00:00Z\"", "1").replace("\"report-id\":\"r\"", "\"report-id\":1.50")
+            .replace("\"organization-name\":\"o\"", "\"organization-name\":0.0");
+        TlsReport report = read(json);
+        assertThat(report.reportId()).isEqualTo("1.5");
+        assertThat(report.organizationName()).isEqualTo("0");
+    }
+
+    /** A string nobody reads is never decoded, so its length is no reason to refuse; one that is read is bounded. */
+    @Test
+    void aLongStringInAFieldNobodyReadsIsPassedOver() throws Exception {
+        String filler = "x".repeat(100_000);
+        String json = report("[]", "\"2026-11-20T00:00:00Z\"", "1").replace("{\"organization-name\"",
+            "{\"x-note\":\"" + filler + "\",\"organization-name\"");
+        assertThat(read(json).reportId()).isEqualTo("r");
+        assertThatThrownBy(() -> read(json.replace("\"report-id\":\"r\"", "\"report-id\":\"" + filler + "\"")))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("string longer than");
+    }
+
     /** Never a silent wrong number: a count that is not a whole number in 0..10^12 refuses the report, naming it. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"-1", "-0.5", "1.5", "18446744073709551621",

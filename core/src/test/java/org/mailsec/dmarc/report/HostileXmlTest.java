@@ -120,6 +120,17 @@ class HostileXmlTest {
         assertThat(report.messages()).isEqualTo(4);
     }
 
+    /** Leading zeros and spaces are the count's (5); only text past 10,000 characters is cut and refused. */
+    @Test
+    void aLongButExactCountIsItsNumber() throws Exception {
+        String xml = "<feedback><report_metadata><report_id>1</report_id></report_metadata><record><row><count>"
+            + " ".repeat(3000) + "0".repeat(6000) + "5" + " ".repeat(500) + "</count></row></record></feedback>";
+        assertThat(reader.read(xml.getBytes(StandardCharsets.UTF_8), "zeros.xml").get(0).messages()).isEqualTo(5);
+        String tooLong = xml.replace("0".repeat(6000), "0".repeat(12_000));
+        assertThatThrownBy(() -> reader.read(tooLong.getBytes(StandardCharsets.UTF_8), "zeros.xml"))
+            .isInstanceOf(RejectedInputException.class).hasMessageContaining("count is longer than any count can be");
+    }
+
     @Test
     void tooManyResultsKeptAreRefused() {
         String xml = "<feedback><report_metadata><report_id>1</report_id></report_metadata><record><auth_results>"
