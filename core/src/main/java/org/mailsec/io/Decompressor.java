@@ -60,7 +60,9 @@ public final class Decompressor {
     }
 
     private byte[] gunzip(byte[] bytes, String name, long max) throws RejectedInputException {
-        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes), INFLATE_BUFFER)) {
+        // The inflater's input buffer no larger than the input: a small report must not pay for 16 KB of zeroes.
+        int buffer = Math.max(512, Math.min(INFLATE_BUFFER, bytes.length));
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes), buffer)) {
             return BoundedStreams.readAtMost(in, max, "decompressed " + describe(name), announcedSize(bytes));
         } catch (EOFException e) {
             throw new RejectedInputException(describe(name) + " is a truncated gzip stream", e);

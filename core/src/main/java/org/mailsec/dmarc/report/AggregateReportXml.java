@@ -1,10 +1,7 @@
 package org.mailsec.dmarc.report;
 
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -80,13 +77,9 @@ public final class AggregateReportXml {
                 // unknown charset name: UTF-8 with replacement is the best guess
             }
         }
-        try {
-            String s = charset.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
-                .onUnmappableCharacter(CodingErrorAction.REPLACE).decode(ByteBuffer.wrap(xml)).toString();
-            return s.startsWith("\uFEFF") ? s.substring(1) : s;
-        } catch (CharacterCodingException e) {
-            return new String(xml, StandardCharsets.UTF_8);
-        }
+        // The String constructor replaces malformed and unmappable input, as a REPLACE decoder does, in one step.
+        String s = new String(xml, charset);
+        return s.startsWith("\uFEFF") ? s.substring(1) : s;
     }
 
     /**
