@@ -9,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +25,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
+import org.mailsec.dane.ClientSideTrustManager;
 
 /**
  * What an MX host presents to a sending MTA: it connects to port 25 of one address, says EHLO, asks for STARTTLS
@@ -213,7 +212,7 @@ public final class StartTlsProbe {
     }
 
     /** Accepts any server certificate and keeps the chain: judging it is the check's work, not the handshake's. */
-    private static final class Keeping extends X509ExtendedTrustManager {
+    private static final class Keeping extends ClientSideTrustManager {
         private volatile List<X509Certificate> chain = List.of();
         private volatile String authType = "";
 
@@ -235,29 +234,6 @@ public final class StartTlsProbe {
         private void keep(X509Certificate[] presented, String type) {
             chain = List.of(presented);
             authType = type == null ? "" : type;
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] presented, String authType, Socket socket) throws CertificateException {
-            // The probe is a client: no client certificate is ever presented to it.
-            throw new CertificateException("the probe trusts no client");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] presented, String authType, SSLEngine engine) throws CertificateException {
-            // The probe is a client: no client certificate is ever presented to it.
-            throw new CertificateException("the probe trusts no client");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] presented, String authType) throws CertificateException {
-            // The probe is a client: no client certificate is ever presented to it.
-            throw new CertificateException("the probe trusts no client");
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

@@ -15,7 +15,6 @@ import java.util.Optional;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.mailsec.tlsrpt.ResultType;
 
@@ -24,7 +23,7 @@ import org.mailsec.tlsrpt.ResultType;
  * remembers the outcome, so delivery can record a TLS report result after the handshake. Failures throw a
  * {@link TlsVerificationException} carrying the RFC 8460 result type, which aborts the handshake.
  */
-public final class SmtpTrustManager extends X509ExtendedTrustManager {
+public final class SmtpTrustManager extends ClientSideTrustManager {
 
     /** What the handshake's verification concluded. */
     public record Outcome(TlsPolicy policy, boolean verified, Optional<DaneVerifier.Match> daneMatch,
@@ -178,25 +177,5 @@ public final class SmtpTrustManager extends X509ExtendedTrustManager {
             root = root.getCause();
         }
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        throw new CertificateException("an SMTP client trust manager does not check clients");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        throw new CertificateException("an SMTP client trust manager does not check clients");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("an SMTP client trust manager does not check clients");
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
     }
 }

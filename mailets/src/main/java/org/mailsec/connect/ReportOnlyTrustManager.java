@@ -4,15 +4,15 @@ import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.mailsec.dane.SmtpTrustManager;
 import org.mailsec.dane.TlsVerificationException;
+import org.mailsec.dane.ClientSideTrustManager;
 
 /**
  * Verifies like the wrapped trust manager, which remembers the outcome, but lets the handshake go on when
  * verification fails: MTA-STS testing mode and {@code TLS-Required: No} report failures, they do not act.
  */
-final class ReportOnlyTrustManager extends X509ExtendedTrustManager {
+final class ReportOnlyTrustManager extends ClientSideTrustManager {
 
     private final SmtpTrustManager verifier;
 
@@ -45,25 +45,5 @@ final class ReportOnlyTrustManager extends X509ExtendedTrustManager {
         } catch (TlsVerificationException e) {
             // recorded in the verifier's outcome
         }
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        verifier.checkClientTrusted(chain, authType, socket);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        verifier.checkClientTrusted(chain, authType, engine);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        verifier.checkClientTrusted(chain, authType);
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-        return verifier.getAcceptedIssuers();
     }
 }

@@ -16,6 +16,7 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.mailsec.dane.TlsPolicy;
+import org.mailsec.dane.ClientSideTrustManager;
 
 /**
  * Client TLS contexts kept per certificate policy, so that a later connection to the same MX host can resume the
@@ -62,10 +63,6 @@ public final class TlsSessions {
         this.lifetime = lifetime;
     }
 
-    public boolean enabled() {
-        return enabled;
-    }
-
     /** The context connections under {@code policy} use. */
     Context context(TlsPolicy policy, boolean reportOnly) {
         if (!enabled) {
@@ -88,12 +85,6 @@ public final class TlsSessions {
     /** A context of its own, with no session to resume: a full handshake is certain. */
     Context fresh() {
         return new Context((int) lifetime.toSeconds());
-    }
-
-    int size() {
-        synchronized (contexts) {
-            return contexts.size();
-        }
     }
 
     /** One SSLContext and the verifiers of the connections currently handshaking on it. */
@@ -129,7 +120,7 @@ public final class TlsSessions {
         }
 
         /** Hands each handshake to the verifier of its own connection; a socket without one is refused. */
-        private final class PerConnection extends X509ExtendedTrustManager {
+        private final class PerConnection extends ClientSideTrustManager {
 
             private X509ExtendedTrustManager of(Socket socket) throws CertificateException {
                 X509ExtendedTrustManager verifier = socket == null ? null : verifiers.get(socket);
@@ -154,28 +145,6 @@ public final class TlsSessions {
             @Override
             public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
                 throw new CertificateException("SMTP delivery verifies sockets only");
-            }
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                    throws CertificateException {
-                throw new CertificateException("an SMTP client does not check clients");
-            }
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                    throws CertificateException {
-                throw new CertificateException("an SMTP client does not check clients");
-            }
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-                throw new CertificateException("an SMTP client does not check clients");
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
             }
         }
     }
