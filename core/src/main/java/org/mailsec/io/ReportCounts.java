@@ -45,7 +45,7 @@ public final class ReportCounts {
         Long small = json.smallLong();
         if (small != null) {
             // The common case, without a BigDecimal: a plain integer of at most 18 digits.
-            return fromDecimal(kind, field, small, null);
+            return fromLong(kind, field, small);
         }
         return switch (json.current()) {
             case VALUE_NULL -> 0;
@@ -60,7 +60,7 @@ public final class ReportCounts {
         };
     }
 
-    private static long fromDecimal(String kind, String field, long value, String shown) throws RejectedInputException {
+    private static long fromLong(String kind, String field, long value) throws RejectedInputException {
         if (value < 0) {
             throw refused(kind, field, Long.toString(value), "is negative");
         }

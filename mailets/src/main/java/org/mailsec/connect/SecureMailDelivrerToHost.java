@@ -338,14 +338,14 @@ public final class SecureMailDelivrerToHost extends MailDelivrerToHost {
             int notify = notifyOf(dsn.get(), address);
             byNotify.computeIfAbsent(notify, n -> new ArrayList<>()).add(address);
         }
+        List<Integer> notifies = new ArrayList<>(byNotify.keySet());
         List<List<InternetAddress>> groups = new ArrayList<>(byNotify.values());
         List<InternetAddress> delivered = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
             List<InternetAddress> group = groups.get(g);
             SMTPMessage smtpMessage = new SMTPMessage(message);
-            int notify = notifyOf(dsn.get(), group.get(0));
-            if (notify != 0) {
-                smtpMessage.setNotifyOptions(notify);
+            if (notifies.get(g) != 0) {
+                smtpMessage.setNotifyOptions(notifies.get(g));
             }
             dsn.get().getRetParameter().ifPresent(ret ->
                 smtpMessage.setReturnOption(ret == DsnParameters.Ret.FULL ? RETURN_FULL : RETURN_HDRS));

@@ -192,11 +192,6 @@ public final class SmtpConnections implements AutoCloseable {
         return new Connection(key, session, transport, factory, nanos.getAsLong());
     }
 
-    /** Connections waiting for a mail now. */
-    synchronized int idle() {
-        return idleCount;
-    }
-
     private boolean expired(Connection connection, long now) {
         return now - connection.openedNanos >= limits.maxAge().toNanos()
             || (connection.idled && now - connection.idleSinceNanos >= limits.idleTimeout().toNanos());

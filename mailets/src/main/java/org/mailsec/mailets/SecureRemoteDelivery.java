@@ -63,7 +63,7 @@ public class SecureRemoteDelivery extends GenericMailet {
     public void init() throws MessagingException {
         configuration = new RemoteDeliveryConfiguration(getMailetConfig(), domainList);
         queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
-        int concurrency = concurrency(getInitParameter("deliveryThreads"));
+        int concurrency = positive("deliveryThreads", DEFAULT_CONCURRENCY);
         delivery = new SecureDelivery(queue, configuration, dnsService, metricFactory, getMailetContext(), security,
             connectionReuse(), new TlsSessions(flag("tlsSessionCache", true), TlsSessions.DEFAULT_LIFETIME));
         delivery.start(concurrency);
@@ -106,21 +106,6 @@ public class SecureRemoteDelivery extends GenericMailet {
             default -> throw new MessagingException("SecureRemoteDelivery: " + name + " must be true or false, not '"
                 + value + "'");
         };
-    }
-
-    private static int concurrency(String value) throws MessagingException {
-        if (value == null || value.isBlank()) {
-            return DEFAULT_CONCURRENCY;
-        }
-        try {
-            int n = Integer.parseInt(value.trim());
-            if (n < 1) {
-                throw new NumberFormatException("below 1");
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new MessagingException("SecureRemoteDelivery: deliveryThreads must be a positive number, not '" + value + "'");
-        }
     }
 
     @Override
